@@ -1,0 +1,31 @@
+//! The Docker Engine behind two traits (images, containers) → a bollard client for real, recording fakes for tests.
+//!
+//! Build and run logic take `&dyn ImageEngine` / `&dyn ContainerEngine`, so they are unit-tested with the
+//! fakes and exercised against a real engine by the integration tests.
+
+pub mod containers;
+pub mod docker;
+pub mod fake_containers;
+pub mod fake_images;
+pub mod images;
+
+pub use containers::ContainerEngine;
+pub use docker::Docker;
+pub use images::ImageEngine;
+
+/// Errors from talking to the engine.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("cannot reach the Docker engine at `{endpoint}`: {source}\nhint: start dockerd, or set `DOCKER_HOST` to the engine's socket")]
+    Unreachable {
+        endpoint: String,
+        #[source]
+        source: bollard::errors::Error,
+    },
+    #[error("docker engine: {0}")]
+    Api(#[from] bollard::errors::Error),
+    #[error("{0}")]
+    Other(String),
+}
+
+pub type Result<T, E = EngineError> = std::result::Result<T, E>;

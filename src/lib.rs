@@ -1,0 +1,12 @@
+//! containai: devcontainer.json → a running system container under sysbox-runc.
+//!
+//! The pipeline, one module per stage: [`config`] → [`features`] → [`plan`] → [`build`] → [`run`].
+
+pub mod assets;
+pub mod build;
+pub mod config;
+pub mod engine;
+pub mod features;
+pub mod plan;
+pub mod report;
+pub mod run;

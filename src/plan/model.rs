@@ -1,0 +1,80 @@
+//! The build plan: the serialisable intermediate representation between the features stage and the build.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// Repository under which every built layer is tagged by its key: `containai-cache:<key>`.
+pub const CACHE_REPOSITORY: &str = "containai-cache";
+
+/// Bump when anything that goes into a key changes meaning; every key changes with it.
+pub const KEY_VERSION: u32 = 1;
+
+/// Image reference of the layer with this key.
+pub fn cache_tag(key: &str) -> String {
+    format!("{CACHE_REPOSITORY}:{key}")
+}
+
+/// A plan: an ordered list of layers, each built `FROM` the one before.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BuildPlan {
+    /// Feature ids in install order.
+    pub features: Vec<String>,
+    pub layers: Vec<Layer>,
+    /// The `devcontainer.metadata` label of the final image (a JSON array, spec merge rules applied later).
+    pub metadata: Value,
+}
+
+impl BuildPlan {
+    /// Key of the final image: the last layer's key.
+    pub fn image_key(&self) -> Option<&str> {
+        self.layers.last().map(|l| l.key.as_str())
+    }
+}
+
+/// One step of the plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Layer {
+    /// `base`, `system`, `feature:<id>`, `user`.
+    pub name: String,
+    /// blake3 hex of everything that makes this layer.
+    pub key: String,
+    pub parent_key: Option<String>,
+    /// The Dockerfile that builds it (for `base` of an image config: `FROM <image>`).
+    pub dockerfile: String,
+    /// What is sent as the build context.
+    pub context: LayerContext,
+    /// Build arguments (user Dockerfile only).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub build_args: BTreeMap<String, String>,
+    /// Build target (user Dockerfile only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+}
+
+/// Build context of a layer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum LayerContext {
+    /// No files (an empty context).
+    Empty,
+    /// Files held in memory (a feature's folder, built-in or local), path relative to the context root.
+    Files { files: Vec<ContextFile> },
+    /// A folder on disk filtered by its `.dockerignore` (the user's `build.context`); `dockerfile` is the
+    /// Dockerfile's path relative to that folder, or absolute when it lies outside.
+    Directory { root: PathBuf, dockerfile: PathBuf },
+}
+
+/// One file of an in-memory context.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContextFile {
+    pub path: String,
+    pub mode: u32,
+    /// Not printed with the plan; its hash is in the key.
+    #[serde(skip)]
+    pub bytes: Vec<u8>,
+}

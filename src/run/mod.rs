@@ -1,0 +1,1 @@
+//! A built image + config → a started system container under sysbox-runc, ready over ssh, lifecycle hooks run.
