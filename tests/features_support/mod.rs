@@ -1,5 +1,6 @@
 //! Test helper: the local engine through the `docker` CLI → images and containers created by one test,
 //! removed when it ends (never anything it did not create).
+#![allow(dead_code)] // each test crate uses a part
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -48,8 +49,13 @@ impl Docker {
         Docker::default()
     }
 
-    pub fn build(&self, context: &Path, tag: &str) -> String {
+    /// Removes `tag` when the test ends (an image another tool builds for this test).
+    pub fn adopt_image(&self, tag: &str) {
         self.images.borrow_mut().push(tag.to_string());
+    }
+
+    pub fn build(&self, context: &Path, tag: &str) -> String {
+        self.adopt_image(tag);
         let out = docker(&[
             "build",
             "--rm",
