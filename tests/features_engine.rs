@@ -4,7 +4,7 @@
 
 mod features_support;
 
-use containai::features::{FeatureUsers, ResolvedFeature, resolve_features};
+use containai::features::{FeatureUsers, LocalRoots, ResolvedFeature, resolve_features};
 use features_support::{Docker, unique};
 use indexmap::IndexMap;
 use serde_json::json;
@@ -48,7 +48,11 @@ fn builtins() -> Vec<ResolvedFeature> {
         ("containai/dockerd".to_string(), json!({})),
     ]);
     let users = FeatureUsers::new(Some("dev"), None);
-    resolve_features(&features, &[], Path::new("/nonexistent"), &users).unwrap()
+    let roots = LocalRoots {
+        config_dir: Path::new("/nonexistent"),
+        workspace: Path::new("/nonexistent"),
+    };
+    resolve_features(&features, &[], roots, &users).unwrap()
 }
 
 #[test]

@@ -243,6 +243,14 @@ fn errors_name_what_is_wrong() {
         ("invalid-metadata", &["`./broken`", "option `x`"]),
         ("missing-install", &["`./noscript`", "`install.sh`"]),
         ("override-absent", &["`./b`", "overrideFeatureInstallOrder"]),
+        (
+            "outside-workspace",
+            &[
+                "`../../depends-on/.devcontainer/base`",
+                "outside the workspace",
+                "hint:",
+            ],
+        ),
     ];
     for (name, parts) in cases {
         let (_, text) = error(name);
