@@ -1,6 +1,7 @@
 //! Arguments → one subcommand run; errors printed once, as text or JSON, with a non-zero exit.
 
 mod printer;
+mod read_configuration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::process::ExitCode;
@@ -24,7 +25,10 @@ pub enum LogFormat {
 }
 
 #[derive(Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Print the devcontainer.json as the reference CLI's `read-configuration` does: one JSON object.
+    ReadConfiguration(read_configuration::Args),
+}
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -34,7 +38,9 @@ pub fn main() -> ExitCode {
         .build()
         .expect("tokio runtime");
     let result: anyhow::Result<ExitCode> = runtime.block_on(async {
-        match cli.command {}
+        match cli.command {
+            Command::ReadConfiguration(args) => read_configuration::run(args, &printer),
+        }
     });
     match result {
         Ok(code) => code,
