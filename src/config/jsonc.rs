@@ -44,14 +44,12 @@ pub fn parse(path: &Path, text: &str) -> Result<Value> {
     check_depth(path, text)?;
     serde_json5::from_str::<Value>(text).map_err(|err| {
         let serde_json5::Error::Message { msg, location } = err;
-        let (line, column) = location.map(|l| (l.line, l.column)).unwrap_or((0, 0));
-        ConfigError::Syntax {
-            path: path.to_path_buf(),
-            line,
-            column,
-            message: syntax_message(&msg),
-            excerpt: excerpt(text, line, column),
-        }
+        // Prefer our own reading of the error; fall back to the parser's when ours sees none.
+        let ((line, column), message) = match super::syntax::diagnose(text) {
+            Some((offset, message)) => (line_col(text, offset), message),
+            None => (location.map(|l| (l.line, l.column)).unwrap_or((0, 0)), syntax_message(&msg)),
+        };
+        ConfigError::Syntax { path: path.to_path_buf(), line, column, message, excerpt: excerpt(text, line, column) }
     })
 }
 

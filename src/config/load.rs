@@ -33,15 +33,14 @@ pub fn load_text(
     };
     let defaults = workspace::defaults(workspace_folder, raw_map, git_root);
     let local_folder = workspace_folder.to_string_lossy();
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let context = Context {
         local_workspace_folder: Some(&local_folder),
         container_workspace_folder: defaults.workspace_folder.clone(),
-        config_file_name: &file_name,
         env,
     }
-    .resolve_container_folder()?;
-    let substituted = context.apply(&raw)?;
+    .resolve_container_folder()
+    .map_err(|e| missing_name(path, text, e))?;
+    let substituted = context.apply(&raw).map_err(|e| missing_name(path, text, e))?;
     let warnings = validate::validate(path, text, &substituted)?;
     let Value::Object(map) = substituted else {
         return Err(ConfigError::NotAnObject { path: path.clone(), found: describe(&substituted) });
@@ -72,6 +71,13 @@ pub fn load_text(
         None => defaults.workspace_mount.clone(),
     };
     Ok(Loaded { value, model, workspace: info, warnings })
+}
+
+/// Points at the first place the variable is written (it sits in a string, so the text has it verbatim).
+fn missing_name(path: &Path, text: &str, e: substitute::MissingName) -> ConfigError {
+    let (line, column) = text.find(&e.0).map(|o| jsonc::line_col(text, o)).unwrap_or((0, 0));
+    let excerpt = jsonc::excerpt(text, line, column);
+    ConfigError::Substitution { path: path.to_path_buf(), line, column, variable: e.0, excerpt }
 }
 
 fn describe(v: &Value) -> String {

@@ -8,6 +8,7 @@ mod load;
 pub mod model;
 pub mod output;
 pub mod substitute;
+mod syntax;
 pub mod validate;
 pub mod workspace;
 
@@ -53,8 +54,8 @@ pub enum ConfigError {
         /// How many further schema errors there are.
         more: usize,
     },
-    #[error("{message}")]
-    Substitution { message: String },
+    #[error("{}:{line}:{column}: `{variable}` can not be resolved: no environment variable name is given\n{excerpt}\nhint: write `${{localEnv:NAME}}` or `${{localEnv:NAME:default}}`", .path.display())]
+    Substitution { path: PathBuf, line: usize, column: usize, variable: String, excerpt: String },
     #[error("containai's schema is broken: {0}")]
     Schema(String),
     #[error("{}: {message}", .path.display())]

@@ -3,17 +3,20 @@
 //! Only string values change (object keys never do). Unknown variables, `${containerEnv:...}` included, stay
 //! as written for later stages. `${devcontainerId}` is a separate pass ([`devcontainer_id_pass`]).
 
-use super::{ConfigError, Result};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
+
+/// `${localEnv}` or `${env}` without a variable name: the reference refuses the config. Holds the match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingName(pub String);
+
+type Result<T> = std::result::Result<T, MissingName>;
 
 /// What the variables resolve to.
 pub struct Context<'a> {
     pub local_workspace_folder: Option<&'a str>,
     pub container_workspace_folder: Option<String>,
-    /// File name of the config, for error messages.
-    pub config_file_name: &'a str,
     /// Looks up a local environment variable.
     pub env: &'a dyn Fn(&str) -> Option<String>,
 }
@@ -41,12 +44,7 @@ impl Context<'_> {
         Ok(match variable {
             "env" | "localEnv" => {
                 let Some(name) = args.first() else {
-                    return Err(ConfigError::Substitution {
-                        message: format!(
-                            "`{matched}` in {} can not be resolved because no environment variable name is given",
-                            self.config_file_name
-                        ),
-                    });
+                    return Err(MissingName(matched.to_string()));
                 };
                 (self.env)(name).unwrap_or_else(|| args.get(1).map(|d| d.to_string()).unwrap_or_default())
             }
@@ -181,7 +179,6 @@ mod tests {
         Context {
             local_workspace_folder: Some("/src/my-app"),
             container_workspace_folder: Some("/workspaces/${localWorkspaceFolderBasename}".into()),
-            config_file_name: "devcontainer.json",
             env: &env,
         }
     }
@@ -210,8 +207,9 @@ mod tests {
 
     #[test]
     fn env_without_a_name_is_an_error() {
-        let err = ctx().apply(&json!({"a": "${localEnv}"})).unwrap_err();
-        assert!(err.to_string().contains("`${localEnv}` in devcontainer.json"), "{err}");
+        let err = ctx().apply(&json!({"a": "x ${localEnv} ${env:}"})).unwrap_err();
+        assert_eq!(err, MissingName("${localEnv}".into()));
+        assert_eq!(ctx().apply(&json!("${env:}")).unwrap(), json!(""));
     }
 
     #[test]

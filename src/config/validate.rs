@@ -49,7 +49,12 @@ pub fn validate(path: &Path, text: &str, value: &Value) -> Result<Vec<String>> {
         for key in map.keys().filter(|k| !compiled.top_level.contains(*k)) {
             let at = locate(text, &pointer_for(key)).map(|s| line_col(text, s.key));
             let place = at.map(|(l, c)| format!("{}:{l}:{c}", path.display())).unwrap_or(path.display().to_string());
-            warnings.push(format!("{place}: unknown property `{key}` is ignored"));
+            warnings.push(match key.as_str() {
+                "extensions" | "settings" | "devPort" => {
+                    format!("{place}: `{key}` is deprecated and read as `customizations.vscode.{key}`")
+                }
+                _ => format!("{place}: unknown property `{key}` is ignored"),
+            });
         }
     }
     Ok(warnings)
