@@ -5,7 +5,7 @@
 
 mod config_support;
 
-use config_support::{command, containai, fixtures, is_valid, prepare};
+use config_support::{Workspace, both, command, containai, fixtures, is_valid, prepare, prepare_at};
 use std::process::Command;
 
 /// Fixtures the reference CLI also refuses (it does not validate against a schema, so not all `bad-*` ones).
@@ -36,25 +36,64 @@ fn read_configuration_matches_the_reference_cli() {
     if !reference_available() {
         return;
     }
-    let mut compared = 0;
+    let workspaces: Vec<(String, Workspace)> =
+        fixtures().into_iter().filter(|n| is_valid(n)).map(|n| (n.clone(), prepare(&n))).collect();
+    assert!(workspaces.len() >= 15, "only {} valid fixtures", workspaces.len());
+    compare_all(workspaces);
+}
+
+/// Runs both CLIs on each workspace; fails listing every difference (key order counts: text is compared).
+fn compare_all(workspaces: Vec<(String, Workspace)>) {
     let mut mismatches = Vec::new();
-    for name in fixtures().into_iter().filter(|n| is_valid(n)) {
-        let ws = prepare(&name);
-        let ours = containai(&ws);
-        let theirs = command("devcontainer", &ws).output().expect("run devcontainer");
-        assert!(ours.status.success(), "{name}: containai failed:\n{}", String::from_utf8_lossy(&ours.stderr));
-        assert!(theirs.status.success(), "{name}: devcontainer failed:\n{}", String::from_utf8_lossy(&theirs.stderr));
-        let ours: serde_json::Value = serde_json::from_slice(&ours.stdout).expect("containai prints JSON");
-        let theirs: serde_json::Value = serde_json::from_slice(&theirs.stdout).expect("devcontainer prints JSON");
-        // Compare serialised text: key order counts too.
-        let (a, b) = (serde_json::to_string_pretty(&ours).unwrap(), serde_json::to_string_pretty(&theirs).unwrap());
-        if a != b {
-            mismatches.push(format!("== {name}\n-- containai\n{a}\n-- devcontainer\n{b}"));
+    for (name, ws) in &workspaces {
+        match both(ws) {
+            (Ok(a), Ok(b)) if a == b => {}
+            (a, b) => mismatches.push(format!("== {name}\n-- containai\n{a:?}\n-- devcontainer\n{b:?}")),
         }
-        compared += 1;
     }
-    assert!(mismatches.is_empty(), "{} of {compared} fixtures differ:\n{}", mismatches.len(), mismatches.join("\n"));
-    assert!(compared >= 15, "only {compared} valid fixtures compared");
+    let n = workspaces.len();
+    assert!(mismatches.is_empty(), "{} of {n} differ:\n{}", mismatches.len(), mismatches.join("\n"));
+}
+
+#[test]
+fn corpus_templates_read_the_same() {
+    if !reference_available() {
+        return;
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let templates = [root.join("../shared/corpus/templates"), root.join("../../shared/corpus/templates")]
+        .into_iter()
+        .find(|p| p.is_dir())
+        .expect("../shared/corpus/templates");
+    let mut workspaces = Vec::new();
+    for entry in std::fs::read_dir(templates).unwrap().filter_map(|e| e.ok()) {
+        let file = entry.path().join("devcontainer.json");
+        if file.is_file() {
+            let mut ws = prepare_at("image-basic", "workspace");
+            ws.args = vec!["--config".into(), file.to_string_lossy().into_owned()];
+            workspaces.push((entry.file_name().to_string_lossy().into_owned(), ws));
+        }
+    }
+    assert!(workspaces.len() >= 30, "corpus looks empty");
+    compare_all(workspaces);
+}
+
+#[test]
+fn git_root_and_odd_paths_read_the_same() {
+    if !reference_available() {
+        return;
+    }
+    let mut workspaces = Vec::new();
+    // A workspace deep inside a Git repository: the reference mounts the repository's root.
+    let ws = prepare_at("substitution", "repo/sub dir/ws");
+    let git = Command::new("git").args(["init", "-q"]).current_dir(ws.tmp.path().join("repo")).status();
+    assert!(git.is_ok_and(|s| s.success()), "git init");
+    workspaces.push(("inside a git repository".to_string(), ws));
+    for rel in ["with,comma", "with space", "ünïcödé", "with\"quote"] {
+        workspaces.push((rel.to_string(), prepare_at("workspace-folder-custom", rel)));
+        workspaces.push((format!("{rel} (defaults)"), prepare_at("image-basic", rel)));
+    }
+    compare_all(workspaces);
 }
 
 #[test]

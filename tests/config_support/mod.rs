@@ -34,8 +34,13 @@ pub struct Workspace {
 }
 
 pub fn prepare(name: &str) -> Workspace {
+    prepare_at(name, name)
+}
+
+/// A copy of a fixture at `<tmp>/<rel>`.
+pub fn prepare_at(name: &str, rel: &str) -> Workspace {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let path = tmp.path().join(name);
+    let path = tmp.path().join(rel);
     copy_dir(&fixtures_dir().join(name), &path);
     let args = std::fs::read_to_string(path.join("args"))
         .map(|a| a.split_whitespace().map(str::to_string).collect())
@@ -54,6 +59,19 @@ fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), &target).expect("copy");
         }
     }
+}
+
+/// Runs both CLIs on the workspace; returns their stdout as pretty JSON, or a description of the failure.
+pub fn both(ws: &Workspace) -> (Result<String, String>, Result<String, String>) {
+    let run = |program: &str| {
+        let out = command(program, ws).output().map_err(|e| format!("{program}: {e}"))?;
+        if !out.status.success() {
+            return Err(format!("{program} failed: {}", String::from_utf8_lossy(&out.stderr)));
+        }
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| format!("{program}: {e}"))?;
+        Ok(serde_json::to_string_pretty(&v).unwrap_or_default())
+    };
+    (run(env!("CARGO_BIN_EXE_containai")), run("devcontainer"))
 }
 
 /// The environment both CLIs see: nothing from the host but `PATH`.
