@@ -88,6 +88,11 @@ impl FakeImages {
         self.state.lock().unwrap().images.contains_key(reference)
     }
 
+    /// The id of the image `reference` names, if any.
+    pub fn image_id(&self, reference: &str) -> Option<String> {
+        self.state.lock().unwrap().images.get(reference).map(|i| i.id.clone())
+    }
+
     fn record(&self, call: Call) {
         self.state.lock().unwrap().calls.push(call);
     }
