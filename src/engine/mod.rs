@@ -5,13 +5,14 @@
 
 pub mod containers;
 pub mod docker;
+mod docker_images;
 pub mod fake_containers;
 pub mod fake_images;
 pub mod images;
 
 pub use containers::ContainerEngine;
 pub use docker::Docker;
-pub use images::ImageEngine;
+pub use images::{BuildContextBody, BuildRequest, BuiltImage, EngineInfo, ImageEngine, ImageInfo};
 
 /// Errors from talking to the engine.
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +25,13 @@ pub enum EngineError {
     },
     #[error("docker engine: {0}")]
     Api(#[from] bollard::errors::Error),
+    #[error("the engine failed the build: {message}")]
+    BuildFailed {
+        /// The engine's error message.
+        message: String,
+        /// The last lines of the build output.
+        log_tail: Vec<String>,
+    },
     #[error("{0}")]
     Other(String),
 }
