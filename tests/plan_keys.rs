@@ -47,6 +47,7 @@ fn image(id: &str, label: Option<&str>) -> BaseInput {
         reference: "containai-test/base:bookworm".into(),
         image_id: id.into(),
         metadata_label: label.map(str::to_string),
+        user: String::new(),
     }
 }
 
@@ -201,4 +202,21 @@ fn system_layer_installs_masks_and_boots_systemd() {
     ] {
         assert!(system.contains(needle), "system layer lacks `{needle}`:\n{system}");
     }
+}
+
+#[test]
+fn a_non_root_base_user_becomes_the_first_container_user_entry() {
+    let base = BaseInput::Image {
+        reference: "x".into(),
+        image_id: BASE_ID.into(),
+        metadata_label: Some(r#"{"remoteUser":"vscode"}"#.into()),
+        user: "node".into(),
+    };
+    let cfg = loaded(json!({"image": "x"}));
+    let plan = plan::plan(&cfg, &[], &base, &HOST).unwrap();
+    let entries = plan.metadata.as_array().unwrap();
+    assert_eq!(entries[0], json!({"containerUser": "node"}));
+    assert_eq!(entries[1], json!({"remoteUser": "vscode"}));
+    let user = &plan.layers.last().unwrap().dockerfile;
+    assert!(user.contains("u='node'; \\\n") && user.contains("u='vscode'; new_uid=1000;"), "{user}");
 }

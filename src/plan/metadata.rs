@@ -81,6 +81,14 @@ pub fn base_entries(label: Option<&str>) -> Result<Vec<Value>, String> {
     }
 }
 
+/// The base image's non-root `USER` as a `{"containerUser": ...}` entry (none for root or unset).
+pub fn base_user_entry(user: &str) -> Vec<Value> {
+    match user {
+        "" | "root" | "0" | "0:0" => Vec::new(),
+        user => vec![serde_json::json!({ "containerUser": user })],
+    }
+}
+
 /// The label's entries: the base's, one per feature (install order), then the config's own.
 pub fn entries(base: Vec<Value>, features: &[ResolvedFeature], loaded: &Loaded) -> Vec<Value> {
     let mut all = base;
@@ -130,6 +138,9 @@ mod tests {
         assert_eq!(base_entries(Some(r#"[{"id":"x"},{"init":true}]"#)).unwrap().len(), 2);
         assert!(base_entries(Some("nope")).unwrap_err().contains("not JSON"));
         assert!(base_entries(Some("[1]")).unwrap_err().contains("neither"));
+        assert_eq!(base_user_entry(""), Vec::<Value>::new());
+        assert_eq!(base_user_entry("root"), Vec::<Value>::new());
+        assert_eq!(base_user_entry("vscode"), vec![json!({"containerUser": "vscode"})]);
     }
 
     #[test]

@@ -49,8 +49,10 @@ pub type Result<T, E = PlanError> = std::result::Result<T, E>;
 /// What the plan needs to know about the base, found by the caller (engine, build stage).
 #[derive(Debug, Clone, PartialEq)]
 pub enum BaseInput {
-    /// An `image` config: the reference, the engine's id of that image, and its own `devcontainer.metadata` label.
-    Image { reference: String, image_id: String, metadata_label: Option<String> },
+    /// An `image` config: the reference, the engine's id of that image, its own `devcontainer.metadata` label,
+    /// and its `USER` (empty when unset). The system layer runs as root (systemd is PID 1), so a non-root base
+    /// `USER` is kept as a `containerUser` entry ahead of the base's label, as the spec passes it down.
+    Image { reference: String, image_id: String, metadata_label: Option<String>, user: String },
     /// A `build.dockerfile` config.
     Dockerfile(DockerfileBase),
 }
@@ -145,14 +147,15 @@ pub fn plan(
         let parent = layers.last().expect("base layer").key.clone();
         layers.push(layers::feature(feature, &parent)?);
     }
-    let base_label = match base {
-        BaseInput::Image { metadata_label, .. } => metadata_label.as_deref(),
-        BaseInput::Dockerfile(_) => None,
+    let (base_label, base_user) = match base {
+        BaseInput::Image { metadata_label, user, .. } => (metadata_label.as_deref(), user.as_str()),
+        BaseInput::Dockerfile(_) => (None, ""),
     };
-    let base_entries = metadata::base_entries(base_label).unwrap_or_else(|warning| {
+    let mut base_entries = metadata::base_user_entry(base_user);
+    base_entries.extend(metadata::base_entries(base_label).unwrap_or_else(|warning| {
         warnings.push(warning);
         Vec::new()
-    });
+    }));
     let entries = metadata::entries(base_entries, features, loaded);
     let users = users::UserPlan::from_metadata(&entries, host)?;
     let label = serde_json::to_string(&entries).expect("metadata serialises");
