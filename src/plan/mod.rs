@@ -128,6 +128,15 @@ impl HostUser {
     }
 }
 
+/// Fails early for configs the plan cannot handle: Docker Compose (not yet), no `image` and no Dockerfile.
+pub fn check_supported(loaded: &Loaded) -> Result<ConfigKind> {
+    match loaded.model.kind() {
+        Some(ConfigKind::Compose) => Err(PlanError::ComposeUnsupported),
+        None => Err(PlanError::NoBase),
+        Some(kind) => Ok(kind),
+    }
+}
+
 /// Plans the image of `loaded` with `features` (in install order) over `base`.
 pub fn plan(
     loaded: &Loaded,
@@ -135,11 +144,7 @@ pub fn plan(
     base: &BaseInput,
     host: &HostUser,
 ) -> Result<BuildPlan> {
-    match loaded.model.kind() {
-        Some(ConfigKind::Compose) => return Err(PlanError::ComposeUnsupported),
-        None => return Err(PlanError::NoBase),
-        Some(_) => {}
-    }
+    check_supported(loaded)?;
     let mut warnings = Vec::new();
     let mut layers = vec![layers::base(base)?];
     layers.push(layers::system(&layers[0].key)?);
