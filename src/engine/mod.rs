@@ -5,11 +5,13 @@
 
 pub mod containers;
 pub mod docker;
+mod docker_containers;
 pub mod fake_containers;
 pub mod fake_images;
 pub mod images;
+pub mod terminal;
 
-pub use containers::ContainerEngine;
+pub use containers::{ContainerEngine, ContainerInfo, CreateRequest, EngineInfo, ExecOutput, ExecRequest};
 pub use docker::Docker;
 pub use images::ImageEngine;
 
