@@ -104,6 +104,20 @@ fn device(spec: &str) -> DeviceMapping {
     DeviceMapping { path_on_host: Some(host.into()), path_in_container: Some(inner.into()), cgroup_permissions: Some(perms.into()) }
 }
 
+/// The value with every object's keys sorted (the API types hold `HashMap`s), so equal requests hash equal.
+fn canonical(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Value)> = map.into_iter().map(|(k, v)| (k, canonical(v))).collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(entries.into_iter().collect())
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(canonical).collect()),
+        other => other,
+    }
+}
+
 fn some_vec<T>(v: Vec<T>) -> Option<Vec<T>> {
     (!v.is_empty()).then_some(v)
 }
@@ -216,8 +230,12 @@ pub fn create_request(input: &RequestInput) -> Result<CreateRequest> {
         host_config: Some(host_config),
         ..Default::default()
     };
-    let fingerprint = blake3::hash(serde_json::to_string(&(&body, &labels)).unwrap_or_default().as_bytes());
+    let fingerprint = blake3::hash(canonical(serde_json::to_value((&body, &labels)).unwrap_or_default()).to_string().as_bytes());
     labels.insert(LABEL_CONFIG.into(), fingerprint.to_hex()[..16].to_string());
     body.labels = Some(labels.into_iter().collect());
     Ok(CreateRequest { name: args.name.clone().unwrap_or_else(|| input.name.to_string()), body })
 }
+
+#[cfg(test)]
+#[path = "request_tests.rs"]
+mod tests;

@@ -269,3 +269,16 @@ async fn run_lifecycle(engine: &dyn ContainerEngine, target: &Target, container:
     }
     Ok(())
 }
+
+/// `postAttachCommand` for a running container (on `containai ssh`), as the user and in the folder `up` recorded.
+pub async fn post_attach(engine: &dyn ContainerEngine, config: &DevContainer, container: &ContainerInfo, reporter: &dyn Reporter) -> Result<()> {
+    let hooks = hooks::stage_hooks(Stage::PostAttach, config, &[]);
+    if hooks.is_empty() {
+        return Ok(());
+    }
+    let label = |name: &str, default: &str| container.labels.get(name).cloned().unwrap_or_else(|| default.to_string());
+    let user = label(super::LABEL_REMOTE_USER, "root");
+    let folder = label(super::LABEL_WORKSPACE, "/");
+    let ctx = HookContext { container_id: &container.id, user: &user, env: hooks::resolve_remote_env(config, &container.env), working_dir: &folder };
+    hooks::run_hooks(engine, &ctx, &hooks, reporter).await
+}
