@@ -23,8 +23,12 @@ pub struct BuildPlan {
     /// Feature ids in install order.
     pub features: Vec<String>,
     pub layers: Vec<Layer>,
-    /// The `devcontainer.metadata` label of the final image (a JSON array, spec merge rules applied later).
+    /// The `devcontainer.metadata` label of the final image: the base image's entries, one per feature, then the
+    /// config's own (spec: image metadata; merged by the spec's rules when the container is created).
     pub metadata: Value,
+    /// Non-fatal findings (an unreadable base label, ...), for the caller to report on stderr.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl BuildPlan {
