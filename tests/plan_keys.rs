@@ -26,10 +26,12 @@ fn loaded(value: Value) -> Loaded {
 }
 
 fn feature(id: &str, option: &str, script: &str) -> ResolvedFeature {
+    let metadata = json!({"id": id, "version": "1.0.0", "containerEnv": {"PATH": format!("/opt/{id}:${{PATH}}")}});
     ResolvedFeature {
         reference: format!("./{id}"),
         source: FeatureSource::Local { path: format!("/ws/.devcontainer/{id}").into() },
-        metadata: json!({"id": id, "version": "1.0.0", "containerEnv": {"PATH": format!("/opt/{id}:${{PATH}}")}}),
+        model: serde_json::from_value(metadata.clone()).unwrap(),
+        metadata,
         options: BTreeMap::from([("flavour".to_string(), json!(option))]),
         env: BTreeMap::from([
             ("FLAVOUR".to_string(), option.to_string()),

@@ -1,5 +1,6 @@
 //! Arguments → one subcommand run; errors printed once, as text or JSON, with a non-zero exit.
 
+mod build;
 mod printer;
 mod read_configuration;
 
@@ -28,6 +29,8 @@ pub enum LogFormat {
 pub enum Command {
     /// Print the devcontainer.json as the reference CLI's `read-configuration` does: one JSON object.
     ReadConfiguration(read_configuration::Args),
+    /// Build the config's image, one cached layer per step (`--plan`: print the plan, build nothing).
+    Build(build::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -40,6 +43,7 @@ pub fn main() -> ExitCode {
     let result: anyhow::Result<ExitCode> = runtime.block_on(async {
         match cli.command {
             Command::ReadConfiguration(args) => read_configuration::run(args, &printer),
+            Command::Build(args) => build::run(args, &printer).await,
         }
     });
     match result {

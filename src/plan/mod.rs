@@ -4,6 +4,7 @@
 //! The user layer is always present, even when no user needs creating: it carries the `devcontainer.metadata`
 //! label, so that a change to the config's own metadata (a lifecycle hook, say) rebuilds only that cheap layer.
 
+pub mod base;
 pub mod key;
 mod layers;
 pub mod metadata;
@@ -40,6 +41,14 @@ pub enum PlanError {
     EnvValue { feature: String, name: String },
     #[error("`{property}` is `{user}`, which is not a valid user name\nhint: use lower-case letters, digits, `_` and `-`, starting with a letter or `_`")]
     UserName { property: &'static str, user: String },
+    #[error("the base image `{reference}` is not in the engine\nhint: containai does not pull images yet: run `docker pull {reference}` (or build it), then try again")]
+    BaseImageMissing { reference: String },
+    #[error(transparent)]
+    Engine(#[from] crate::engine::EngineError),
+    #[error(transparent)]
+    Context(#[from] crate::build::BuildError),
+    #[error("hashing the build context failed: {0}")]
+    Hashing(String),
     #[error("cannot render the `{name}` Dockerfile template: {message}")]
     Template { name: String, message: String },
 }
