@@ -8,6 +8,7 @@ use containai::config::{self, LoadOptions};
 use containai::engine::fake_images::FakeImages;
 use containai::features;
 use containai::plan::{self, HostUser};
+use containai::report::Silent;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -38,7 +39,7 @@ async fn plan_json(case: &Path) -> Value {
         Ok(b) => b,
         Err(e) => return json!({ "error": e.to_string() }),
     };
-    match plan::plan(&loaded, &features, &base, &HOST) {
+    match plan::plan(&loaded, &features, &base, &HOST, &Silent) {
         Ok(p) => serde_json::to_value(&p).unwrap(),
         Err(e) => json!({ "error": e.to_string() }),
     }

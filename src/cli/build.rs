@@ -51,10 +51,7 @@ pub async fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitCode> {
     let engine = Docker::connect().await?;
     let base = plan::base::resolve(&loaded, &engine, args.no_cache).await?;
     let host = HostUser::current().context("cannot tell which user runs containai")?;
-    let plan = plan::plan(&loaded, &features, &base, &host)?;
-    for warning in &plan.warnings {
-        printer.warn(warning);
-    }
+    let plan = plan::plan(&loaded, &features, &base, &host, printer)?;
     if args.plan {
         print_json(&plan)?;
         return Ok(ExitCode::SUCCESS);

@@ -17,6 +17,7 @@ pub use model::{BuildPlan, CACHE_REPOSITORY, ContextFile, KEY_VERSION, Layer, La
 use crate::config::Loaded;
 use crate::config::model::ConfigKind;
 use crate::features::ResolvedFeature;
+use crate::report::Reporter;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -146,15 +147,16 @@ pub fn check_supported(loaded: &Loaded) -> Result<ConfigKind> {
     }
 }
 
-/// Plans the image of `loaded` with `features` (in install order) over `base`.
+/// Plans the image of `loaded` with `features` (in install order) over `base`; non-fatal findings (an unreadable
+/// base label) go to `reporter`.
 pub fn plan(
     loaded: &Loaded,
     features: &[ResolvedFeature],
     base: &BaseInput,
     host: &HostUser,
+    reporter: &dyn Reporter,
 ) -> Result<BuildPlan> {
     check_supported(loaded)?;
-    let mut warnings = Vec::new();
     let mut layers = vec![layers::base(base)?];
     layers.push(layers::system(&layers[0].key)?);
     for feature in features {
@@ -167,7 +169,7 @@ pub fn plan(
     };
     let mut base_entries = metadata::base_user_entry(base_user);
     base_entries.extend(metadata::base_entries(base_label).unwrap_or_else(|warning| {
-        warnings.push(warning);
+        reporter.warn(&warning);
         Vec::new()
     }));
     let entries = metadata::entries(base_entries, features, loaded);
@@ -179,6 +181,5 @@ pub fn plan(
         features: features.iter().map(|f| f.reference.clone()).collect(),
         layers,
         metadata: serde_json::Value::Array(entries),
-        warnings,
     })
 }
