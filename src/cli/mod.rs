@@ -8,7 +8,7 @@ mod printer;
 mod ssh;
 mod trust;
 mod up;
-mod workspace;
+mod read_configuration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -45,7 +45,11 @@ pub struct WorkspaceArgs {
 
 impl WorkspaceArgs {
     pub fn load(&self) -> anyhow::Result<containai::config::Loaded> {
-        workspace::load(&self.workspace_folder, self.config.as_deref())
+        let options = containai::config::LoadOptions {
+            workspace_folder: self.workspace_folder.clone(),
+            config_file: self.config.clone(),
+        };
+        Ok(containai::config::load(&options)?)
     }
 }
 
@@ -63,6 +67,8 @@ pub enum Command {
     Ssh(ssh::SshArgs),
     /// Trust the workspace's current host-affecting settings (mounts, runArgs, initializeCommand, ...).
     Trust(trust::TrustArgs),
+    /// Print the devcontainer.json as the reference CLI's `read-configuration` does: one JSON object.
+    ReadConfiguration(read_configuration::Args),
 }
 
 impl Command {
@@ -97,6 +103,7 @@ pub fn main() -> ExitCode {
             Command::List(args) => list::run(args).await,
             Command::Ssh(args) => ssh::run(args, &printer).await,
             Command::Trust(args) => trust::run(args, &printer).await,
+            Command::ReadConfiguration(args) => read_configuration::run(args, &printer),
         }
     });
     match result {
