@@ -10,7 +10,6 @@ mod read_configuration;
 mod ssh;
 mod trust;
 mod up;
-mod workspace;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -47,7 +46,11 @@ pub struct WorkspaceArgs {
 
 impl WorkspaceArgs {
     pub fn load(&self) -> anyhow::Result<containai::config::Loaded> {
-        workspace::load(&self.workspace_folder, self.config.as_deref())
+        let options = containai::config::LoadOptions {
+            workspace_folder: self.workspace_folder.clone(),
+            config_file: self.config.clone(),
+        };
+        Ok(containai::config::load(&options)?)
     }
 }
 
