@@ -9,7 +9,7 @@ pub enum TemplateError {
     UnknownTemplate { reference: String, available: String },
     #[error("`{}` is not a template: it has no `devcontainer-template.json`\nhint: a Dev Container Template is a folder with `devcontainer-template.json` and the files to write", .0.display())]
     NotATemplate(PathBuf),
-    #[error("cannot read `{}`: {source}", .path.display())]
+    #[error("cannot read `{}`", .path.display())]
     Io {
         path: PathBuf,
         #[source]
@@ -42,13 +42,13 @@ pub enum TemplateError {
     Exists(Vec<PathBuf>),
     #[error("cannot write `{}`: a folder is in the way; nothing was written", .0.display())]
     FolderInTheWay(PathBuf),
-    #[error("cannot write `{}`: {source}; nothing was written (files already written were rolled back)", .path.display())]
+    #[error("cannot write `{}`; nothing was written (files written before it were rolled back)", .path.display())]
     Write {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot read the answer to the prompt: {0}")]
+    #[error("cannot read the answer to the prompt")]
     Prompt(#[source] std::io::Error),
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),

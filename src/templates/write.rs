@@ -16,7 +16,9 @@ pub struct Outcome {
 /// Writes every file under `workspace`. Without `force`, any existing file stops everything before a byte is
 /// written; with it, existing files are replaced (and listed in [`Outcome::replaced`]).
 pub fn write_all(workspace: &Path, files: &[RenderedFile], force: bool) -> Result<Outcome> {
-    write_with(workspace, files, force, &mut |_| Ok(()))
+    let workspace = std::path::absolute(workspace)
+        .map_err(|source| TemplateError::Write { path: workspace.to_path_buf(), source })?;
+    write_with(&workspace, files, force, &mut |_| Ok(()))
 }
 
 /// [`write_all`] with a hook called before each file is moved into place (tests make it fail).
@@ -187,7 +189,8 @@ mod tests {
         for fail_at in 0..files.len() {
             let mut hook = |i: usize| if i == fail_at { Err(std::io::Error::other("disk full")) } else { Ok(()) };
             let err = write_with(dir.path(), &files, true, &mut hook).unwrap_err();
-            assert!(err.to_string().contains("disk full") && err.to_string().contains("rolled back"), "{err}");
+            let TemplateError::Write { source, .. } = &err else { panic!("{err}") };
+            assert!(source.to_string().contains("disk full") && err.to_string().contains("rolled back"), "{err}");
             assert_eq!(snapshot(dir.path()), before, "fail at {fail_at}");
         }
     }
