@@ -4,10 +4,12 @@ mod build;
 mod down;
 mod exec;
 mod image;
+mod init;
 mod list;
 mod printer;
 mod read_configuration;
 mod ssh;
+mod templates;
 mod trust;
 mod up;
 
@@ -72,6 +74,10 @@ pub enum Command {
     Ssh(ssh::SshArgs),
     /// Trust the workspace's current host-affecting settings (mounts, runArgs, initializeCommand, ...).
     Trust(trust::TrustArgs),
+    /// Write a template (default `agent-sandbox`) into the workspace, asking for its options on a terminal.
+    Init(init::InitArgs),
+    /// List, describe and apply Dev Container Templates.
+    Templates(templates::TemplatesArgs),
 }
 
 impl Command {
@@ -108,6 +114,8 @@ pub fn main() -> ExitCode {
             Command::List(args) => list::run(args).await,
             Command::Ssh(args) => ssh::run(args, &printer).await,
             Command::Trust(args) => trust::run(args, &printer).await,
+            Command::Init(args) => init::run(args, &printer),
+            Command::Templates(args) => templates::run(args, &printer),
         }
     });
     match result {
