@@ -4,13 +4,14 @@ mod build;
 mod down;
 mod exec;
 mod image;
+mod init;
 mod list;
 mod printer;
 mod read_configuration;
 mod ssh;
+mod templates;
 mod trust;
 mod up;
-mod workspace;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -47,7 +48,11 @@ pub struct WorkspaceArgs {
 
 impl WorkspaceArgs {
     pub fn load(&self) -> anyhow::Result<containai::config::Loaded> {
-        workspace::load(&self.workspace_folder, self.config.as_deref())
+        let options = containai::config::LoadOptions {
+            workspace_folder: self.workspace_folder.clone(),
+            config_file: self.config.clone(),
+        };
+        Ok(containai::config::load(&options)?)
     }
 }
 
@@ -69,6 +74,10 @@ pub enum Command {
     Ssh(ssh::SshArgs),
     /// Trust the workspace's current host-affecting settings (mounts, runArgs, initializeCommand, ...).
     Trust(trust::TrustArgs),
+    /// Write a template (default `agent-sandbox`) into the workspace, asking for its options on a terminal.
+    Init(init::InitArgs),
+    /// List, describe and apply Dev Container Templates.
+    Templates(templates::TemplatesArgs),
 }
 
 impl Command {
@@ -105,6 +114,8 @@ pub fn main() -> ExitCode {
             Command::List(args) => list::run(args).await,
             Command::Ssh(args) => ssh::run(args, &printer).await,
             Command::Trust(args) => trust::run(args, &printer).await,
+            Command::Init(args) => init::run(args, &printer),
+            Command::Templates(args) => templates::run(args, &printer),
         }
     });
     match result {
