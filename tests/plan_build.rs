@@ -104,7 +104,9 @@ async fn builds_caches_and_rebuilds_only_from_the_changed_feature() {
     engine().await;
     let marker = unique("marker");
     let name = format!("containai-plantest/{}:latest", unique("image"));
-    let ws = workspace(BASE_IMAGE, &marker, json!({ "remoteUser": "planner", "postCreateCommand": "true" }));
+    // A hook with quotes, a backslash, `$` and a newline: the label must reach the image byte for byte.
+    let hook = "echo \"a\\b\" $HOME ${PATH}\nsecond line";
+    let ws = workspace(BASE_IMAGE, &marker, json!({ "remoteUser": "planner", "postCreateCommand": hook }));
     let built = stdout_json(&containai(&["build", "--image-name", &name], ws.path()));
     assert_eq!(built["outcome"], "success");
     assert_eq!(built["imageName"], json!([name]));
@@ -137,7 +139,7 @@ async fn builds_caches_and_rebuilds_only_from_the_changed_feature() {
     let info = engine().await.inspect_image(&name).await.unwrap().unwrap();
     let label: Value = serde_json::from_str(&info.labels["devcontainer.metadata"]).unwrap();
     assert_eq!(label, json!([{"id": "./marker", "containerEnv": {"MARKER": marker}},
-                             {"postCreateCommand": "true", "remoteUser": "planner"}]));
+                             {"postCreateCommand": hook, "remoteUser": "planner"}]));
 
     let mut mine = vec![name];
     for out in [&built, &changed] {
