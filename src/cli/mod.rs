@@ -1,14 +1,17 @@
 //! Arguments → one subcommand run; errors printed once, as text or JSON, with a non-zero exit.
 
+mod build;
 mod down;
 mod exec;
 mod image;
+mod init;
 mod list;
 mod printer;
+mod read_configuration;
 mod ssh;
+mod templates;
 mod trust;
 mod up;
-mod read_configuration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -55,6 +58,10 @@ impl WorkspaceArgs {
 
 #[derive(Subcommand)]
 pub enum Command {
+    /// Print the devcontainer.json as the reference CLI's `read-configuration` does: one JSON object.
+    ReadConfiguration(read_configuration::Args),
+    /// Build the config's image, one cached layer per step (`--plan`: print the plan, build nothing).
+    Build(build::Args),
     /// Create or reuse the workspace's system container, wait for systemd and sshd, run lifecycle hooks.
     Up(up::UpArgs),
     /// Stop the workspace's container (`--remove`: remove it and its ssh entry).
@@ -67,14 +74,16 @@ pub enum Command {
     Ssh(ssh::SshArgs),
     /// Trust the workspace's current host-affecting settings (mounts, runArgs, initializeCommand, ...).
     Trust(trust::TrustArgs),
-    /// Print the devcontainer.json as the reference CLI's `read-configuration` does: one JSON object.
-    ReadConfiguration(read_configuration::Args),
+    /// Write a template (default `agent-sandbox`) into the workspace, asking for its options on a terminal.
+    Init(init::InitArgs),
+    /// List, describe and apply Dev Container Templates.
+    Templates(templates::TemplatesArgs),
 }
 
 impl Command {
     /// Commands whose stdout is one JSON line, also on error.
     fn json_output(&self) -> bool {
-        matches!(self, Command::Up(_) | Command::Down(_) | Command::Trust(_))
+        matches!(self, Command::Build(_) | Command::Up(_) | Command::Down(_) | Command::Trust(_))
     }
 }
 
@@ -97,13 +106,16 @@ pub fn main() -> ExitCode {
     let json_output = cli.command.json_output();
     let result: anyhow::Result<ExitCode> = runtime.block_on(async {
         match cli.command {
+            Command::ReadConfiguration(args) => read_configuration::run(args, &printer),
+            Command::Build(args) => build::run(args, &printer).await,
             Command::Up(args) => up::run(args, &printer).await,
             Command::Down(args) => down::run(args).await,
             Command::Exec(args) => exec::run(args).await,
             Command::List(args) => list::run(args).await,
             Command::Ssh(args) => ssh::run(args, &printer).await,
             Command::Trust(args) => trust::run(args, &printer).await,
-            Command::ReadConfiguration(args) => read_configuration::run(args, &printer),
+            Command::Init(args) => init::run(args, &printer),
+            Command::Templates(args) => templates::run(args, &printer),
         }
     });
     match result {

@@ -5,8 +5,8 @@
 
 pub mod containers;
 pub mod docker;
-mod docker_containers;
 mod docker_images;
+mod docker_containers;
 pub mod fake_containers;
 pub mod fake_images;
 pub mod images;
@@ -14,7 +14,7 @@ pub mod terminal;
 
 pub use containers::{ContainerEngine, ContainerInfo, CreateRequest, ExecOutput, ExecRequest, RuntimeInfo};
 pub use docker::Docker;
-pub use images::{BuildContextBody, BuildRequest, BuiltImage, EngineInfo, ImageEngine, ImageInfo};
+pub use images::{BuildContextBody, BuildRequest, BuiltImage, ImageEngine, ImageInfo};
 
 /// Errors from talking to the engine.
 #[derive(Debug, thiserror::Error)]
