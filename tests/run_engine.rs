@@ -36,7 +36,7 @@ impl Sandbox {
         let (sub, rest) = args.split_first().expect("a subcommand");
         let mut cmd = Command::new(binary());
         cmd.arg(sub);
-        if *sub != "--help" {
+        if !matches!(*sub, "--help" | "list") {
             cmd.arg("--workspace-folder").arg(&self.workspace);
         }
         cmd.args(rest)
@@ -168,6 +168,13 @@ fn up_ssh_systemd_inner_docker_hooks_reuse_change_and_down() {
     assert!(ok, "{stderr}");
     assert_eq!(second["containerId"], first["containerId"]);
     assert_eq!(sandbox.hooks_log(), ["onCreate", "postCreate", "postStart", "postAttach", "postAttach"]);
+
+    // list shows it; `containai ssh -- CMD` runs through the same entry and passes the exit code.
+    let list: Value = serde_json::from_slice(&sandbox.containai(&["list", "--json"]).stdout).unwrap();
+    let entry = list.as_array().unwrap().iter().find(|e| e["containerId"] == first["containerId"]).expect("listed");
+    assert_eq!((entry["sshHost"].as_str(), entry["status"].as_str()), (Some(host.as_str()), Some("running")));
+    let via = sandbox.containai(&["ssh", "--", "sh", "-c", "'test \"$(id -un)\" = root && exit 5'"]);
+    assert_eq!(via.status.code(), Some(5), "{}", text(&via));
 
     // exec passes the exit code through.
     let exec = sandbox.containai(&["exec", "--", "sh", "-c", "test \"$CAI_REMOTE\" = one-remote && exit 7"]);
