@@ -1,7 +1,7 @@
 //! fixtures/features/<behaviour>/.devcontainer/devcontainer.json → `features::resolve`: sources, options,
 //! environment, files and install order, and the errors for what cannot be resolved.
 
-use containai::config::{DevContainer, Loaded, WorkspaceInfo};
+use containai::config::{self, LoadOptions, Loaded};
 use containai::features::{FeatureError, FeatureSource, ResolvedFeature, resolve};
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -12,25 +12,13 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// The fixture's config, read as the config stage would hand it over.
+/// The fixture's config, loaded by the config stage.
 fn load(name: &str) -> Loaded {
-    let workspace = fixture(name);
-    let config_file = workspace.join(".devcontainer/devcontainer.json");
-    let text = std::fs::read_to_string(&config_file).unwrap();
-    let value: serde_json::Value = serde_json5::from_str(&text).unwrap();
-    let model: DevContainer = serde_json::from_value(value.clone()).unwrap();
-    Loaded {
-        value,
-        model,
-        workspace: WorkspaceInfo {
-            local_workspace_folder: workspace,
-            config_file,
-            workspace_folder: format!("/workspaces/{name}"),
-            workspace_mount: None,
-            devcontainer_id: "test".into(),
-        },
-        warnings: Vec::new(),
-    }
+    let options = LoadOptions {
+        workspace_folder: fixture(name),
+        config_file: None,
+    };
+    config::load(&options).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
 fn resolved(name: &str) -> Vec<ResolvedFeature> {
@@ -243,6 +231,14 @@ fn errors_name_what_is_wrong() {
         ("invalid-metadata", &["`./broken`", "option `x`"]),
         ("missing-install", &["`./noscript`", "`install.sh`"]),
         ("override-absent", &["`./b`", "overrideFeatureInstallOrder"]),
+        (
+            "outside-workspace",
+            &[
+                "`../../depends-on/.devcontainer/base`",
+                "outside the workspace",
+                "hint:",
+            ],
+        ),
     ];
     for (name, parts) in cases {
         let (_, text) = error(name);

@@ -3,8 +3,19 @@
 use containai::config::{DevContainer, Loaded, WorkspaceInfo};
 use containai::features::{FeatureSource, ResolvedFeature};
 use containai::plan::{self, BaseInput, BuildPlan, ContextFile, HostUser, LayerContext, PlanError};
+use containai::report::{Reporter, Silent};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
+
+/// Records warnings.
+#[derive(Default)]
+struct Warnings(std::sync::Mutex<Vec<String>>);
+
+impl Reporter for Warnings {
+    fn warn(&self, message: &str) {
+        self.0.lock().unwrap().push(message.to_string());
+    }
+}
 
 const HOST: HostUser = HostUser { uid: 1000, gid: 1000 };
 const BASE_ID: &str = "sha256:0000000000000000000000000000000000000000000000000000000000000001";
@@ -30,7 +41,7 @@ fn feature(id: &str, option: &str, script: &str) -> ResolvedFeature {
     ResolvedFeature {
         reference: format!("./{id}"),
         source: FeatureSource::Local { path: format!("/ws/.devcontainer/{id}").into() },
-        model: serde_json::from_value(metadata.clone()).expect("feature metadata"),
+        model: serde_json::from_value(metadata.clone()).unwrap(),
         metadata,
         options: BTreeMap::from([("flavour".to_string(), json!(option))]),
         env: BTreeMap::from([
@@ -67,7 +78,7 @@ fn config() -> Loaded {
 
 #[test]
 fn layers_are_base_system_features_user_each_from_its_parent() {
-    let plan = plan::plan(&config(), &three(), &image(BASE_ID, None), &HOST).unwrap();
+    let plan = plan::plan(&config(), &three(), &image(BASE_ID, None), &HOST, &Silent).unwrap();
     let names: Vec<_> = plan.layers.iter().map(|l| l.name.as_str()).collect();
     assert_eq!(names, ["base", "system", "feature:./a", "feature:./b", "feature:./c", "user"]);
     assert_eq!(plan.features, ["./a", "./b", "./c"]);
@@ -82,18 +93,18 @@ fn layers_are_base_system_features_user_each_from_its_parent() {
 
 #[test]
 fn unchanged_input_gives_an_identical_plan() {
-    let a = plan::plan(&config(), &three(), &image(BASE_ID, None), &HOST).unwrap();
-    let b = plan::plan(&config(), &three(), &image(BASE_ID, None), &HOST).unwrap();
+    let a = plan::plan(&config(), &three(), &image(BASE_ID, None), &HOST, &Silent).unwrap();
+    let b = plan::plan(&config(), &three(), &image(BASE_ID, None), &HOST, &Silent).unwrap();
     assert_eq!(a, b);
     assert_eq!(serde_json::to_string(&a).unwrap(), serde_json::to_string(&b).unwrap());
 }
 
 #[test]
 fn changing_feature_n_options_changes_n_and_later_only() {
-    let before = plan::plan(&config(), &three(), &image(BASE_ID, None), &HOST).unwrap();
+    let before = plan::plan(&config(), &three(), &image(BASE_ID, None), &HOST, &Silent).unwrap();
     let mut changed = three();
     changed[1] = feature("b", "y", "echo b\n");
-    let after = plan::plan(&config(), &changed, &image(BASE_ID, None), &HOST).unwrap();
+    let after = plan::plan(&config(), &changed, &image(BASE_ID, None), &HOST, &Silent).unwrap();
     let (k0, k1) = (keys(&before), keys(&after));
     assert_eq!(k0[..3], k1[..3], "base, system and feature a are untouched");
     for i in 3..6 {
@@ -103,10 +114,10 @@ fn changing_feature_n_options_changes_n_and_later_only() {
 
 #[test]
 fn changing_a_file_byte_changes_that_feature_and_later() {
-    let before = plan::plan(&config(), &three(), &image(BASE_ID, None), &HOST).unwrap();
+    let before = plan::plan(&config(), &three(), &image(BASE_ID, None), &HOST, &Silent).unwrap();
     let mut changed = three();
     changed[2] = feature("c", "x", "echo C\n");
-    let after = plan::plan(&config(), &changed, &image(BASE_ID, None), &HOST).unwrap();
+    let after = plan::plan(&config(), &changed, &image(BASE_ID, None), &HOST, &Silent).unwrap();
     let (k0, k1) = (keys(&before), keys(&after));
     assert_eq!(k0[..4], k1[..4]);
     assert_ne!(k0[4], k1[4]);
@@ -115,8 +126,8 @@ fn changing_a_file_byte_changes_that_feature_and_later() {
 
 #[test]
 fn a_moved_base_tag_changes_every_key() {
-    let before = plan::plan(&config(), &three(), &image(BASE_ID, None), &HOST).unwrap();
-    let after = plan::plan(&config(), &three(), &image("sha256:02", None), &HOST).unwrap();
+    let before = plan::plan(&config(), &three(), &image(BASE_ID, None), &HOST, &Silent).unwrap();
+    let after = plan::plan(&config(), &three(), &image("sha256:02", None), &HOST, &Silent).unwrap();
     for (a, b) in keys(&before).iter().zip(keys(&after)) {
         assert_ne!(*a, b);
     }
@@ -124,16 +135,16 @@ fn a_moved_base_tag_changes_every_key() {
 
 #[test]
 fn a_config_only_change_rebuilds_only_the_user_layer() {
-    let before = plan::plan(&config(), &three(), &image(BASE_ID, None), &HOST).unwrap();
+    let before = plan::plan(&config(), &three(), &image(BASE_ID, None), &HOST, &Silent).unwrap();
     let other = loaded(json!({"image": "containai-test/base:bookworm", "remoteUser": "dev", "postCreateCommand": "make all"}));
-    let after = plan::plan(&other, &three(), &image(BASE_ID, None), &HOST).unwrap();
+    let after = plan::plan(&other, &three(), &image(BASE_ID, None), &HOST, &Silent).unwrap();
     assert_eq!(keys(&before)[..5], keys(&after)[..5]);
     assert_ne!(keys(&before)[5], keys(&after)[5]);
 }
 
 #[test]
 fn feature_layer_copies_its_files_and_sources_its_options() {
-    let plan = plan::plan(&config(), &three(), &image(BASE_ID, None), &HOST).unwrap();
+    let plan = plan::plan(&config(), &three(), &image(BASE_ID, None), &HOST, &Silent).unwrap();
     let layer = &plan.layers[2];
     let LayerContext::Files { files } = &layer.context else { panic!("feature context is in memory") };
     let paths: Vec<_> = files.iter().map(|f| f.path.as_str()).collect();
@@ -146,7 +157,7 @@ fn feature_layer_copies_its_files_and_sources_its_options() {
 #[test]
 fn metadata_label_is_base_then_features_then_config() {
     let base_label = r#"[{"remoteUser":"vscode","capAdd":["SYS_PTRACE"]}]"#;
-    let plan = plan::plan(&config(), &three(), &image(BASE_ID, Some(base_label)), &HOST).unwrap();
+    let plan = plan::plan(&config(), &three(), &image(BASE_ID, Some(base_label)), &HOST, &Silent).unwrap();
     let entries = plan.metadata.as_array().unwrap();
     assert_eq!(entries.len(), 5);
     assert_eq!(entries[0], json!({"remoteUser": "vscode", "capAdd": ["SYS_PTRACE"]}));
@@ -160,37 +171,39 @@ fn metadata_label_is_base_then_features_then_config() {
 
 #[test]
 fn a_broken_base_label_is_a_warning() {
-    let plan = plan::plan(&config(), &[], &image(BASE_ID, Some("{nope")), &HOST).unwrap();
+    let warnings = Warnings::default();
+    let plan = plan::plan(&config(), &[], &image(BASE_ID, Some("{nope")), &HOST, &warnings).unwrap();
     assert_eq!(plan.metadata.as_array().unwrap().len(), 1);
-    assert!(plan.warnings[0].contains("not JSON"));
+    let warnings = warnings.0.lock().unwrap();
+    assert!(warnings.len() == 1 && warnings[0].contains("not JSON"), "{warnings:?}");
 }
 
 #[test]
 fn user_layer_creates_the_remote_user_with_the_host_uid() {
-    let plan = plan::plan(&config(), &[], &image(BASE_ID, None), &HOST).unwrap();
+    let plan = plan::plan(&config(), &[], &image(BASE_ID, None), &HOST, &Silent).unwrap();
     let user = &plan.layers.last().unwrap().dockerfile;
     assert!(user.contains("u='dev'; \\\n"), "{user}");
     assert!(user.contains("useradd --create-home --shell /bin/bash"));
     assert!(user.contains("new_uid=1000; new_gid=1000;"));
-    let root_host = plan::plan(&config(), &[], &image(BASE_ID, None), &HostUser { uid: 0, gid: 0 }).unwrap();
+    let root_host = plan::plan(&config(), &[], &image(BASE_ID, None), &HostUser { uid: 0, gid: 0 }, &Silent).unwrap();
     assert!(!root_host.layers.last().unwrap().dockerfile.contains("new_uid="));
 }
 
 #[test]
 fn compose_and_missing_install_sh_are_clear_errors() {
     let compose = loaded(json!({"dockerComposeFile": "c.yml", "service": "app"}));
-    let err = plan::plan(&compose, &[], &image(BASE_ID, None), &HOST).unwrap_err();
+    let err = plan::plan(&compose, &[], &image(BASE_ID, None), &HOST, &Silent).unwrap_err();
     assert!(matches!(err, PlanError::ComposeUnsupported));
     assert!(err.to_string().contains("not supported yet"));
     let mut broken = feature("a", "x", "");
     broken.files.retain(|f| f.path != "install.sh");
-    let err = plan::plan(&config(), &[broken], &image(BASE_ID, None), &HOST).unwrap_err();
+    let err = plan::plan(&config(), &[broken], &image(BASE_ID, None), &HOST, &Silent).unwrap_err();
     assert_eq!(err.to_string().lines().next(), Some("feature `./a` has no `install.sh`"));
 }
 
 #[test]
 fn system_layer_installs_masks_and_boots_systemd() {
-    let plan = plan::plan(&config(), &[], &image(BASE_ID, None), &HOST).unwrap();
+    let plan = plan::plan(&config(), &[], &image(BASE_ID, None), &HOST, &Silent).unwrap();
     let system = &plan.layers[1].dockerfile;
     for needle in [
         "for p in systemd systemd-sysv dbus iproute2 sudo ca-certificates procps; do",
@@ -215,7 +228,7 @@ fn a_non_root_base_user_becomes_the_first_container_user_entry() {
         user: "node".into(),
     };
     let cfg = loaded(json!({"image": "x"}));
-    let plan = plan::plan(&cfg, &[], &base, &HOST).unwrap();
+    let plan = plan::plan(&cfg, &[], &base, &HOST, &Silent).unwrap();
     let entries = plan.metadata.as_array().unwrap();
     assert_eq!(entries[0], json!({"containerUser": "node"}));
     assert_eq!(entries[1], json!({"remoteUser": "vscode"}));

@@ -36,7 +36,6 @@ fn plan() -> BuildPlan {
             ),
         ],
         metadata: serde_json::json!([]),
-        warnings: vec![],
     }
 }
 
@@ -175,7 +174,7 @@ async fn a_directory_layer_sends_its_filtered_folder_args_and_target() {
     );
     user.build_args.insert("A".into(), "1".into());
     user.target = Some("dev".into());
-    let plan = BuildPlan { features: vec![], layers: vec![user], metadata: serde_json::json!([]), warnings: vec![] };
+    let plan = BuildPlan { features: vec![], layers: vec![user], metadata: serde_json::json!([]) };
     let engine = FakeImages::new();
     execute(&plan, &engine, &Recorder::default(), &BuildOptions::default()).await.unwrap();
     let build = &engine.builds()[0];
@@ -188,7 +187,7 @@ async fn a_directory_layer_sends_its_filtered_folder_args_and_target() {
 
 #[tokio::test]
 async fn an_empty_plan_is_an_error() {
-    let plan = BuildPlan { features: vec![], layers: vec![], metadata: serde_json::json!([]), warnings: vec![] };
+    let plan = BuildPlan { features: vec![], layers: vec![], metadata: serde_json::json!([]) };
     let err = execute(&plan, &FakeImages::new(), &Recorder::default(), &BuildOptions::default()).await.unwrap_err();
     assert!(matches!(err, BuildError::EmptyPlan));
 }

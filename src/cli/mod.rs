@@ -1,5 +1,6 @@
 //! Arguments → one subcommand run; errors printed once, as text or JSON, with a non-zero exit.
 
+mod build;
 mod down;
 mod exec;
 mod image;
@@ -11,7 +12,6 @@ mod ssh;
 mod templates;
 mod trust;
 mod up;
-mod workspace;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -48,7 +48,11 @@ pub struct WorkspaceArgs {
 
 impl WorkspaceArgs {
     pub fn load(&self) -> anyhow::Result<containai::config::Loaded> {
-        workspace::load(&self.workspace_folder, self.config.as_deref())
+        let options = containai::config::LoadOptions {
+            workspace_folder: self.workspace_folder.clone(),
+            config_file: self.config.clone(),
+        };
+        Ok(containai::config::load(&options)?)
     }
 }
 
@@ -56,6 +60,8 @@ impl WorkspaceArgs {
 pub enum Command {
     /// Print the devcontainer.json as the reference CLI's `read-configuration` does: one JSON object.
     ReadConfiguration(read_configuration::Args),
+    /// Build the config's image, one cached layer per step (`--plan`: print the plan, build nothing).
+    Build(build::Args),
     /// Create or reuse the workspace's system container, wait for systemd and sshd, run lifecycle hooks.
     Up(up::UpArgs),
     /// Stop the workspace's container (`--remove`: remove it and its ssh entry).
@@ -77,7 +83,7 @@ pub enum Command {
 impl Command {
     /// Commands whose stdout is one JSON line, also on error.
     fn json_output(&self) -> bool {
-        matches!(self, Command::Up(_) | Command::Down(_) | Command::Trust(_))
+        matches!(self, Command::Build(_) | Command::Up(_) | Command::Down(_) | Command::Trust(_))
     }
 }
 
@@ -101,6 +107,7 @@ pub fn main() -> ExitCode {
     let result: anyhow::Result<ExitCode> = runtime.block_on(async {
         match cli.command {
             Command::ReadConfiguration(args) => read_configuration::run(args, &printer),
+            Command::Build(args) => build::run(args, &printer).await,
             Command::Up(args) => up::run(args, &printer).await,
             Command::Down(args) => down::run(args).await,
             Command::Exec(args) => exec::run(args).await,

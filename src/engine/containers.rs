@@ -9,7 +9,7 @@ pub use bollard::models::ContainerCreateBody;
 /// What the run stage reads about the engine before creating anything.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct EngineInfo {
+pub struct RuntimeInfo {
     /// Names of the OCI runtimes the engine knows (`runc`, `sysbox-runc`, ...), sorted.
     pub runtimes: Vec<String>,
     pub default_runtime: Option<String>,
@@ -75,7 +75,7 @@ impl ExecOutput {
 #[async_trait::async_trait]
 pub trait ContainerEngine: Send + Sync {
     /// Runtimes and cgroup version of the engine.
-    async fn info(&self) -> Result<EngineInfo>;
+    async fn info(&self) -> Result<RuntimeInfo>;
     /// Creates a container; returns its id.
     async fn create_container(&self, request: &CreateRequest) -> Result<String>;
     async fn start_container(&self, id: &str) -> Result<()>;

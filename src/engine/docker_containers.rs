@@ -1,6 +1,6 @@
 //! [`ContainerEngine`] calls → Docker Engine API requests through bollard (never the docker CLI).
 
-use super::containers::{ContainerEngine, ContainerInfo, CreateRequest, EngineInfo, ExecOutput, ExecRequest};
+use super::containers::{ContainerEngine, ContainerInfo, CreateRequest, RuntimeInfo, ExecOutput, ExecRequest};
 use super::{Docker, EngineError, Result};
 use bollard::container::LogOutput;
 use bollard::exec::{StartExecOptions, StartExecResults};
@@ -74,11 +74,11 @@ impl Docker {
 
 #[async_trait::async_trait]
 impl ContainerEngine for Docker {
-    async fn info(&self) -> Result<EngineInfo> {
+    async fn info(&self) -> Result<RuntimeInfo> {
         let info = self.client.info().await?;
         let mut runtimes: Vec<String> = info.runtimes.unwrap_or_default().into_keys().collect();
         runtimes.sort();
-        Ok(EngineInfo {
+        Ok(RuntimeInfo {
             runtimes,
             default_runtime: info.default_runtime,
             cgroup_version: info.cgroup_version.map(|v| v.to_string()),

@@ -19,6 +19,25 @@ fn not_found(err: &BollardError) -> bool {
     matches!(err, BollardError::DockerResponseServerError { status_code: 404, .. })
 }
 
+/// Removes terminal colour sequences (`ESC [ ... letter`) that the classic builder puts around stderr.
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' && chars.peek() == Some(&'[') {
+            chars.next();
+            for c in chars.by_ref() {
+                if ('@'..='~').contains(&c) {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[async_trait::async_trait]
 impl ImageEngine for Docker {
     async fn engine_info(&self) -> Result<EngineInfo> {
@@ -87,7 +106,7 @@ impl ImageEngine for Docker {
                         pending.push_str(&text);
                         while let Some(i) = pending.find('\n') {
                             let line: String = pending.drain(..=i).collect();
-                            push(line.trim_end());
+                            push(strip_ansi(&line).trim_end());
                         }
                     }
                     if let Some(id) = info.aux.and_then(|aux| aux.id) {
@@ -106,7 +125,7 @@ impl ImageEngine for Docker {
             }
         }
         if !pending.trim().is_empty() {
-            push(pending.trim_end());
+            push(strip_ansi(&pending).trim_end());
         }
         if let Some(message) = failure {
             return Err(EngineError::BuildFailed {
@@ -169,5 +188,16 @@ impl ImageEngine for Docker {
                 labels: image.labels.into_iter().collect(),
             })
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strip_ansi;
+
+    #[test]
+    fn colour_sequences_are_stripped_from_log_lines() {
+        assert_eq!(strip_ansi("\u{1b}[91mbroken\u{1b}[0m done"), "broken done");
+        assert_eq!(strip_ansi("plain [text]"), "plain [text]");
     }
 }

@@ -1,6 +1,6 @@
 //! Recording fake of [`super::ContainerEngine`] for unit tests: scripted runtimes and exec answers in, recorded calls out.
 
-use super::containers::{ContainerEngine, ContainerInfo, CreateRequest, EngineInfo, ExecOutput, ExecRequest};
+use super::containers::{ContainerEngine, ContainerInfo, CreateRequest, RuntimeInfo, ExecOutput, ExecRequest};
 use super::{EngineError, Result};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -20,7 +20,7 @@ type ExecScript = Box<dyn Fn(&ExecRequest) -> Option<ExecOutput> + Send + Sync>;
 
 /// A fake engine: containers live in memory, `exec` answers from scripts (first match wins, else exit 0).
 pub struct FakeContainers {
-    pub engine_info: EngineInfo,
+    pub engine_info: RuntimeInfo,
     containers: Mutex<BTreeMap<String, ContainerInfo>>,
     calls: Mutex<Vec<Call>>,
     scripts: Mutex<Vec<ExecScript>>,
@@ -31,7 +31,7 @@ impl FakeContainers {
     /// An engine that offers these runtimes.
     pub fn with_runtimes(runtimes: &[&str]) -> FakeContainers {
         FakeContainers {
-            engine_info: EngineInfo {
+            engine_info: RuntimeInfo {
                 runtimes: runtimes.iter().map(|r| r.to_string()).collect(),
                 default_runtime: Some("runc".into()),
                 cgroup_version: Some("1".into()),
@@ -94,7 +94,7 @@ impl FakeContainers {
 
 #[async_trait::async_trait]
 impl ContainerEngine for FakeContainers {
-    async fn info(&self) -> Result<EngineInfo> {
+    async fn info(&self) -> Result<RuntimeInfo> {
         self.record(Call::Info);
         Ok(self.engine_info.clone())
     }

@@ -29,6 +29,16 @@ pub enum FeatureError {
     )]
     LocalNotFound { reference: String, path: PathBuf },
     #[error(
+        "local feature `{reference}` is outside the workspace: `{}` is not inside `{}`\n\
+         hint: keep local features inside the workspace, e.g. in `.devcontainer/<folder>`",
+        path.display(), workspace.display()
+    )]
+    LocalOutsideWorkspace {
+        reference: String,
+        path: PathBuf,
+        workspace: PathBuf,
+    },
+    #[error(
         "feature `{reference}` has no `{file}`\nhint: a Dev Container Feature needs `devcontainer-feature.json` and `install.sh`"
     )]
     MissingFile {

@@ -3,12 +3,11 @@
 
 use super::options::{resolve_options, user_options};
 use super::order::Node;
-use super::source::{self, LoadedFeature, SourceId};
+use super::source::{self, LoadedFeature, LocalRoots, SourceId};
 use super::{FeatureError, Result};
 use indexmap::IndexMap;
 use serde_json::Value;
 use std::collections::{HashMap, VecDeque};
-use std::path::Path;
 use std::sync::Arc;
 
 /// Nodes and, at the same index, what was loaded for each.
@@ -25,8 +24,8 @@ struct Pending {
     parent: Option<usize>,
 }
 
-/// Builds the graph; local references (also inside `dependsOn`) are relative to `config_dir`.
-pub fn build(features: &IndexMap<String, Value>, config_dir: &Path) -> Result<Graph> {
+/// Builds the graph; local references (also inside `dependsOn`) are relative to the config's folder.
+pub fn build(features: &IndexMap<String, Value>, roots: LocalRoots) -> Result<Graph> {
     let mut graph = Graph::default();
     let mut cache: HashMap<SourceId, Arc<LoadedFeature>> = HashMap::new();
     let mut queue: VecDeque<Pending> = features
@@ -39,7 +38,7 @@ pub fn build(features: &IndexMap<String, Value>, config_dir: &Path) -> Result<Gr
         .collect();
     while let Some(pending) = queue.pop_front() {
         let (mut node, loaded) =
-            read(&pending, config_dir, &mut cache).map_err(|e| match pending.parent {
+            read(&pending, roots, &mut cache).map_err(|e| match pending.parent {
                 Some(parent) => FeatureError::Dependency {
                     dependency: pending.reference.clone(),
                     dependent: graph.nodes[parent].reference.clone(),
@@ -70,7 +69,7 @@ pub fn build(features: &IndexMap<String, Value>, config_dir: &Path) -> Result<Gr
         node.installs_after = metadata
             .installs_after
             .iter()
-            .filter_map(|reference| SourceId::parse(reference, config_dir).ok())
+            .filter_map(|reference| SourceId::parse(reference, roots.config_dir).ok())
             .collect();
         queue.extend(
             metadata
@@ -90,15 +89,15 @@ pub fn build(features: &IndexMap<String, Value>, config_dir: &Path) -> Result<Gr
 
 fn read(
     pending: &Pending,
-    config_dir: &Path,
+    roots: LocalRoots,
     cache: &mut HashMap<SourceId, Arc<LoadedFeature>>,
 ) -> Result<(Node, Arc<LoadedFeature>)> {
     let reference = &pending.reference;
-    let source = SourceId::parse(reference, config_dir)?;
+    let source = SourceId::parse(reference, roots.config_dir)?;
     let loaded = match cache.get(&source) {
         Some(loaded) => loaded.clone(),
         None => {
-            let loaded = Arc::new(source::load(reference, &source)?);
+            let loaded = Arc::new(source::load(reference, &source, roots.workspace)?);
             cache.insert(source.clone(), loaded.clone());
             loaded
         }

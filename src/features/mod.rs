@@ -11,12 +11,12 @@ pub mod source;
 pub use error::{FeatureError, Result};
 pub use metadata::FeatureMetadata;
 pub use options::FeatureUsers;
+pub use source::LocalRoots;
 
 use crate::plan::ContextFile;
 use indexmap::IndexMap;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::Path;
 
 /// Where a feature came from.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -69,26 +69,29 @@ pub fn resolve(loaded: &crate::config::Loaded) -> Result<Vec<ResolvedFeature>> {
             .override_feature_install_order
             .as_deref()
             .unwrap_or_default(),
-        loaded.config_dir(),
+        LocalRoots {
+            config_dir: loaded.config_dir(),
+            workspace: &loaded.workspace.local_workspace_folder,
+        },
         &users,
     )
 }
 
-/// [`resolve`] on its parts: the `features` object, `overrideFeatureInstallOrder`, the folder local
-/// references are relative to, and the users install scripts are told about.
+/// [`resolve`] on its parts: the `features` object, `overrideFeatureInstallOrder`, where local references
+/// are read from, and the users install scripts are told about.
 pub fn resolve_features(
     features: &IndexMap<String, Value>,
     override_order: &[String],
-    config_dir: &Path,
+    roots: LocalRoots,
     users: &FeatureUsers,
 ) -> Result<Vec<ResolvedFeature>> {
-    let mut graph = graph::build(features, config_dir)?;
+    let mut graph = graph::build(features, roots)?;
     let entries = override_order
         .iter()
         .map(|reference| {
             Ok((
                 reference.clone(),
-                source::SourceId::parse(reference, config_dir)?,
+                source::SourceId::parse(reference, roots.config_dir)?,
             ))
         })
         .collect::<Result<Vec<_>>>()?;

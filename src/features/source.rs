@@ -11,6 +11,16 @@ use std::path::{Component, Path, PathBuf};
 /// Prefix of the built-in features' references.
 pub const BUILTIN_PREFIX: &str = "containai/";
 
+/// Where local references are read from.
+#[derive(Debug, Clone, Copy)]
+pub struct LocalRoots<'a> {
+    /// Folder of devcontainer.json: local references are relative to it.
+    pub config_dir: &'a Path,
+    /// The workspace folder: a local feature must lie inside it (symlinks resolved), so that a config cannot
+    /// copy folders from elsewhere on the host into an image.
+    pub workspace: &'a Path,
+}
+
 /// What a reference points to, before anything is read.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum SourceId {
@@ -101,10 +111,10 @@ pub struct LoadedFeature {
 }
 
 /// Reads a built-in or local feature.
-pub fn load(reference: &str, source: &SourceId) -> Result<LoadedFeature> {
+pub fn load(reference: &str, source: &SourceId, workspace: &Path) -> Result<LoadedFeature> {
     let files = match source {
         SourceId::Builtin(id) => builtin_files(reference, id)?,
-        SourceId::Local(path) => local_files(reference, path)?,
+        SourceId::Local(path) => local_files(reference, path, workspace)?,
     };
     let text = files
         .iter()
@@ -179,12 +189,21 @@ fn collect_embedded(dir: &Dir<'static>, root: &Path, out: &mut Vec<ContextFile>)
     }
 }
 
-fn local_files(reference: &str, root: &Path) -> Result<Vec<ContextFile>> {
+fn local_files(reference: &str, root: &Path, workspace: &Path) -> Result<Vec<ContextFile>> {
     use std::os::unix::fs::PermissionsExt;
     if !root.join(METADATA_FILE).is_file() {
         return Err(FeatureError::LocalNotFound {
             reference: reference.to_string(),
             path: root.to_path_buf(),
+        });
+    }
+    let real = |path: &Path| std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let (real_root, real_workspace) = (real(root), real(workspace));
+    if !real_root.starts_with(&real_workspace) {
+        return Err(FeatureError::LocalOutsideWorkspace {
+            reference: reference.to_string(),
+            path: real_root,
+            workspace: real_workspace,
         });
     }
     let io = |path: &Path, e: std::io::Error| FeatureError::Io {
@@ -265,14 +284,23 @@ mod tests {
 
     #[test]
     fn unknown_builtin_lists_the_available_ones() {
-        let err = load("containai/nope", &SourceId::Builtin("nope".into()))
-            .unwrap_err()
-            .to_string();
+        let err = load(
+            "containai/nope",
+            &SourceId::Builtin("nope".into()),
+            Path::new("/"),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(
             err.contains("`containai/nope`") && err.contains("`containai/sshd`"),
             "{err}"
         );
-        let err = load("containai/../x", &SourceId::Builtin("../x".into())).unwrap_err();
+        let err = load(
+            "containai/../x",
+            &SourceId::Builtin("../x".into()),
+            Path::new("/"),
+        )
+        .unwrap_err();
         assert!(matches!(err, FeatureError::UnknownBuiltin { .. }));
     }
 
@@ -280,7 +308,12 @@ mod tests {
     fn builtins_load_with_executable_install_script() {
         assert_eq!(builtin_ids(), ["dockerd", "sshd"]);
         for id in builtin_ids() {
-            let loaded = load(&format!("containai/{id}"), &SourceId::Builtin(id.clone())).unwrap();
+            let loaded = load(
+                &format!("containai/{id}"),
+                &SourceId::Builtin(id.clone()),
+                Path::new("/"),
+            )
+            .unwrap();
             assert_eq!(loaded.metadata.id, id);
             let install = loaded
                 .files

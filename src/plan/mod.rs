@@ -4,6 +4,7 @@
 //! The user layer is always present, even when no user needs creating: it carries the `devcontainer.metadata`
 //! label, so that a change to the config's own metadata (a lifecycle hook, say) rebuilds only that cheap layer.
 
+pub mod base;
 pub mod key;
 mod layers;
 pub mod metadata;
@@ -16,6 +17,7 @@ pub use model::{BuildPlan, CACHE_REPOSITORY, ContextFile, KEY_VERSION, Layer, La
 use crate::config::Loaded;
 use crate::config::model::ConfigKind;
 use crate::features::ResolvedFeature;
+use crate::report::Reporter;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -40,6 +42,14 @@ pub enum PlanError {
     EnvValue { feature: String, name: String },
     #[error("`{property}` is `{user}`, which is not a valid user name\nhint: use lower-case letters, digits, `_` and `-`, starting with a letter or `_`")]
     UserName { property: &'static str, user: String },
+    #[error("the base image `{reference}` is not in the engine\nhint: containai does not pull images yet: run `docker pull {reference}` (or build it), then try again")]
+    BaseImageMissing { reference: String },
+    #[error(transparent)]
+    Engine(#[from] crate::engine::EngineError),
+    #[error(transparent)]
+    Context(#[from] crate::build::BuildError),
+    #[error("hashing the build context failed: {0}")]
+    Hashing(String),
     #[error("cannot render the `{name}` Dockerfile template: {message}")]
     Template { name: String, message: String },
 }
@@ -137,15 +147,16 @@ pub fn check_supported(loaded: &Loaded) -> Result<ConfigKind> {
     }
 }
 
-/// Plans the image of `loaded` with `features` (in install order) over `base`.
+/// Plans the image of `loaded` with `features` (in install order) over `base`; non-fatal findings (an unreadable
+/// base label) go to `reporter`.
 pub fn plan(
     loaded: &Loaded,
     features: &[ResolvedFeature],
     base: &BaseInput,
     host: &HostUser,
+    reporter: &dyn Reporter,
 ) -> Result<BuildPlan> {
     check_supported(loaded)?;
-    let mut warnings = Vec::new();
     let mut layers = vec![layers::base(base)?];
     layers.push(layers::system(&layers[0].key)?);
     for feature in features {
@@ -158,7 +169,7 @@ pub fn plan(
     };
     let mut base_entries = metadata::base_user_entry(base_user);
     base_entries.extend(metadata::base_entries(base_label).unwrap_or_else(|warning| {
-        warnings.push(warning);
+        reporter.warn(&warning);
         Vec::new()
     }));
     let entries = metadata::entries(base_entries, features, loaded);
@@ -170,6 +181,5 @@ pub fn plan(
         features: features.iter().map(|f| f.reference.clone()).collect(),
         layers,
         metadata: serde_json::Value::Array(entries),
-        warnings,
     })
 }

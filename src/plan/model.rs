@@ -26,9 +26,6 @@ pub struct BuildPlan {
     /// The `devcontainer.metadata` label of the final image: the base image's entries, one per feature, then the
     /// config's own (spec: image metadata; merged by the spec's rules when the container is created).
     pub metadata: Value,
-    /// Non-fatal findings (an unreadable base label, ...), for the caller to report on stderr.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub warnings: Vec<String>,
 }
 
 impl BuildPlan {

@@ -34,3 +34,38 @@ pub fn tar_of(files: &[(&str, u32, &str)]) -> Vec<u8> {
     }
     builder.into_inner().unwrap()
 }
+
+/// A 64-hex key no other test uses.
+pub fn unique_key(label: &str) -> String {
+    blake3::hash(unique(label).as_bytes()).to_hex().to_string()
+}
+
+/// Removes the images (references or ids) it was given when dropped, newest first, ignoring failures.
+pub struct Cleanup(pub std::sync::Mutex<Vec<String>>);
+
+impl Cleanup {
+    pub fn new() -> Cleanup {
+        Cleanup(std::sync::Mutex::new(Vec::new()))
+    }
+    pub fn add(&self, reference: impl Into<String>) {
+        self.0.lock().unwrap().push(reference.into());
+    }
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let references: Vec<String> = self.0.lock().unwrap().drain(..).rev().collect();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(async {
+                use containai::engine::ImageEngine;
+                let Ok(docker) = Docker::connect().await else { return };
+                for reference in references {
+                    let _ = docker.remove_image(&reference, true).await;
+                }
+            });
+        })
+        .join()
+        .unwrap();
+    }
+}
