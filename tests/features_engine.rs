@@ -77,7 +77,7 @@ fn builtins_install_and_boot_under_systemd() {
         echo "ssh=$(systemctl is-enabled ssh)"
         echo "docker=$(systemctl is-enabled docker)"
         echo "containerd=$(systemctl is-enabled containerd)"
-        for tool in dockerd docker containerd; do command -v "$tool"; done
+        for tool in dockerd docker containerd docker-compose; do command -v "$tool"; done
         echo "groups=$(id -nG dev)"
         grep -q '"data-root": "/var/lib/docker"' /etc/docker/daemon.json && echo data-root-ok
     "#;
@@ -89,6 +89,7 @@ fn builtins_install_and_boot_under_systemd() {
         "/usr/sbin/dockerd",
         "/usr/bin/docker",
         "/usr/bin/containerd",
+        "/usr/bin/docker-compose",
         "data-root-ok",
     ] {
         assert!(

@@ -2,7 +2,10 @@
 //! environment, files and install order, and the errors for what cannot be resolved.
 
 use containai::config::{self, LoadOptions, Loaded};
-use containai::features::{FeatureError, FeatureSource, ResolvedFeature, resolve};
+use containai::features::{
+    FeatureError, FeatureSource, FeatureUsers, LocalRoots, ResolvedFeature, resolve,
+    resolve_features,
+};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
@@ -251,4 +254,62 @@ fn errors_name_what_is_wrong() {
             "{name}: messages start lower-case: {text}"
         );
     }
+}
+
+/// A workspace in a temporary folder with one local feature `.devcontainer/f` (plus what `extra` adds).
+fn temp_workspace(
+    extra: impl FnOnce(&Path),
+) -> (
+    tempfile::TempDir,
+    Result<Vec<ResolvedFeature>, FeatureError>,
+) {
+    let workspace = tempfile::tempdir().unwrap();
+    let config_dir = workspace.path().join(".devcontainer");
+    let feature = config_dir.join("f");
+    std::fs::create_dir_all(&feature).unwrap();
+    std::fs::write(
+        feature.join("devcontainer-feature.json"),
+        r#"{"id": "f", "version": "1.0.0"}"#,
+    )
+    .unwrap();
+    std::fs::write(feature.join("install.sh"), "#!/bin/sh\n").unwrap();
+    extra(&feature);
+    let features = indexmap::IndexMap::from([("./f".to_string(), json!({}))]);
+    let roots = LocalRoots {
+        config_dir: &config_dir,
+        workspace: workspace.path(),
+    };
+    let result = resolve_features(&features, &[], roots, &FeatureUsers::new(None, None));
+    (workspace, result)
+}
+
+#[test]
+fn symlinks_inside_a_local_feature_are_refused() {
+    let (_keep, result) =
+        temp_workspace(|f| std::os::unix::fs::symlink("/etc/passwd", f.join("passwd")).unwrap());
+    let text = result.unwrap_err().to_string();
+    assert!(
+        text.contains("`./f`") && text.contains("passwd") && text.contains("symlinks"),
+        "{text}"
+    );
+    let (_keep, result) = temp_workspace(|_| {});
+    assert_eq!(result.unwrap().len(), 1);
+}
+
+#[test]
+fn a_symlinked_feature_folder_pointing_outside_the_workspace_is_refused() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(
+        outside.path().join("devcontainer-feature.json"),
+        r#"{"id": "o", "version": "1"}"#,
+    )
+    .unwrap();
+    std::fs::write(outside.path().join("install.sh"), "#!/bin/sh\n").unwrap();
+    let target = outside.path().to_path_buf();
+    let (_keep, result) = temp_workspace(|f| {
+        std::fs::remove_dir_all(f).unwrap();
+        std::os::unix::fs::symlink(&target, f).unwrap();
+    });
+    let text = result.unwrap_err().to_string();
+    assert!(text.contains("outside the workspace"), "{text}");
 }

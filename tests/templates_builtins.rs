@@ -27,7 +27,7 @@ fn plan(loaded: &Loaded) -> plan::BuildPlan {
         metadata_label: None,
         user: String::new(),
     };
-    plan::plan(loaded, &features, &base, &HostUser { uid: 1000, gid: 1000 }).unwrap()
+    plan::plan(loaded, &features, &base, &HostUser { uid: 1000, gid: 1000 }, &containai::report::Silent).unwrap()
 }
 
 #[test]

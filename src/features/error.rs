@@ -16,13 +16,8 @@ pub enum FeatureError {
          hint: use `containai/<id>` for a built-in or `./<folder>` for a feature next to devcontainer.json"
     )]
     UnknownReference { reference: String },
-    #[error(
-        "there is no built-in feature `{reference}`\nhint: the built-ins are `containai/{available}`"
-    )]
-    UnknownBuiltin {
-        reference: String,
-        available: String,
-    },
+    #[error("there is no built-in feature `{reference}`\nhint: {hint}")]
+    UnknownBuiltin { reference: String, hint: String },
     #[error(
         "local feature `{reference}`: no `devcontainer-feature.json` in `{}`\n\
          hint: local feature paths are relative to the folder that holds devcontainer.json", path.display()

@@ -162,9 +162,16 @@ fn builtin_files(reference: &str, id: &str) -> Result<Vec<ContextFile>> {
         .flatten()
         .filter(|d| d.get_file(d.path().join(METADATA_FILE)).is_some());
     let Some(dir) = dir else {
+        let mut hint = format!(
+            "the built-ins are `containai/{}`",
+            builtin_ids().join("`, `containai/")
+        );
+        if id.contains([':', '@']) {
+            hint.push_str("; they take no version: each is the one shipped with this containai");
+        }
         return Err(FeatureError::UnknownBuiltin {
             reference: reference.to_string(),
-            available: builtin_ids().join("`, `containai/"),
+            hint,
         });
     };
     let mut files = Vec::new();
@@ -302,6 +309,14 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(err, FeatureError::UnknownBuiltin { .. }));
+        let tagged = SourceId::Builtin("sshd:1".into());
+        let err = load("containai/sshd:1", &tagged, Path::new("/"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("`containai/sshd:1`") && err.contains("no version"),
+            "{err}"
+        );
     }
 
     #[test]
