@@ -10,3 +10,4 @@ pub mod features;
 pub mod plan;
 pub mod report;
 pub mod run;
+pub mod templates;

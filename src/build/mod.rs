@@ -1,1 +1,21 @@
 //! A [`crate::plan::BuildPlan`] → images in the engine, building only the layers whose key is not an image yet.
+//!
+//! Entry point: [`execute`]`(&plan, &engine, &reporter, &options)`. Keys of user Dockerfile builds:
+//! [`dockerfile_build_key`].
+
+pub mod context;
+pub mod dockerignore;
+pub mod error;
+pub mod execute;
+pub mod hash;
+pub mod stat_cache;
+
+pub use error::{BuildError, Result};
+pub use execute::{BuildOptions, BuildOutcome, LABEL_KEY, LABEL_PARENT_KEY, LayerOutcome, execute};
+pub use hash::{ContextDigest, DockerfileBuild, dockerfile_build_key};
+pub use stat_cache::StatCache;
+
+#[cfg(test)]
+mod context_tests;
+#[cfg(test)]
+mod execute_tests;

@@ -1,9 +1,20 @@
 //! Arguments → one subcommand run; errors printed once, as text or JSON, with a non-zero exit.
 
+mod build;
+mod down;
+mod exec;
+mod image;
+mod init;
+mod list;
 mod printer;
 mod read_configuration;
+mod ssh;
+mod templates;
+mod trust;
+mod up;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 pub use printer::Printer;
@@ -24,10 +35,65 @@ pub enum LogFormat {
     Json,
 }
 
+/// Where the workspace is.
+#[derive(clap::Args, Clone, Debug)]
+pub struct WorkspaceArgs {
+    /// The workspace folder (default: the current directory).
+    #[arg(long, default_value = ".")]
+    pub workspace_folder: PathBuf,
+    /// The devcontainer.json to use (default: found in the workspace).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+impl WorkspaceArgs {
+    pub fn load(&self) -> anyhow::Result<containai::config::Loaded> {
+        let options = containai::config::LoadOptions {
+            workspace_folder: self.workspace_folder.clone(),
+            config_file: self.config.clone(),
+        };
+        Ok(containai::config::load(&options)?)
+    }
+}
+
 #[derive(Subcommand)]
 pub enum Command {
     /// Print the devcontainer.json as the reference CLI's `read-configuration` does: one JSON object.
     ReadConfiguration(read_configuration::Args),
+    /// Build the config's image, one cached layer per step (`--plan`: print the plan, build nothing).
+    Build(build::Args),
+    /// Create or reuse the workspace's system container, wait for systemd and sshd, run lifecycle hooks.
+    Up(up::UpArgs),
+    /// Stop the workspace's container (`--remove`: remove it and its ssh entry).
+    Down(down::DownArgs),
+    /// Run a command in the workspace's container as the remote user.
+    Exec(exec::ExecArgs),
+    /// List the containers containai manages.
+    List(list::ListArgs),
+    /// Open an ssh session (or run a command) in the workspace's container.
+    Ssh(ssh::SshArgs),
+    /// Trust the workspace's current host-affecting settings (mounts, runArgs, initializeCommand, ...).
+    Trust(trust::TrustArgs),
+    /// Write a template (default `agent-sandbox`) into the workspace, asking for its options on a terminal.
+    Init(init::InitArgs),
+    /// List, describe and apply Dev Container Templates.
+    Templates(templates::TemplatesArgs),
+}
+
+impl Command {
+    /// Commands whose stdout is one JSON line, also on error.
+    fn json_output(&self) -> bool {
+        matches!(self, Command::Build(_) | Command::Up(_) | Command::Down(_) | Command::Trust(_))
+    }
+}
+
+/// The `{"outcome":"error"}` line: the first line of the error is the message, the rest the description.
+fn error_json(err: &anyhow::Error) -> serde_json::Value {
+    let text = err.to_string();
+    let (message, rest) = text.split_once('\n').unwrap_or((&text, ""));
+    let mut description: Vec<String> = rest.lines().map(str::to_string).collect();
+    description.extend(err.chain().skip(1).map(|c| format!("caused by: {c}")));
+    serde_json::json!({"outcome": "error", "message": message, "description": description.join("\n")})
 }
 
 pub fn main() -> ExitCode {
@@ -37,15 +103,28 @@ pub fn main() -> ExitCode {
         .enable_all()
         .build()
         .expect("tokio runtime");
+    let json_output = cli.command.json_output();
     let result: anyhow::Result<ExitCode> = runtime.block_on(async {
         match cli.command {
             Command::ReadConfiguration(args) => read_configuration::run(args, &printer),
+            Command::Build(args) => build::run(args, &printer).await,
+            Command::Up(args) => up::run(args, &printer).await,
+            Command::Down(args) => down::run(args).await,
+            Command::Exec(args) => exec::run(args).await,
+            Command::List(args) => list::run(args).await,
+            Command::Ssh(args) => ssh::run(args, &printer).await,
+            Command::Trust(args) => trust::run(args, &printer).await,
+            Command::Init(args) => init::run(args, &printer),
+            Command::Templates(args) => templates::run(args, &printer),
         }
     });
     match result {
         Ok(code) => code,
         Err(err) => {
             printer.error(&err);
+            if json_output {
+                println!("{}", error_json(&err));
+            }
             ExitCode::FAILURE
         }
     }

@@ -1,5 +1,96 @@
-//! Container operations the run stage needs → one trait, implemented for [`super::Docker`].
+//! Container operations the run stage needs → one trait, implemented for [`super::Docker`] (and a recording fake).
+
+use super::Result;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+pub use bollard::models::ContainerCreateBody;
+
+/// What the run stage reads about the engine before creating anything.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuntimeInfo {
+    /// Names of the OCI runtimes the engine knows (`runc`, `sysbox-runc`, ...), sorted.
+    pub runtimes: Vec<String>,
+    pub default_runtime: Option<String>,
+    /// `1` or `2`, when the engine says.
+    pub cgroup_version: Option<String>,
+    pub server_version: Option<String>,
+}
+
+/// A create request: the container's name and the exact body sent to `POST /containers/create`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct CreateRequest {
+    pub name: String,
+    pub body: ContainerCreateBody,
+}
+
+/// State of a container as the run stage sees it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContainerInfo {
+    pub id: String,
+    /// Without the leading `/`.
+    pub name: String,
+    pub image: String,
+    pub running: bool,
+    /// `created`, `running`, `exited`, ...
+    pub status: String,
+    pub labels: BTreeMap<String, String>,
+    /// The runtime it was created with.
+    pub runtime: Option<String>,
+    /// Container port (`22/tcp`) → host port on 127.0.0.1, for ports the engine published.
+    pub ports: BTreeMap<String, u16>,
+    /// Environment the container was created with (`containerEnv` and the image's).
+    pub env: BTreeMap<String, String>,
+}
+
+/// One command run in a running container.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExecRequest {
+    /// argv, no shell.
+    pub cmd: Vec<String>,
+    pub user: Option<String>,
+    /// `NAME=value` entries.
+    pub env: Vec<String>,
+    pub working_dir: Option<String>,
+}
+
+/// What a finished command left.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExecOutput {
+    pub exit_code: i64,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl ExecOutput {
+    pub fn success(&self) -> bool {
+        self.exit_code == 0
+    }
+}
 
 /// Container side of the engine.
 #[async_trait::async_trait]
-pub trait ContainerEngine: Send + Sync {}
+pub trait ContainerEngine: Send + Sync {
+    /// Runtimes and cgroup version of the engine.
+    async fn info(&self) -> Result<RuntimeInfo>;
+    /// Creates a container; returns its id.
+    async fn create_container(&self, request: &CreateRequest) -> Result<String>;
+    async fn start_container(&self, id: &str) -> Result<()>;
+    /// Stops with the container's stop signal, killing after `timeout_secs`.
+    async fn stop_container(&self, id: &str, timeout_secs: Option<i32>) -> Result<()>;
+    /// Removes a container (forced: also when running) and its anonymous volumes.
+    async fn remove_container(&self, id: &str) -> Result<()>;
+    /// The container with this id or name, or `None`.
+    async fn inspect_container(&self, id: &str) -> Result<Option<ContainerInfo>>;
+    /// Containers (running or not) that carry every one of these labels.
+    async fn list_containers(&self, labels: &BTreeMap<String, String>) -> Result<Vec<ContainerInfo>>;
+    /// Runs a command to its end and collects its output and exit code.
+    async fn exec(&self, id: &str, request: &ExecRequest) -> Result<ExecOutput>;
+    /// Runs a command with this process's stdin, stdout and stderr attached (a TTY when `tty`); its exit code.
+    async fn exec_attached(&self, id: &str, request: &ExecRequest, tty: bool) -> Result<i64>;
+    /// The last `tail` lines of the container's own output.
+    async fn logs(&self, id: &str, tail: usize) -> Result<String>;
+}

@@ -1,1 +1,184 @@
-//! Recording fake of [`super::ContainerEngine`] for unit tests: scripted containers in, recorded calls out.
+//! Recording fake of [`super::ContainerEngine`] for unit tests: scripted runtimes and exec answers in, recorded calls out.
+
+use super::containers::{ContainerEngine, ContainerInfo, CreateRequest, RuntimeInfo, ExecOutput, ExecRequest};
+use super::{EngineError, Result};
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+/// One call the fake received.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Call {
+    Info,
+    Create(CreateRequest),
+    Start(String),
+    Stop(String),
+    Remove(String),
+    Exec { id: String, request: ExecRequest },
+}
+
+type ExecScript = Box<dyn Fn(&ExecRequest) -> Option<ExecOutput> + Send + Sync>;
+
+/// A fake engine: containers live in memory, `exec` answers from scripts (first match wins, else exit 0).
+pub struct FakeContainers {
+    pub engine_info: RuntimeInfo,
+    containers: Mutex<BTreeMap<String, ContainerInfo>>,
+    calls: Mutex<Vec<Call>>,
+    scripts: Mutex<Vec<ExecScript>>,
+    next_port: Mutex<u16>,
+    pinned_port: Mutex<Option<u16>>,
+}
+
+impl FakeContainers {
+    /// An engine that offers these runtimes.
+    pub fn with_runtimes(runtimes: &[&str]) -> FakeContainers {
+        FakeContainers {
+            engine_info: RuntimeInfo {
+                runtimes: runtimes.iter().map(|r| r.to_string()).collect(),
+                default_runtime: Some("runc".into()),
+                cgroup_version: Some("1".into()),
+                server_version: Some("20.10.24".into()),
+            },
+            containers: Mutex::default(),
+            calls: Mutex::default(),
+            scripts: Mutex::default(),
+            next_port: Mutex::new(32768),
+            pinned_port: Mutex::default(),
+        }
+    }
+
+    /// Adds an exec answer: `script` returns `Some` for the requests it answers.
+    pub fn on_exec(&self, script: impl Fn(&ExecRequest) -> Option<ExecOutput> + Send + Sync + 'static) {
+        self.scripts.lock().unwrap().push(Box::new(script));
+    }
+
+    /// Every published port gets host port `port` (tests point sshd's at a listener of theirs).
+    pub fn pin_port(&self, port: u16) {
+        *self.pinned_port.lock().unwrap() = Some(port);
+    }
+
+    /// Puts a container in the engine as if created earlier.
+    pub fn insert(&self, info: ContainerInfo) {
+        self.containers.lock().unwrap().insert(info.id.clone(), info);
+    }
+
+    /// Every call so far, in order.
+    pub fn calls(&self) -> Vec<Call> {
+        self.calls.lock().unwrap().clone()
+    }
+
+    /// Commands run with `exec`, as argv, in order.
+    pub fn execs(&self) -> Vec<ExecRequest> {
+        self.calls()
+            .into_iter()
+            .filter_map(|c| match c {
+                Call::Exec { request, .. } => Some(request),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Requests passed to `create_container`, in order.
+    pub fn creates(&self) -> Vec<CreateRequest> {
+        self.calls()
+            .into_iter()
+            .filter_map(|c| match c {
+                Call::Create(r) => Some(r),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn record(&self, call: Call) {
+        self.calls.lock().unwrap().push(call);
+    }
+
+    fn with<T>(&self, id: &str, f: impl FnOnce(&mut ContainerInfo) -> T) -> Result<T> {
+        let mut containers = self.containers.lock().unwrap();
+        let found = containers.values_mut().find(|c| c.id == id || c.name == id);
+        found.map(f).ok_or_else(|| EngineError::Other(format!("no such container: {id}")))
+    }
+}
+
+#[async_trait::async_trait]
+impl ContainerEngine for FakeContainers {
+    async fn info(&self) -> Result<RuntimeInfo> {
+        self.record(Call::Info);
+        Ok(self.engine_info.clone())
+    }
+
+    async fn create_container(&self, request: &CreateRequest) -> Result<String> {
+        self.record(Call::Create(request.clone()));
+        let id = format!("fake{:04}", self.calls.lock().unwrap().len());
+        let body = &request.body;
+        let host = body.host_config.clone().unwrap_or_default();
+        let mut ports = BTreeMap::new();
+        for port in host.port_bindings.unwrap_or_default().keys() {
+            let mut next = self.next_port.lock().unwrap();
+            ports.insert(port.clone(), self.pinned_port.lock().unwrap().unwrap_or(*next));
+            *next += 1;
+        }
+        let env = body.env.iter().flatten().filter_map(|e| e.split_once('='));
+        self.insert(ContainerInfo {
+            id: id.clone(),
+            name: request.name.clone(),
+            image: body.image.clone().unwrap_or_default(),
+            running: false,
+            status: "created".into(),
+            labels: body.labels.clone().unwrap_or_default().into_iter().collect(),
+            runtime: host.runtime,
+            ports,
+            env: env.map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        });
+        Ok(id)
+    }
+
+    async fn start_container(&self, id: &str) -> Result<()> {
+        self.record(Call::Start(id.to_string()));
+        self.with(id, |c| {
+            c.running = true;
+            c.status = "running".into();
+        })
+    }
+
+    async fn stop_container(&self, id: &str, _timeout_secs: Option<i32>) -> Result<()> {
+        self.record(Call::Stop(id.to_string()));
+        self.with(id, |c| {
+            c.running = false;
+            c.status = "exited".into();
+        })
+    }
+
+    async fn remove_container(&self, id: &str) -> Result<()> {
+        self.record(Call::Remove(id.to_string()));
+        let real = self.with(id, |c| c.id.clone())?;
+        self.containers.lock().unwrap().remove(&real);
+        Ok(())
+    }
+
+    async fn inspect_container(&self, id: &str) -> Result<Option<ContainerInfo>> {
+        Ok(self.with(id, |c| c.clone()).ok())
+    }
+
+    async fn list_containers(&self, labels: &BTreeMap<String, String>) -> Result<Vec<ContainerInfo>> {
+        let containers = self.containers.lock().unwrap();
+        let matches = |c: &&ContainerInfo| labels.iter().all(|(k, v)| c.labels.get(k) == Some(v));
+        Ok(containers.values().filter(matches).cloned().collect())
+    }
+
+    async fn exec(&self, id: &str, request: &ExecRequest) -> Result<ExecOutput> {
+        self.record(Call::Exec { id: id.to_string(), request: request.clone() });
+        if !self.with(id, |c| c.running)? {
+            return Err(EngineError::Other(format!("container {id} is not running")));
+        }
+        let scripts = self.scripts.lock().unwrap();
+        Ok(scripts.iter().find_map(|s| s(request)).unwrap_or_default())
+    }
+
+    async fn exec_attached(&self, id: &str, request: &ExecRequest, _tty: bool) -> Result<i64> {
+        Ok(self.exec(id, request).await?.exit_code)
+    }
+
+    async fn logs(&self, _id: &str, _tail: usize) -> Result<String> {
+        Ok(String::new())
+    }
+}

@@ -1,1 +1,219 @@
 //! Recording fake of [`super::ImageEngine`] for unit tests: scripted images in, recorded calls out.
+//!
+//! Builds "succeed" by registering an image whose id hashes the request; a build whose Dockerfile contains a
+//! scripted needle fails with a scripted message and log. Contexts are unpacked so tests can see what was sent.
+
+use super::images::{
+    BuildContextBody, BuildRequest, BuiltImage, EngineInfo, ImageEngine, ImageInfo, ImageSummary, LogSink,
+};
+use super::{EngineError, Result};
+use futures_util::StreamExt;
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::sync::Mutex;
+
+/// One build as the fake received it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedBuild {
+    pub dockerfile_path: String,
+    /// Text of the Dockerfile found in the context (empty when it was missing).
+    pub dockerfile: String,
+    pub tags: Vec<String>,
+    pub labels: BTreeMap<String, String>,
+    pub build_args: BTreeMap<String, String>,
+    pub target: Option<String>,
+    pub no_cache: bool,
+    /// Every regular file of the context: path → bytes.
+    pub files: BTreeMap<String, Vec<u8>>,
+}
+
+/// One call, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Call {
+    EngineInfo,
+    Inspect(String),
+    Build(Box<RecordedBuild>),
+    Tag { source: String, target: String },
+    Remove(String),
+    List(String),
+}
+
+#[derive(Default)]
+struct State {
+    /// reference or id → image.
+    images: BTreeMap<String, ImageInfo>,
+    calls: Vec<Call>,
+    failures: Vec<(String, String, Vec<String>)>,
+}
+
+/// The fake engine.
+#[derive(Default)]
+pub struct FakeImages {
+    state: Mutex<State>,
+}
+
+impl FakeImages {
+    pub fn new() -> FakeImages {
+        FakeImages::default()
+    }
+
+    /// Makes `reference` exist (with `id`, and the given labels).
+    pub fn add_image(&self, reference: &str, id: &str, labels: &[(&str, &str)]) {
+        let labels = labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let info = ImageInfo { id: id.to_string(), labels, tags: vec![reference.to_string()], ..Default::default() };
+        let mut state = self.state.lock().unwrap();
+        state.images.insert(id.to_string(), info.clone());
+        state.images.insert(reference.to_string(), info);
+    }
+
+    /// A build whose Dockerfile contains `needle` fails with `message` after printing `log`.
+    pub fn fail_builds_containing(&self, needle: &str, message: &str, log: &[&str]) {
+        let log = log.iter().map(|l| l.to_string()).collect();
+        self.state.lock().unwrap().failures.push((needle.into(), message.into(), log));
+    }
+
+    /// Every call so far, in order.
+    pub fn calls(&self) -> Vec<Call> {
+        self.state.lock().unwrap().calls.clone()
+    }
+
+    /// The builds so far, in order.
+    pub fn builds(&self) -> Vec<RecordedBuild> {
+        let calls = self.calls();
+        calls.into_iter().filter_map(|c| if let Call::Build(b) = c { Some(*b) } else { None }).collect()
+    }
+
+    /// Whether `reference` currently names an image.
+    pub fn has_image(&self, reference: &str) -> bool {
+        self.state.lock().unwrap().images.contains_key(reference)
+    }
+
+    /// The id of the image `reference` names, if any.
+    pub fn image_id(&self, reference: &str) -> Option<String> {
+        self.state.lock().unwrap().images.get(reference).map(|i| i.id.clone())
+    }
+
+    fn record(&self, call: Call) {
+        self.state.lock().unwrap().calls.push(call);
+    }
+}
+
+fn unpack(tar_bytes: &[u8]) -> Result<BTreeMap<String, Vec<u8>>> {
+    let bad = |e: std::io::Error| EngineError::Other(format!("the build context is not a valid tar: {e}"));
+    let mut files = BTreeMap::new();
+    let mut archive = tar::Archive::new(tar_bytes);
+    for entry in archive.entries().map_err(bad)? {
+        let mut entry = entry.map_err(bad)?;
+        if entry.header().entry_type().is_file() {
+            let path = entry.path().map_err(bad)?.to_string_lossy().into_owned();
+            let mut bytes = Vec::new();
+            entry.read_to_end(&mut bytes).map_err(bad)?;
+            files.insert(path, bytes);
+        }
+    }
+    Ok(files)
+}
+
+#[async_trait::async_trait]
+impl ImageEngine for FakeImages {
+    async fn engine_info(&self) -> Result<EngineInfo> {
+        self.record(Call::EngineInfo);
+        Ok(EngineInfo {
+            version: "fake".into(),
+            api_version: "1.41".into(),
+            runtimes: vec!["runc".into()],
+            default_runtime: "runc".into(),
+        })
+    }
+
+    async fn inspect_image(&self, reference: &str) -> Result<Option<ImageInfo>> {
+        self.record(Call::Inspect(reference.into()));
+        Ok(self.state.lock().unwrap().images.get(reference).cloned())
+    }
+
+    async fn build_image(&self, request: BuildRequest, log: LogSink<'_>) -> Result<BuiltImage> {
+        let tar_bytes = match request.context {
+            BuildContextBody::Tar(bytes) => bytes,
+            BuildContextBody::Stream(mut stream) => {
+                let mut all = Vec::new();
+                while let Some(chunk) = stream.next().await {
+                    all.extend_from_slice(&chunk.map_err(|e| EngineError::Other(e.to_string()))?);
+                }
+                all
+            }
+        };
+        let files = unpack(&tar_bytes)?;
+        let dockerfile = files
+            .get(&request.dockerfile)
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .unwrap_or_default();
+        let recorded = RecordedBuild {
+            dockerfile_path: request.dockerfile,
+            dockerfile: dockerfile.clone(),
+            tags: request.tags,
+            labels: request.labels,
+            build_args: request.build_args,
+            target: request.target,
+            no_cache: request.no_cache,
+            files,
+        };
+        self.record(Call::Build(Box::new(recorded.clone())));
+        let lines: Vec<&str> = dockerfile.lines().filter(|l| !l.trim().is_empty()).collect();
+        for (i, line) in lines.iter().enumerate() {
+            log(&format!("Step {}/{} : {}", i + 1, lines.len(), line.trim()));
+        }
+        let failure = {
+            let state = self.state.lock().unwrap();
+            state.failures.iter().find(|(needle, _, _)| dockerfile.contains(needle.as_str())).cloned()
+        };
+        if let Some((_, message, log_lines)) = failure {
+            log_lines.iter().for_each(|l| log(l));
+            return Err(EngineError::BuildFailed { message, log_tail: log_lines });
+        }
+        let id = format!("sha256:{}", blake3::hash(format!("{recorded:?}").as_bytes()).to_hex());
+        let info = ImageInfo { id: id.clone(), labels: recorded.labels.clone(), tags: recorded.tags.clone(), ..Default::default() };
+        let mut state = self.state.lock().unwrap();
+        state.images.insert(id.clone(), info.clone());
+        for tag in &recorded.tags {
+            state.images.insert(tag.clone(), info.clone());
+        }
+        Ok(BuiltImage { id })
+    }
+
+    async fn tag_image(&self, source: &str, target: &str) -> Result<()> {
+        self.record(Call::Tag { source: source.into(), target: target.into() });
+        let mut state = self.state.lock().unwrap();
+        let info = state.images.get(source).cloned().ok_or_else(|| EngineError::Other(format!("no such image: `{source}`")))?;
+        state.images.insert(target.into(), info);
+        Ok(())
+    }
+
+    async fn remove_image(&self, reference: &str, _force: bool) -> Result<bool> {
+        self.record(Call::Remove(reference.into()));
+        Ok(self.state.lock().unwrap().images.remove(reference).is_some())
+    }
+
+    async fn list_images_by_label(&self, label: &str) -> Result<Vec<ImageSummary>> {
+        self.record(Call::List(label.into()));
+        let (name, value) = match label.split_once('=') {
+            Some((n, v)) => (n, Some(v)),
+            None => (label, None),
+        };
+        let state = self.state.lock().unwrap();
+        let mut by_id: BTreeMap<String, ImageSummary> = BTreeMap::new();
+        for (reference, info) in &state.images {
+            let hit = info.labels.get(name).is_some_and(|v| value.is_none_or(|want| v == want));
+            if hit {
+                let entry = by_id.entry(info.id.clone()).or_insert_with(|| ImageSummary {
+                    id: info.id.clone(),
+                    tags: Vec::new(),
+                    labels: info.labels.clone(),
+                });
+                if reference != &info.id {
+                    entry.tags.push(reference.clone());
+                }
+            }
+        }
+        Ok(by_id.into_values().collect())
+    }
+}

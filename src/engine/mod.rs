@@ -5,13 +5,16 @@
 
 pub mod containers;
 pub mod docker;
+mod docker_images;
+mod docker_containers;
 pub mod fake_containers;
 pub mod fake_images;
 pub mod images;
+pub mod terminal;
 
-pub use containers::ContainerEngine;
+pub use containers::{ContainerEngine, ContainerInfo, CreateRequest, ExecOutput, ExecRequest, RuntimeInfo};
 pub use docker::Docker;
-pub use images::ImageEngine;
+pub use images::{BuildContextBody, BuildRequest, BuiltImage, ImageEngine, ImageInfo};
 
 /// Errors from talking to the engine.
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +27,13 @@ pub enum EngineError {
     },
     #[error("docker engine: {0}")]
     Api(#[from] bollard::errors::Error),
+    #[error("the engine failed the build: {message}")]
+    BuildFailed {
+        /// The engine's error message.
+        message: String,
+        /// The last lines of the build output.
+        log_tail: Vec<String>,
+    },
     #[error("{0}")]
     Other(String),
 }

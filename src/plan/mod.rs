@@ -1,5 +1,185 @@
-//! Config + resolved features → a [`BuildPlan`]: one keyed layer per step, each Dockerfile rendered from templates/.
+//! Config + resolved features + base image facts → a [`BuildPlan`]: one keyed layer per step (base, system, each
+//! feature in install order, user), each Dockerfile rendered from templates/.
+//!
+//! The user layer is always present, even when no user needs creating: it carries the `devcontainer.metadata`
+//! label, so that a change to the config's own metadata (a lifecycle hook, say) rebuilds only that cheap layer.
 
+pub mod base;
+pub mod key;
+mod layers;
+pub mod metadata;
 pub mod model;
+pub mod render;
+mod users;
 
-pub use model::{BuildPlan, ContextFile, Layer, LayerContext};
+pub use model::{BuildPlan, CACHE_REPOSITORY, ContextFile, KEY_VERSION, Layer, LayerContext, cache_tag};
+
+use crate::config::Loaded;
+use crate::config::model::ConfigKind;
+use crate::features::ResolvedFeature;
+use crate::report::Reporter;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// Errors of the plan stage.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error("Docker Compose configs are not supported yet\nhint: use an `image` or `build.dockerfile` config")]
+    ComposeUnsupported,
+    #[error("the config names no `image` and no `build.dockerfile`\nhint: add `\"image\": \"debian:bookworm\"` to devcontainer.json")]
+    NoBase,
+    #[error("cannot read the Dockerfile `{path}`: {source}")]
+    Dockerfile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("feature `{feature}` has no `install.sh`\nhint: a Dev Container Feature is a folder with `devcontainer-feature.json` and `install.sh`")]
+    NoInstallScript { feature: String },
+    #[error("feature `{feature}`: `{name}` is not a valid environment variable name\nhint: names are letters, digits and `_`, not starting with a digit")]
+    EnvName { feature: String, name: String },
+    #[error("feature `{feature}`: `containerEnv.{name}` must be a single-line string")]
+    EnvValue { feature: String, name: String },
+    #[error("`{property}` is `{user}`, which is not a valid user name\nhint: use lower-case letters, digits, `_` and `-`, starting with a letter or `_`")]
+    UserName { property: &'static str, user: String },
+    #[error("the base image `{reference}` is not in the engine\nhint: containai does not pull images yet: run `docker pull {reference}` (or build it), then try again")]
+    BaseImageMissing { reference: String },
+    #[error(transparent)]
+    Engine(#[from] crate::engine::EngineError),
+    #[error(transparent)]
+    Context(#[from] crate::build::BuildError),
+    #[error("hashing the build context failed: {0}")]
+    Hashing(String),
+    #[error("cannot render the `{name}` Dockerfile template: {message}")]
+    Template { name: String, message: String },
+}
+
+pub type Result<T, E = PlanError> = std::result::Result<T, E>;
+
+/// What the plan needs to know about the base, found by the caller (engine, build stage).
+#[derive(Debug, Clone, PartialEq)]
+pub enum BaseInput {
+    /// An `image` config: the reference, the engine's id of that image, its own `devcontainer.metadata` label,
+    /// and its `USER` (empty when unset). The system layer runs as root (systemd is PID 1), so a non-root base
+    /// `USER` is kept as a `containerUser` entry ahead of the base's label, as the spec passes it down.
+    Image { reference: String, image_id: String, metadata_label: Option<String>, user: String },
+    /// A `build.dockerfile` config.
+    Dockerfile(DockerfileBase),
+}
+
+/// The user's Dockerfile build, as the base layer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DockerfileBase {
+    /// Context folder (absolute).
+    pub context: PathBuf,
+    /// The Dockerfile, relative to `context` when inside it, else absolute.
+    pub dockerfile: PathBuf,
+    /// The Dockerfile's text.
+    pub text: String,
+    /// Hash of the context's files, computed by the build stage (honouring `.dockerignore`).
+    pub context_hash: String,
+    pub build_args: BTreeMap<String, String>,
+    pub target: Option<String>,
+}
+
+impl DockerfileBase {
+    /// Reads `build.dockerfile`, `build.context`, `build.args`, `build.target` from the config (paths relative to
+    /// the config's folder, as the spec says); `context_hash` comes from the build stage.
+    pub fn from_config(loaded: &Loaded, context_hash: String) -> Result<DockerfileBase> {
+        let model = &loaded.model;
+        let dir = loaded.config_dir();
+        let file = dir.join(model.dockerfile().ok_or(PlanError::NoBase)?);
+        let context = dir.join(model.build_context());
+        let text = std::fs::read_to_string(&file)
+            .map_err(|source| PlanError::Dockerfile { path: file.clone(), source })?;
+        let (context, file) = (normalize(&context), normalize(&file));
+        let dockerfile = file.strip_prefix(&context).map(PathBuf::from).unwrap_or(file);
+        let build = model.build.clone().unwrap_or_default();
+        Ok(DockerfileBase {
+            context,
+            dockerfile,
+            text,
+            context_hash,
+            build_args: build.args.unwrap_or_default().into_iter().collect(),
+            target: build.target,
+        })
+    }
+}
+
+/// `a/./b/../c` → `a/c`, without touching the file system.
+fn normalize(path: &std::path::Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The host user whose UID/GID the remote user takes (`updateRemoteUserUID`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HostUser {
+    pub uid: u32,
+    pub gid: u32,
+}
+
+impl HostUser {
+    /// The user running this process (Linux: the owner of `/proc/self`).
+    pub fn current() -> std::io::Result<HostUser> {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata("/proc/self")?;
+        Ok(HostUser { uid: meta.uid(), gid: meta.gid() })
+    }
+}
+
+/// Fails early for configs the plan cannot handle: Docker Compose (not yet), no `image` and no Dockerfile.
+pub fn check_supported(loaded: &Loaded) -> Result<ConfigKind> {
+    match loaded.model.kind() {
+        Some(ConfigKind::Compose) => Err(PlanError::ComposeUnsupported),
+        None => Err(PlanError::NoBase),
+        Some(kind) => Ok(kind),
+    }
+}
+
+/// Plans the image of `loaded` with `features` (in install order) over `base`; non-fatal findings (an unreadable
+/// base label) go to `reporter`.
+pub fn plan(
+    loaded: &Loaded,
+    features: &[ResolvedFeature],
+    base: &BaseInput,
+    host: &HostUser,
+    reporter: &dyn Reporter,
+) -> Result<BuildPlan> {
+    check_supported(loaded)?;
+    let mut layers = vec![layers::base(base)?];
+    layers.push(layers::system(&layers[0].key)?);
+    for feature in features {
+        let parent = layers.last().expect("base layer").key.clone();
+        layers.push(layers::feature(feature, &parent)?);
+    }
+    let (base_label, base_user) = match base {
+        BaseInput::Image { metadata_label, user, .. } => (metadata_label.as_deref(), user.as_str()),
+        BaseInput::Dockerfile(_) => (None, ""),
+    };
+    let mut base_entries = metadata::base_user_entry(base_user);
+    base_entries.extend(metadata::base_entries(base_label).unwrap_or_else(|warning| {
+        reporter.warn(&warning);
+        Vec::new()
+    }));
+    let entries = metadata::entries(base_entries, features, loaded);
+    let users = users::UserPlan::from_metadata(&entries, host)?;
+    let label = serde_json::to_string(&entries).expect("metadata serialises");
+    let parent = layers.last().expect("base layer").key.clone();
+    layers.push(layers::user(&users, &label, &parent)?);
+    Ok(BuildPlan {
+        features: features.iter().map(|f| f.reference.clone()).collect(),
+        layers,
+        metadata: serde_json::Value::Array(entries),
+    })
+}

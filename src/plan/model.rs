@@ -23,7 +23,8 @@ pub struct BuildPlan {
     /// Feature ids in install order.
     pub features: Vec<String>,
     pub layers: Vec<Layer>,
-    /// The `devcontainer.metadata` label of the final image (a JSON array, spec merge rules applied later).
+    /// The `devcontainer.metadata` label of the final image: the base image's entries, one per feature, then the
+    /// config's own (spec: image metadata; merged by the spec's rules when the container is created).
     pub metadata: Value,
 }
 

@@ -1,0 +1,198 @@
+//! A [`BuildPlan`] + an [`ImageEngine`] → every layer present as `containai-cache:<key>`, building only the
+//! layers whose key is not an image yet.
+//!
+//! Contract with the plan stage: `layer.dockerfile` is the whole Dockerfile of the layer. When a layer has a
+//! parent and its Dockerfile has no `FROM` instruction, `FROM containai-cache:<parent key>` is put first. For a
+//! [`LayerContext::Directory`] layer with an empty `dockerfile`, the file at its `dockerfile` path is used.
+
+use super::context::{self, memory_tar};
+use super::error::{BuildError, Result};
+use crate::engine::{BuildContextBody, BuildRequest, EngineError, ImageEngine};
+use crate::plan::model::{BuildPlan, Layer, LayerContext, cache_tag};
+use crate::report::{LayerSource, Reporter};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Label holding a layer's full key.
+pub const LABEL_KEY: &str = "containai.key";
+/// Label holding the parent layer's key.
+pub const LABEL_PARENT_KEY: &str = "containai.parent-key";
+/// Name of the Dockerfile inside contexts that do not bring their own.
+pub const DOCKERFILE_NAME: &str = ".containai.Dockerfile";
+
+/// How to build.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// Rebuild every layer, with the engine's own cache off too.
+    pub no_cache: bool,
+    /// Extra references given to the final image (`--image-name`).
+    pub image_names: Vec<String>,
+}
+
+/// What happened to one layer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LayerOutcome {
+    pub name: String,
+    pub key: String,
+    pub source: LayerSource,
+    #[serde(skip)]
+    pub image_id: String,
+}
+
+/// What the build did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BuildOutcome {
+    pub image_key: String,
+    pub image_id: String,
+    pub image_name: Vec<String>,
+    pub layers: Vec<LayerOutcome>,
+    pub layers_built: usize,
+}
+
+/// Builds what `plan` needs: each layer is looked up by its key first and built only when missing (or always,
+/// with `no_cache`). A layer's tag is set by the engine only when its build completed.
+pub async fn execute(
+    plan: &BuildPlan,
+    engine: &dyn ImageEngine,
+    reporter: &dyn Reporter,
+    options: &BuildOptions,
+) -> Result<BuildOutcome> {
+    if plan.layers.is_empty() {
+        return Err(BuildError::EmptyPlan);
+    }
+    let mut layers = Vec::with_capacity(plan.layers.len());
+    for layer in &plan.layers {
+        let engine_error = |source| BuildError::Engine { layer: layer.name.clone(), source };
+        let tag = cache_tag(&layer.key);
+        if !options.no_cache {
+            let existing = engine.inspect_image(&tag).await.map_err(engine_error)?;
+            if let Some(image) = existing.filter(|i| i.labels.get(LABEL_KEY) == Some(&layer.key)) {
+                reporter.layer_finished(&layer.name, LayerSource::Cached);
+                layers.push(outcome(layer, LayerSource::Cached, image.id));
+                continue;
+            }
+        }
+        reporter.layer_started(&layer.name, &layer.key);
+        let request = request_for(layer, options.no_cache).await?;
+        let name = layer.name.as_str();
+        let built = engine.build_image(request, &|line| reporter.layer_log(name, line)).await;
+        let built = built.map_err(|err| match err {
+            EngineError::BuildFailed { message, log_tail } => {
+                BuildError::LayerFailed { layer: layer.name.clone(), message, log_tail }
+            }
+            other => engine_error(other),
+        })?;
+        reporter.layer_finished(&layer.name, LayerSource::Built);
+        layers.push(outcome(layer, LayerSource::Built, built.id));
+    }
+    let last = layers.last().expect("a plan with layers has a last layer").clone();
+    for name in &options.image_names {
+        engine.tag_image(&last.image_id, name).await.map_err(|source| BuildError::Engine {
+            layer: last.name.clone(),
+            source,
+        })?;
+    }
+    Ok(BuildOutcome {
+        image_key: last.key.clone(),
+        image_id: last.image_id.clone(),
+        image_name: options.image_names.clone(),
+        layers_built: layers.iter().filter(|l| l.source == LayerSource::Built).count(),
+        layers,
+    })
+}
+
+fn outcome(layer: &Layer, source: LayerSource, image_id: String) -> LayerOutcome {
+    LayerOutcome { name: layer.name.clone(), key: layer.key.clone(), source, image_id }
+}
+
+/// Whether a Dockerfile has a `FROM` instruction.
+fn has_from(dockerfile: &str) -> bool {
+    dockerfile.lines().any(|line| {
+        let word = line.trim_start().split_whitespace().next().unwrap_or("");
+        word.eq_ignore_ascii_case("from")
+    })
+}
+
+/// The Dockerfile text of `layer`, with its parent's `FROM` when it has none.
+fn dockerfile_text(layer: &Layer) -> Result<String> {
+    let mut text = layer.dockerfile.clone();
+    if let LayerContext::Directory { root, dockerfile } = &layer.context
+        && text.trim().is_empty()
+    {
+        let path = root.join(dockerfile);
+        let bytes = std::fs::read(&path).map_err(|source| BuildError::Context { path, source })?;
+        text = String::from_utf8_lossy(&bytes).into_owned();
+    }
+    if let Some(parent) = &layer.parent_key
+        && !has_from(&text)
+    {
+        text = format!("FROM {}\n{text}", cache_tag(parent));
+    }
+    Ok(text)
+}
+
+/// The path of `dockerfile` inside `root` when it lies there.
+fn inside(root: &Path, dockerfile: &Path) -> Option<String> {
+    let rel: PathBuf = if dockerfile.is_absolute() {
+        let root = std::fs::canonicalize(root).ok()?;
+        let file = std::fs::canonicalize(dockerfile).ok()?;
+        file.strip_prefix(&root).ok()?.to_path_buf()
+    } else {
+        dockerfile.to_path_buf()
+    };
+    let rel = rel.to_str()?.trim_start_matches("./").to_string();
+    (!rel.starts_with("../") && !rel.is_empty()).then_some(rel)
+}
+
+/// The engine request that builds `layer`.
+async fn request_for(layer: &Layer, no_cache: bool) -> Result<BuildRequest> {
+    let text = dockerfile_text(layer)?;
+    let bad_files = |source| BuildError::Context { path: PathBuf::from(&layer.name), source };
+    let (context, dockerfile) = match &layer.context {
+        LayerContext::Empty => {
+            let tar = memory_tar([(DOCKERFILE_NAME, 0o644, text.as_bytes())]).map_err(bad_files)?;
+            (BuildContextBody::Tar(tar), DOCKERFILE_NAME.to_string())
+        }
+        LayerContext::Files { files } => {
+            let entries = files.iter().map(|f| (f.path.as_str(), f.mode, f.bytes.as_slice()));
+            let tar = memory_tar(entries.chain([(DOCKERFILE_NAME, 0o644, text.as_bytes())])).map_err(bad_files)?;
+            (BuildContextBody::Tar(tar), DOCKERFILE_NAME.to_string())
+        }
+        LayerContext::Directory { root, dockerfile } => {
+            let name = inside(root, dockerfile).unwrap_or_else(|| DOCKERFILE_NAME.to_string());
+            let (root, keep) = (root.clone(), name.clone());
+            let listed = tokio::task::spawn_blocking(move || {
+                context::list(&root, &[keep.as_str(), ".dockerignore"]).map(|entries| (root, entries))
+            });
+            let (root, entries) = listed.await.map_err(|e| BuildError::Context {
+                path: layer_root(layer),
+                source: std::io::Error::other(e.to_string()),
+            })??;
+            let stream = context::tar_stream(root, entries, vec![(name.clone(), text.into_bytes())]);
+            (BuildContextBody::Stream(stream), name)
+        }
+    };
+    let mut labels = BTreeMap::from([(LABEL_KEY.to_string(), layer.key.clone())]);
+    if let Some(parent) = &layer.parent_key {
+        labels.insert(LABEL_PARENT_KEY.to_string(), parent.clone());
+    }
+    Ok(BuildRequest {
+        context,
+        dockerfile,
+        tags: vec![cache_tag(&layer.key)],
+        labels,
+        build_args: layer.build_args.clone(),
+        target: layer.target.clone(),
+        no_cache,
+    })
+}
+
+fn layer_root(layer: &Layer) -> PathBuf {
+    match &layer.context {
+        LayerContext::Directory { root, .. } => root.clone(),
+        _ => PathBuf::new(),
+    }
+}

@@ -1,0 +1,106 @@
+//! `containai build` arguments → the config's image built layer by layer (`--plan`: the plan as JSON, nothing
+//! built) on stdout; progress and warnings on stderr.
+
+use super::{Printer, WorkspaceArgs};
+use anyhow::Context;
+use containai::build::{self, BuildOptions, BuildOutcome, LayerOutcome};
+use containai::config::{self, LoadOptions, Loaded};
+use containai::engine::Docker;
+use containai::features;
+use containai::plan::{self, BuildPlan, HostUser, cache_tag};
+use containai::report::Reporter;
+use serde::Serialize;
+use std::io::Write;
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub workspace: WorkspaceArgs,
+    /// Also tag the final image as REF (repeatable).
+    #[arg(long = "image-name", value_name = "REF")]
+    pub image_name: Vec<String>,
+    /// Rebuild every layer, ignoring cached ones.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Print the build plan as JSON and build nothing.
+    #[arg(long)]
+    pub plan: bool,
+}
+
+/// Writes one JSON document and a newline to stdout.
+fn print_json(value: &impl Serialize) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer(&mut out, value).context("cannot write to stdout")?;
+    writeln!(out).context("cannot write to stdout")
+}
+
+/// The pipeline after `config::load`: features → base → plan. Needs the engine only for the base image's id.
+pub async fn plan_workspace(
+    loaded: &Loaded,
+    engine: &Docker,
+    reporter: &dyn Reporter,
+    no_cache: bool,
+) -> anyhow::Result<BuildPlan> {
+    plan::check_supported(loaded)?;
+    let features = features::resolve(loaded)?;
+    let base = plan::base::resolve(loaded, engine, no_cache).await?;
+    let host = HostUser::current().context("cannot tell which user runs containai")?;
+    Ok(plan::plan(loaded, &features, &base, &host, reporter)?)
+}
+
+/// Plans and builds the workspace's image (what `containai up` needs before it creates a container).
+pub async fn build_workspace(
+    loaded: &Loaded,
+    engine: &Docker,
+    reporter: &dyn Reporter,
+    options: &BuildOptions,
+) -> anyhow::Result<(BuildPlan, BuildOutcome)> {
+    let plan = plan_workspace(loaded, engine, reporter, options.no_cache).await?;
+    let outcome = build::execute(&plan, engine, reporter, options).await?;
+    Ok((plan, outcome))
+}
+
+pub async fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitCode> {
+    let opts = LoadOptions {
+        workspace_folder: args.workspace.workspace_folder,
+        config_file: args.workspace.config,
+    };
+    let loaded = config::load(&opts)?;
+    for warning in &loaded.warnings {
+        printer.warn(warning);
+    }
+    let engine = Docker::connect().await?;
+    if args.plan {
+        print_json(&plan_workspace(&loaded, &engine, printer, args.no_cache).await?)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let options = BuildOptions { no_cache: args.no_cache, image_names: args.image_name };
+    let (_, outcome) = build_workspace(&loaded, &engine, printer, &options).await?;
+    let image_name = match outcome.image_name.is_empty() {
+        true => vec![cache_tag(&outcome.image_key)],
+        false => outcome.image_name,
+    };
+    print_json(&Output {
+        outcome: "success",
+        image_name,
+        image_key: outcome.image_key,
+        image_id: outcome.image_id,
+        layers: outcome.layers,
+        layers_built: outcome.layers_built,
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What `containai build` prints on success. `imageName` is the `--image-name`s, else the final layer's
+/// `containai-cache:<key>` tag, so that the image can always be named.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Output {
+    outcome: &'static str,
+    image_name: Vec<String>,
+    image_key: String,
+    image_id: String,
+    layers: Vec<LayerOutcome>,
+    layers_built: usize,
+}

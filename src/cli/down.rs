@@ -1,0 +1,23 @@
+//! `containai down [--remove]` → the workspace's container stopped (and removed with its ssh entry) → JSON line.
+
+use super::WorkspaceArgs;
+use anyhow::Result;
+use containai::engine::Docker;
+use containai::run::{ops, ssh, ssh_config};
+
+#[derive(clap::Args)]
+pub struct DownArgs {
+    #[command(flatten)]
+    pub workspace: WorkspaceArgs,
+    /// Also remove the container and its ssh entry.
+    #[arg(long)]
+    pub remove: bool,
+}
+
+pub async fn run(args: DownArgs) -> Result<std::process::ExitCode> {
+    let loaded = args.workspace.load()?;
+    let docker = Docker::connect().await?;
+    let result = ops::down(&docker, &loaded.workspace, args.remove, &ssh_config::ssh_dir(), &ssh::containai_config_dir().join("state")).await?;
+    println!("{}", serde_json::to_string(&result)?);
+    Ok(std::process::ExitCode::SUCCESS)
+}

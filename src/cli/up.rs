@@ -1,0 +1,66 @@
+//! `containai up` arguments → config loaded, policy checked, image made, container up → one JSON line on stdout.
+
+use super::{Printer, WorkspaceArgs};
+use anyhow::{Context, Result};
+use containai::engine::Docker;
+use containai::run::{self, PolicyOptions, UpOptions};
+use std::time::Duration;
+
+#[derive(clap::Args)]
+pub struct UpArgs {
+    #[command(flatten)]
+    pub workspace: WorkspaceArgs,
+    /// OCI runtime to run under (default `sysbox-runc`).
+    #[arg(long)]
+    pub runtime: Option<String>,
+    /// Run under plain runc when sysbox-runc is missing: no isolation from the host.
+    #[arg(long, env = "CONTAINAI_ALLOW_INSECURE_RUNTIME", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false)]
+    pub allow_insecure_runtime: bool,
+    /// Keep config that defeats the isolation (privileged, host namespaces, the docker socket).
+    #[arg(long)]
+    pub allow_unsafe_config: bool,
+    /// Replace the container when the image or its settings changed.
+    #[arg(long)]
+    pub remove_existing_container: bool,
+    /// Same as `--remove-existing-container`.
+    #[arg(long)]
+    pub rebuild: bool,
+    /// Fail when the workspace has no container yet.
+    #[arg(long)]
+    pub expect_existing_container: bool,
+    /// Run no lifecycle command in the container.
+    #[arg(long)]
+    pub skip_post_create: bool,
+    /// Seconds to wait for systemd and sshd.
+    #[arg(long, default_value_t = 120)]
+    pub ready_timeout: u64,
+}
+
+impl UpArgs {
+    pub fn options(&self) -> UpOptions {
+        let mut options = UpOptions::new(PolicyOptions {
+            runtime: self.runtime.clone(),
+            allow_insecure_runtime: self.allow_insecure_runtime,
+            allow_unsafe_config: self.allow_unsafe_config,
+        });
+        options.remove_existing = self.remove_existing_container || self.rebuild;
+        options.expect_existing = self.expect_existing_container;
+        options.skip_post_create = self.skip_post_create;
+        options.ready_timeout = Duration::from_secs(self.ready_timeout);
+        options
+    }
+}
+
+pub async fn run(args: UpArgs, printer: &Printer) -> Result<std::process::ExitCode> {
+    let loaded = args.workspace.load()?;
+    let options = args.options();
+    let docker = Docker::connect().await?;
+    let policy = run::up::preflight(&docker, &loaded.model, &loaded.workspace, &options, printer).await?;
+    if let Some(command) = &loaded.model.initialize_command {
+        run::hooks::run_initialize(command, &loaded.workspace.local_workspace_folder, printer).await?;
+    }
+    let target = super::image::target(&docker, &loaded, printer).await?;
+    let result = run::up(&docker, &target, &policy, &options, printer).await?;
+    println!("{}", serde_json::to_string(&result).context("output")?);
+    Ok(std::process::ExitCode::SUCCESS)
+}

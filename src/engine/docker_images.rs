@@ -1,0 +1,203 @@
+//! [`ImageEngine`] requests → the Docker Engine API through bollard (classic builder, so API 1.41 engines work).
+
+use super::images::{
+    BuildContextBody, BuildRequest, BuiltImage, EngineInfo, ImageEngine, ImageInfo, ImageSummary, LogSink,
+    split_reference,
+};
+use super::{Docker, EngineError, Result};
+use bollard::errors::Error as BollardError;
+use bollard::query_parameters::{
+    BuildImageOptions, ListImagesOptions, RemoveImageOptions, TagImageOptions,
+};
+use futures_util::StreamExt;
+use std::collections::{HashMap, VecDeque};
+
+/// How many lines of build output a failure carries.
+pub const LOG_TAIL_LINES: usize = 40;
+
+fn not_found(err: &BollardError) -> bool {
+    matches!(err, BollardError::DockerResponseServerError { status_code: 404, .. })
+}
+
+/// Removes terminal colour sequences (`ESC [ ... letter`) that the classic builder puts around stderr.
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' && chars.peek() == Some(&'[') {
+            chars.next();
+            for c in chars.by_ref() {
+                if ('@'..='~').contains(&c) {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[async_trait::async_trait]
+impl ImageEngine for Docker {
+    async fn engine_info(&self) -> Result<EngineInfo> {
+        let version = self.client.version().await?;
+        let info = self.client.info().await?;
+        let mut runtimes: Vec<String> = info.runtimes.unwrap_or_default().into_keys().collect();
+        runtimes.sort();
+        Ok(EngineInfo {
+            version: version.version.unwrap_or_default(),
+            api_version: self.client.client_version().to_string(),
+            runtimes,
+            default_runtime: info.default_runtime.unwrap_or_default(),
+        })
+    }
+
+    async fn inspect_image(&self, reference: &str) -> Result<Option<ImageInfo>> {
+        match self.client.inspect_image(reference).await {
+            Ok(image) => {
+                let config = image.config.unwrap_or_default();
+                Ok(Some(ImageInfo {
+                    id: image.id.unwrap_or_default(),
+                    labels: config.labels.unwrap_or_default().into_iter().collect(),
+                    user: config.user.unwrap_or_default(),
+                    env: config.env.unwrap_or_default(),
+                    tags: image.repo_tags.unwrap_or_default(),
+                }))
+            }
+            Err(err) if not_found(&err) => Ok(None),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    async fn build_image(&self, request: BuildRequest, log: LogSink<'_>) -> Result<BuiltImage> {
+        let mut tags = request.tags.iter();
+        let options = BuildImageOptions {
+            dockerfile: request.dockerfile.clone(),
+            t: tags.next().cloned(),
+            rm: true,
+            forcerm: true,
+            nocache: request.no_cache,
+            buildargs: Some(request.build_args.clone().into_iter().collect::<HashMap<_, _>>()),
+            labels: Some(request.labels.clone().into_iter().collect::<HashMap<_, _>>()),
+            target: request.target.clone().unwrap_or_default(),
+            ..Default::default()
+        };
+        let body = match request.context {
+            BuildContextBody::Tar(bytes) => bollard::body_full(bytes.into()),
+            BuildContextBody::Stream(stream) => bollard::body_try_stream(stream),
+        };
+        let mut tail: VecDeque<String> = VecDeque::with_capacity(LOG_TAIL_LINES);
+        let mut push = |line: &str| {
+            log(line);
+            if tail.len() == LOG_TAIL_LINES {
+                tail.pop_front();
+            }
+            tail.push_back(line.to_string());
+        };
+        let mut image_id = None;
+        let mut pending = String::new();
+        let mut stream = self.client.build_image(options, None, Some(body));
+        let mut failure = None;
+        while let Some(item) = stream.next().await {
+            match item {
+                Ok(info) => {
+                    if let Some(text) = info.stream.or(info.status) {
+                        pending.push_str(&text);
+                        while let Some(i) = pending.find('\n') {
+                            let line: String = pending.drain(..=i).collect();
+                            push(strip_ansi(&line).trim_end());
+                        }
+                    }
+                    if let Some(id) = info.aux.and_then(|aux| aux.id) {
+                        image_id = Some(id);
+                    }
+                }
+                Err(BollardError::DockerStreamError { error }) => {
+                    failure = Some(error);
+                    break;
+                }
+                Err(BollardError::DockerResponseServerError { message, .. }) => {
+                    failure = Some(message);
+                    break;
+                }
+                Err(err) => return Err(err.into()),
+            }
+        }
+        if !pending.trim().is_empty() {
+            push(strip_ansi(&pending).trim_end());
+        }
+        if let Some(message) = failure {
+            return Err(EngineError::BuildFailed {
+                message: message.trim().to_string(),
+                log_tail: tail.into(),
+            });
+        }
+        let id = match (image_id, request.tags.first()) {
+            (Some(id), _) => id,
+            (None, Some(tag)) => self
+                .inspect_image(tag)
+                .await?
+                .map(|image| image.id)
+                .ok_or_else(|| EngineError::Other(format!("the build finished but `{tag}` is missing")))?,
+            (None, None) => {
+                return Err(EngineError::Other("the build finished without reporting an image id".into()));
+            }
+        };
+        for tag in tags {
+            self.tag_image(&id, tag).await?;
+        }
+        Ok(BuiltImage { id })
+    }
+
+    async fn tag_image(&self, source: &str, target: &str) -> Result<()> {
+        let (repo, tag) = split_reference(target);
+        let options = TagImageOptions {
+            repo: Some(repo.to_string()),
+            tag: Some(tag.to_string()),
+        };
+        self.client.tag_image(source, Some(options)).await?;
+        Ok(())
+    }
+
+    async fn remove_image(&self, reference: &str, force: bool) -> Result<bool> {
+        let options = RemoveImageOptions {
+            force,
+            noprune: false,
+            ..Default::default()
+        };
+        match self.client.remove_image(reference, Some(options), None).await {
+            Ok(_) => Ok(true),
+            Err(err) if not_found(&err) => Ok(false),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    async fn list_images_by_label(&self, label: &str) -> Result<Vec<ImageSummary>> {
+        let filters = HashMap::from([("label".to_string(), vec![label.to_string()])]);
+        let options = ListImagesOptions {
+            filters: Some(filters),
+            ..Default::default()
+        };
+        let images = self.client.list_images(Some(options)).await?;
+        Ok(images
+            .into_iter()
+            .map(|image| ImageSummary {
+                id: image.id,
+                tags: image.repo_tags,
+                labels: image.labels.into_iter().collect(),
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strip_ansi;
+
+    #[test]
+    fn colour_sequences_are_stripped_from_log_lines() {
+        assert_eq!(strip_ansi("\u{1b}[91mbroken\u{1b}[0m done"), "broken done");
+        assert_eq!(strip_ansi("plain [text]"), "plain [text]");
+    }
+}

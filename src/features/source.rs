@@ -1,0 +1,345 @@
+//! A feature reference (`containai/sshd`, `./local`) + the config's folder → the feature's source, parsed
+//! devcontainer-feature.json and files (sorted by path, with modes).
+
+use super::metadata::{FeatureMetadata, INSTALL_SCRIPT, METADATA_FILE};
+use super::{FeatureError, FeatureSource, Result};
+use crate::assets::FEATURES;
+use crate::plan::ContextFile;
+use include_dir::Dir;
+use std::path::{Component, Path, PathBuf};
+
+/// Prefix of the built-in features' references.
+pub const BUILTIN_PREFIX: &str = "containai/";
+
+/// Where local references are read from.
+#[derive(Debug, Clone, Copy)]
+pub struct LocalRoots<'a> {
+    /// Folder of devcontainer.json: local references are relative to it.
+    pub config_dir: &'a Path,
+    /// The workspace folder: a local feature must lie inside it (symlinks resolved), so that a config cannot
+    /// copy folders from elsewhere on the host into an image.
+    pub workspace: &'a Path,
+}
+
+/// What a reference points to, before anything is read.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SourceId {
+    Builtin(String),
+    /// Absolute, lexically normalised folder.
+    Local(PathBuf),
+}
+
+impl SourceId {
+    /// Parses a reference as written in devcontainer.json (or `dependsOn`, `installsAfter`,
+    /// `overrideFeatureInstallOrder`); local paths are taken relative to `config_dir`.
+    pub fn parse(reference: &str, config_dir: &Path) -> Result<SourceId> {
+        if let Some(id) = reference.strip_prefix(BUILTIN_PREFIX) {
+            return Ok(SourceId::Builtin(id.to_string()));
+        }
+        if reference.starts_with("./") || reference.starts_with("../") {
+            return Ok(SourceId::Local(normalise(&config_dir.join(reference))));
+        }
+        if looks_remote(reference) {
+            return Err(FeatureError::RemoteUnsupported {
+                reference: reference.to_string(),
+            });
+        }
+        Err(FeatureError::UnknownReference {
+            reference: reference.to_string(),
+        })
+    }
+
+    pub fn to_source(&self) -> FeatureSource {
+        match self {
+            SourceId::Builtin(id) => FeatureSource::Builtin { id: id.clone() },
+            SourceId::Local(path) => FeatureSource::Local { path: path.clone() },
+        }
+    }
+
+    /// Sort key of the reference CLI's stable tie-break: built-ins sort by id (its "legacy" kind), local
+    /// features by resolved path.
+    pub fn sort_key(&self) -> String {
+        match self {
+            SourceId::Builtin(id) => id.clone(),
+            SourceId::Local(path) => path.display().to_string(),
+        }
+    }
+
+    /// Whether `self` and `other` are the same kind of source, for the tie-break.
+    pub fn same_kind_as(&self, other: &SourceId) -> bool {
+        matches!(
+            (self, other),
+            (SourceId::Builtin(_), SourceId::Builtin(_)) | (SourceId::Local(_), SourceId::Local(_))
+        )
+    }
+}
+
+/// OCI references (`ghcr.io/x/y:1`, `registry:5000/x`) and tarball URLs.
+fn looks_remote(reference: &str) -> bool {
+    if reference.starts_with("https://") || reference.starts_with("http://") {
+        return true;
+    }
+    match reference.split_once('/') {
+        Some((host, rest)) => {
+            !rest.is_empty() && (host.contains('.') || host.contains(':') || host == "localhost")
+        }
+        None => false,
+    }
+}
+
+/// Removes `.` and resolves `..` without touching the file system.
+fn normalise(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// A feature read from its source.
+#[derive(Debug, Clone)]
+pub struct LoadedFeature {
+    pub metadata: FeatureMetadata,
+    pub raw: serde_json::Value,
+    pub files: Vec<ContextFile>,
+}
+
+/// Reads a built-in or local feature.
+pub fn load(reference: &str, source: &SourceId, workspace: &Path) -> Result<LoadedFeature> {
+    let files = match source {
+        SourceId::Builtin(id) => builtin_files(reference, id)?,
+        SourceId::Local(path) => local_files(reference, path, workspace)?,
+    };
+    let text = files
+        .iter()
+        .find(|f| f.path == METADATA_FILE)
+        .map(|f| &f.bytes);
+    let Some(text) = text else {
+        return Err(FeatureError::MissingFile {
+            reference: reference.to_string(),
+            file: METADATA_FILE,
+        });
+    };
+    if !files.iter().any(|f| f.path == INSTALL_SCRIPT) {
+        return Err(FeatureError::MissingFile {
+            reference: reference.to_string(),
+            file: INSTALL_SCRIPT,
+        });
+    }
+    let text = String::from_utf8_lossy(text);
+    let (metadata, raw) =
+        FeatureMetadata::parse(&text).map_err(|message| FeatureError::InvalidMetadata {
+            reference: reference.to_string(),
+            message,
+        })?;
+    Ok(LoadedFeature {
+        metadata,
+        raw,
+        files,
+    })
+}
+
+/// Ids of the built-in features, sorted.
+pub fn builtin_ids() -> Vec<String> {
+    let mut ids: Vec<String> = FEATURES
+        .dirs()
+        .filter(|d| d.get_file(d.path().join(METADATA_FILE)).is_some())
+        .filter_map(|d| d.path().file_name()?.to_str().map(str::to_string))
+        .collect();
+    ids.sort();
+    ids
+}
+
+fn builtin_files(reference: &str, id: &str) -> Result<Vec<ContextFile>> {
+    let dir = (!id.is_empty() && !id.contains(['/', '\\', ':', '@']) && id != "." && id != "..")
+        .then(|| FEATURES.get_dir(id))
+        .flatten()
+        .filter(|d| d.get_file(d.path().join(METADATA_FILE)).is_some());
+    let Some(dir) = dir else {
+        let mut hint = format!(
+            "the built-ins are `containai/{}`",
+            builtin_ids().join("`, `containai/")
+        );
+        if id.contains([':', '@']) {
+            hint.push_str("; they take no version: each is the one shipped with this containai");
+        }
+        return Err(FeatureError::UnknownBuiltin {
+            reference: reference.to_string(),
+            hint,
+        });
+    };
+    let mut files = Vec::new();
+    collect_embedded(dir, dir.path(), &mut files);
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
+
+fn collect_embedded(dir: &Dir<'static>, root: &Path, out: &mut Vec<ContextFile>) {
+    for file in dir.files() {
+        let path = file.path().strip_prefix(root).unwrap_or(file.path());
+        let path = path.to_string_lossy().replace('\\', "/");
+        let mode = if path.ends_with(".sh") { 0o755 } else { 0o644 };
+        out.push(ContextFile {
+            path,
+            mode,
+            bytes: file.contents().to_vec(),
+        });
+    }
+    for sub in dir.dirs() {
+        collect_embedded(sub, root, out);
+    }
+}
+
+fn local_files(reference: &str, root: &Path, workspace: &Path) -> Result<Vec<ContextFile>> {
+    use std::os::unix::fs::PermissionsExt;
+    if !root.join(METADATA_FILE).is_file() {
+        return Err(FeatureError::LocalNotFound {
+            reference: reference.to_string(),
+            path: root.to_path_buf(),
+        });
+    }
+    let real = |path: &Path| std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let (real_root, real_workspace) = (real(root), real(workspace));
+    if !real_root.starts_with(&real_workspace) {
+        return Err(FeatureError::LocalOutsideWorkspace {
+            reference: reference.to_string(),
+            path: real_root,
+            workspace: real_workspace,
+        });
+    }
+    let io = |path: &Path, e: std::io::Error| FeatureError::Io {
+        path: path.to_path_buf(),
+        source: e,
+    };
+    let mut files = Vec::new();
+    for entry in walkdir::WalkDir::new(root)
+        .follow_links(false)
+        .sort_by_file_name()
+    {
+        let entry = entry.map_err(|e| {
+            let path = e.path().unwrap_or(root).to_path_buf();
+            io(&path, e.into())
+        })?;
+        let kind = entry.file_type();
+        if kind.is_dir() {
+            continue;
+        }
+        if !kind.is_file() {
+            return Err(FeatureError::UnsupportedFile {
+                reference: reference.to_string(),
+                path: entry.path().to_path_buf(),
+            });
+        }
+        let meta = entry.metadata().map_err(|e| io(entry.path(), e.into()))?;
+        let bytes = std::fs::read(entry.path()).map_err(|e| io(entry.path(), e))?;
+        let relative = entry.path().strip_prefix(root).unwrap_or(entry.path());
+        let path = relative.to_string_lossy().replace('\\', "/");
+        let mut mode = meta.permissions().mode() & 0o7777;
+        if path == INSTALL_SCRIPT {
+            mode |= 0o755;
+        }
+        files.push(ContextFile { path, mode, bytes });
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_are_classified() {
+        let dir = Path::new("/w/.devcontainer");
+        assert_eq!(
+            SourceId::parse("containai/sshd", dir).unwrap(),
+            SourceId::Builtin("sshd".into())
+        );
+        assert_eq!(
+            SourceId::parse("./a/./b", dir).unwrap(),
+            SourceId::Local("/w/.devcontainer/a/b".into())
+        );
+        assert_eq!(
+            SourceId::parse("../f", dir).unwrap(),
+            SourceId::Local("/w/f".into())
+        );
+        for remote in [
+            "ghcr.io/devcontainers/features/node:1",
+            "localhost:5000/x/y",
+            "https://e.com/f.tgz",
+        ] {
+            let err = SourceId::parse(remote, dir).unwrap_err().to_string();
+            assert!(
+                err.contains(&format!("`{remote}`")) && err.contains("OCI"),
+                "{err}"
+            );
+        }
+        for unknown in ["node", "/abs/path", "foo/bar"] {
+            let err = SourceId::parse(unknown, dir).unwrap_err();
+            assert!(
+                matches!(err, FeatureError::UnknownReference { .. }),
+                "{unknown}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_builtin_lists_the_available_ones() {
+        let err = load(
+            "containai/nope",
+            &SourceId::Builtin("nope".into()),
+            Path::new("/"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("`containai/nope`") && err.contains("`containai/sshd`"),
+            "{err}"
+        );
+        let err = load(
+            "containai/../x",
+            &SourceId::Builtin("../x".into()),
+            Path::new("/"),
+        )
+        .unwrap_err();
+        assert!(matches!(err, FeatureError::UnknownBuiltin { .. }));
+        let tagged = SourceId::Builtin("sshd:1".into());
+        let err = load("containai/sshd:1", &tagged, Path::new("/"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("`containai/sshd:1`") && err.contains("no version"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn builtins_load_with_executable_install_script() {
+        assert_eq!(builtin_ids(), ["dockerd", "sshd"]);
+        for id in builtin_ids() {
+            let loaded = load(
+                &format!("containai/{id}"),
+                &SourceId::Builtin(id.clone()),
+                Path::new("/"),
+            )
+            .unwrap();
+            assert_eq!(loaded.metadata.id, id);
+            let install = loaded
+                .files
+                .iter()
+                .find(|f| f.path == INSTALL_SCRIPT)
+                .unwrap();
+            assert_eq!(install.mode, 0o755);
+            let paths: Vec<_> = loaded.files.iter().map(|f| f.path.clone()).collect();
+            let mut sorted = paths.clone();
+            sorted.sort();
+            assert_eq!(paths, sorted);
+        }
+    }
+}

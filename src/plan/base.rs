@@ -1,0 +1,48 @@
+//! The config's base (an image in the engine, or the user's Dockerfile build) → the [`BaseInput`] the plan needs:
+//! the image's id, label and `USER`; or the Dockerfile build's key over its `.dockerignore`-filtered context.
+
+use super::{BaseInput, DockerfileBase, PlanError, Result, check_supported, metadata};
+use crate::build::{DockerfileBuild, StatCache, dockerfile_build_key};
+use crate::config::Loaded;
+use crate::config::model::ConfigKind;
+use crate::engine::ImageEngine;
+
+/// Looks the base up: an `image` in the engine (never pulled here), or the user's Dockerfile build keyed by
+/// its context (hashed off the async runtime, with the workspace's stat cache unless `no_cache`).
+pub async fn resolve(loaded: &Loaded, engine: &dyn ImageEngine, no_cache: bool) -> Result<BaseInput> {
+    match check_supported(loaded)? {
+        ConfigKind::Image => {
+            let reference = loaded.model.image.clone().ok_or(PlanError::NoBase)?;
+            let info = engine.inspect_image(&reference).await?;
+            let info = info.ok_or_else(|| PlanError::BaseImageMissing { reference: reference.clone() })?;
+            Ok(BaseInput::Image {
+                reference,
+                image_id: info.id,
+                metadata_label: info.labels.get(metadata::LABEL).cloned(),
+                user: info.user,
+            })
+        }
+        ConfigKind::Dockerfile => {
+            let base = DockerfileBase::from_config(loaded, String::new())?;
+            let keyed = tokio::task::spawn_blocking(move || context_key(base, no_cache));
+            keyed.await.map_err(|e| PlanError::Hashing(e.to_string()))?
+        }
+        ConfigKind::Compose => Err(PlanError::ComposeUnsupported),
+    }
+}
+
+/// Fills in `context_hash`: the build stage's key of the Dockerfile build (Dockerfile, args, target, context).
+fn context_key(mut base: DockerfileBase, no_cache: bool) -> Result<BaseInput> {
+    let mut cache = if no_cache { StatCache::in_memory() } else { StatCache::for_root(&base.context) };
+    let in_context = (!base.dockerfile.is_absolute()).then(|| base.dockerfile.to_string_lossy().into_owned());
+    let build = DockerfileBuild {
+        root: &base.context,
+        dockerfile: base.text.as_bytes(),
+        dockerfile_in_context: in_context.as_deref(),
+        build_args: &base.build_args,
+        target: base.target.as_deref(),
+    };
+    let (key, _digest) = dockerfile_build_key(&build, &mut cache)?;
+    base.context_hash = key;
+    Ok(BaseInput::Dockerfile(base))
+}

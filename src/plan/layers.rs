@@ -1,0 +1,159 @@
+//! One step of the plan (base, system, a feature, user) + its parent's key → a [`Layer`] with its rendered
+//! Dockerfile, build context and key.
+
+use super::key::LayerKey;
+use super::render::{render, shell_quote};
+use super::users::UserPlan;
+use super::{BaseInput, PlanError, Result};
+use crate::features::ResolvedFeature;
+use crate::plan::model::{ContextFile, Layer, LayerContext, cache_tag};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+/// Packages a system container needs; installed only when the base lacks them.
+pub const SYSTEM_PACKAGES: [&str; 7] =
+    ["systemd", "systemd-sysv", "dbus", "iproute2", "sudo", "ca-certificates", "procps"];
+
+/// Units that make no sense in a container (no devices, no kernel modules, no kernel debug/tracing/config
+/// mounts, no audit log, no first-boot wizard, no wait for a network that is already up, no e2fs scrub).
+pub const MASKED_UNITS: [&str; 17] = [
+    "systemd-udevd.service",
+    "systemd-udevd-control.socket",
+    "systemd-udevd-kernel.socket",
+    "systemd-udev-trigger.service",
+    "systemd-udev-settle.service",
+    "systemd-modules-load.service",
+    "kmod-static-nodes.service",
+    "sys-kernel-debug.mount",
+    "sys-kernel-tracing.mount",
+    "sys-kernel-config.mount",
+    "systemd-journald-audit.socket",
+    "systemd-firstboot.service",
+    "systemd-networkd-wait-online.service",
+    "NetworkManager-wait-online.service",
+    "e2scrub_all.timer",
+    "e2scrub_all.service",
+    "e2scrub_reap.service",
+];
+
+/// Where a feature's files are copied for its install.sh (removed after).
+const FEATURE_DIR: &str = "/tmp/containai-feature";
+/// The generated file of option variables, sourced before install.sh.
+const FEATURE_ENV_FILE: &str = "containai-feature.env";
+
+fn layer(name: String, parent: Option<&str>, dockerfile: String, context: LayerContext, key: String) -> Layer {
+    Layer {
+        name,
+        key,
+        parent_key: parent.map(str::to_string),
+        dockerfile,
+        context,
+        build_args: BTreeMap::new(),
+        target: None,
+    }
+}
+
+/// The base: `FROM <image>` keyed by the image's id, or the user's Dockerfile keyed by its context.
+pub fn base(base: &BaseInput) -> Result<Layer> {
+    match base {
+        BaseInput::Image { reference, image_id, .. } => {
+            let dockerfile = render("base", &json!({ "image": reference }))?;
+            let mut key = LayerKey::new("base", None, &dockerfile);
+            key.base_image_id = Some(image_id);
+            let key = key.hash();
+            Ok(layer("base".into(), None, dockerfile, LayerContext::Empty, key))
+        }
+        BaseInput::Dockerfile(d) => {
+            let mut key = LayerKey::new("base", None, &d.text);
+            key.context_hash = Some(&d.context_hash);
+            key.build_args = Some(&d.build_args);
+            key.target = d.target.as_deref();
+            let key = key.hash();
+            let context = LayerContext::Directory { root: d.context.clone(), dockerfile: d.dockerfile.clone() };
+            let mut l = layer("base".into(), None, d.text.clone(), context, key);
+            l.build_args = d.build_args.clone();
+            l.target = d.target.clone();
+            Ok(l)
+        }
+    }
+}
+
+/// systemd and what a system container needs, from templates/system.hbs.
+pub fn system(parent: &str) -> Result<Layer> {
+    let dockerfile = render(
+        "system",
+        &json!({
+            "parent": cache_tag(parent),
+            "packages": SYSTEM_PACKAGES.join(" "),
+            "masked_units": MASKED_UNITS.join(" "),
+        }),
+    )?;
+    let key = LayerKey::new("system", Some(parent), &dockerfile).hash();
+    Ok(layer("system".into(), Some(parent), dockerfile, LayerContext::Empty, key))
+}
+
+fn valid_env_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// A feature: its files plus the generated option file, install.sh run as root, `containerEnv` → `ENV`.
+pub fn feature(f: &ResolvedFeature, parent: &str) -> Result<Layer> {
+    let name = format!("feature:{}", f.reference);
+    if !f.files.iter().any(|file| file.path == "install.sh") {
+        return Err(PlanError::NoInstallScript { feature: f.reference.clone() });
+    }
+    let mut env_file = String::new();
+    for (k, v) in &f.env {
+        if !valid_env_name(k) {
+            return Err(PlanError::EnvName { feature: f.reference.clone(), name: k.clone() });
+        }
+        env_file.push_str(&format!("{k}={}\n", shell_quote(v)));
+    }
+    let mut container_env = Vec::new();
+    for (k, v) in f.metadata.get("containerEnv").and_then(|e| e.as_object()).into_iter().flatten() {
+        if !valid_env_name(k) {
+            return Err(PlanError::EnvName { feature: f.reference.clone(), name: k.clone() });
+        }
+        let value = v.as_str().filter(|s| !s.contains(['\n', '\r']));
+        let value = value.ok_or_else(|| PlanError::EnvValue { feature: f.reference.clone(), name: k.clone() })?;
+        container_env.push(json!({ "name": k, "value": value }));
+    }
+    let text = |field: &str| f.metadata.get(field).and_then(|v| v.as_str()).unwrap_or("").to_string();
+    let dockerfile = render(
+        "feature",
+        &json!({
+            "parent": cache_tag(parent),
+            "reference": f.reference,
+            "id": text("id"),
+            "version": text("version"),
+            "dir": FEATURE_DIR,
+            "env_file": FEATURE_ENV_FILE,
+            "container_env": container_env,
+        }),
+    )?;
+    let mut files: Vec<ContextFile> =
+        f.files.iter().filter(|file| file.path != FEATURE_ENV_FILE).cloned().collect();
+    files.push(ContextFile { path: FEATURE_ENV_FILE.into(), mode: 0o644, bytes: env_file.into_bytes() });
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut key = LayerKey::new(&name, Some(parent), &dockerfile).with_files(&files);
+    key.options = Some(&f.options);
+    let key = key.hash();
+    Ok(layer(name, Some(parent), dockerfile, LayerContext::Files { files }, key))
+}
+
+/// Users (created when missing, UID/GID following the host's) and the `devcontainer.metadata` label.
+pub fn user(users: &UserPlan, label: &str, parent: &str) -> Result<Layer> {
+    let dockerfile = render(
+        "user",
+        &json!({
+            "parent": cache_tag(parent),
+            "create": users.create,
+            "update_uid": users.update_uid,
+            "label": label,
+        }),
+    )?;
+    let key = LayerKey::new("user", Some(parent), &dockerfile).hash();
+    Ok(layer("user".into(), Some(parent), dockerfile, LayerContext::Empty, key))
+}

@@ -1,0 +1,88 @@
+//! A workspace's container → `down` (stop, optionally remove with its ssh entry), `exec`, and the `list` of all.
+
+use super::hooks::resolve_remote_env;
+use super::ssh_config;
+use super::up::find;
+use super::{LABEL_MANAGED, LABEL_REMOTE_USER, LABEL_SSH_HOST, LABEL_WORKSPACE, Result, RunError};
+use crate::config::{DevContainer, WorkspaceInfo};
+use crate::engine::{ContainerEngine, ExecRequest};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// What `down` did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DownResult {
+    pub outcome: &'static str,
+    pub container_id: String,
+    pub stopped: bool,
+    pub removed: bool,
+}
+
+/// Stops the workspace's container with systemd's signal; `remove` also removes it and its ssh entry.
+/// `state_dir` holds the host-side records of containers ([`super::state`]).
+pub async fn down(engine: &dyn ContainerEngine, workspace: &WorkspaceInfo, remove: bool, ssh_dir: &Path, state_dir: &Path) -> Result<DownResult> {
+    let container = find(engine, workspace)
+        .await?
+        .ok_or_else(|| RunError::NoContainer(workspace.local_workspace_folder.display().to_string()))?;
+    let stopped = container.running;
+    if stopped {
+        engine.stop_container(&container.id, Some(super::request::STOP_TIMEOUT as i32)).await?;
+    }
+    if remove {
+        engine.remove_container(&container.id).await?;
+        super::state::forget(state_dir, &container.id);
+        if let Some(host) = container.labels.get(LABEL_SSH_HOST) {
+            ssh_config::uninstall(ssh_dir, host.trim_start_matches("containai-"))?;
+        }
+    }
+    Ok(DownResult { outcome: "success", container_id: container.id, stopped, removed: remove })
+}
+
+/// Runs `cmd` in the workspace's running container as the remote user with remoteEnv; returns its exit code.
+pub async fn exec(engine: &dyn ContainerEngine, config: &DevContainer, workspace: &WorkspaceInfo, cmd: Vec<String>, tty: bool) -> Result<i64> {
+    let container = find(engine, workspace).await?.filter(|c| c.running).ok_or_else(|| {
+        RunError::NoContainer(workspace.local_workspace_folder.display().to_string())
+    })?;
+    let user = container.labels.get(LABEL_REMOTE_USER).cloned().unwrap_or_else(|| "root".into());
+    let request = ExecRequest {
+        cmd,
+        user: Some(user),
+        env: resolve_remote_env(config, &container.env),
+        working_dir: Some(container.labels.get(LABEL_WORKSPACE).cloned().unwrap_or_else(|| workspace.workspace_folder.clone())),
+    };
+    Ok(engine.exec_attached(&container.id, &request, tty).await?)
+}
+
+/// One row of `list`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListEntry {
+    pub name: String,
+    pub container_id: String,
+    pub status: String,
+    pub workspace: String,
+    pub ssh_host: Option<String>,
+    pub ssh_port: Option<u16>,
+    pub runtime: Option<String>,
+}
+
+/// Every container containai manages.
+pub async fn list(engine: &dyn ContainerEngine) -> Result<Vec<ListEntry>> {
+    let labels = BTreeMap::from([(LABEL_MANAGED.to_string(), "true".to_string())]);
+    Ok(engine
+        .list_containers(&labels)
+        .await?
+        .into_iter()
+        .map(|c| ListEntry {
+            workspace: c.labels.get("devcontainer.local_folder").cloned().unwrap_or_default(),
+            ssh_host: c.labels.get(LABEL_SSH_HOST).cloned(),
+            ssh_port: c.ports.get(super::request::SSH_PORT).copied(),
+            runtime: c.runtime.clone(),
+            status: c.status,
+            container_id: c.id,
+            name: c.name,
+        })
+        .collect())
+}

@@ -1,0 +1,163 @@
+//! Command-line opt-ins + config + the engine's runtimes → the runtime to use, or a refusal (fails closed).
+
+use super::{Result, RunError};
+use crate::engine::RuntimeInfo;
+use serde::Serialize;
+
+/// The runtime containai wants by default.
+pub const SYSBOX: &str = "sysbox-runc";
+
+/// What the container's isolation from the host is, as reported in the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Isolation {
+    /// sysbox-runc: root in the container is an unprivileged user on the host.
+    Sysbox,
+    /// gVisor: a user-space kernel.
+    Gvisor,
+    /// Another runtime containai knows nothing about.
+    Unknown,
+    /// Plain runc with the extra rights systemd and dockerd need: none to speak of.
+    None,
+}
+
+/// Opt-ins, all from the command line or the environment (never from devcontainer.json).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PolicyOptions {
+    /// `--runtime NAME`.
+    pub runtime: Option<String>,
+    /// `--allow-insecure-runtime` / `CONTAINAI_ALLOW_INSECURE_RUNTIME=1`.
+    pub allow_insecure_runtime: bool,
+    /// `--allow-unsafe-config`: keep `privileged`, host namespaces, the docker socket.
+    pub allow_unsafe_config: bool,
+}
+
+/// The decided runtime and what it implies for the create request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Policy {
+    pub runtime: String,
+    pub isolation: Isolation,
+    /// Plain runc: add what systemd and dockerd need (SYS_ADMIN, NET_ADMIN, seccomp unconfined,
+    /// rw cgroup fs, tmpfs on /run), and warn.
+    pub insecure_additions: bool,
+    pub allow_unsafe_config: bool,
+}
+
+impl Policy {
+    /// The warning printed on stderr when the container runs without isolation.
+    pub fn warning(&self) -> Option<String> {
+        (self.isolation == Isolation::None).then(|| {
+            format!(
+                "INSECURE: running under `{}` without sysbox-runc; the container gets SYS_ADMIN, NET_ADMIN, \
+                 seccomp=unconfined and a writable cgroup fs, and root in it is root on the host. \
+                 Install sysbox-runc to isolate it.",
+                self.runtime
+            )
+        })
+    }
+}
+
+fn is_runc(name: &str) -> bool {
+    matches!(name, "runc" | "io.containerd.runc.v2" | "io.containerd.runtime.v1.linux" | "crun")
+}
+
+fn isolation_of(runtime: &str) -> Isolation {
+    match runtime {
+        SYSBOX => Isolation::Sysbox,
+        "runsc" | "gvisor" => Isolation::Gvisor,
+        r if is_runc(r) => Isolation::None,
+        _ => Isolation::Unknown,
+    }
+}
+
+/// Decides the runtime. `from_config` is `customizations.containai.runtime`.
+pub fn decide(options: &PolicyOptions, from_config: Option<&str>, engine: &RuntimeInfo) -> Result<Policy> {
+    let offered = || engine.runtimes.join(", ");
+    let has = |name: &str| engine.runtimes.iter().any(|r| r == name);
+    let runtime = match (&options.runtime, from_config) {
+        (Some(cli), _) => cli.clone(),
+        (None, Some(cfg)) if cfg != SYSBOX && !(options.allow_insecure_runtime && is_runc(cfg)) => {
+            return Err(RunError::RuntimeFromConfig(cfg.to_string()));
+        }
+        (None, Some(cfg)) => cfg.to_string(),
+        (None, None) if !has(SYSBOX) && options.allow_insecure_runtime => "runc".to_string(),
+        (None, None) => SYSBOX.to_string(),
+    };
+    if !has(&runtime) {
+        return Err(if runtime == SYSBOX {
+            RunError::SysboxMissing { wanted: runtime, offered: offered() }
+        } else {
+            RunError::RuntimeMissing { wanted: runtime, offered: offered() }
+        });
+    }
+    let isolation = isolation_of(&runtime);
+    if isolation == Isolation::None && !options.allow_insecure_runtime {
+        return Err(RunError::InsecureNotAllowed(runtime));
+    }
+    Ok(Policy {
+        insecure_additions: isolation == Isolation::None,
+        runtime,
+        isolation,
+        allow_unsafe_config: options.allow_unsafe_config,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine(runtimes: &[&str]) -> RuntimeInfo {
+        RuntimeInfo { runtimes: runtimes.iter().map(|s| s.to_string()).collect(), ..Default::default() }
+    }
+
+    fn opts(runtime: Option<&str>, insecure: bool) -> PolicyOptions {
+        PolicyOptions { runtime: runtime.map(Into::into), allow_insecure_runtime: insecure, ..Default::default() }
+    }
+
+    #[test]
+    fn sysbox_is_the_default() {
+        let p = decide(&opts(None, false), None, &engine(&["runc", SYSBOX])).unwrap();
+        assert_eq!((p.runtime.as_str(), p.isolation, p.insecure_additions), (SYSBOX, Isolation::Sysbox, false));
+        assert!(p.warning().is_none());
+    }
+
+    #[test]
+    fn the_insecure_flag_does_not_downgrade_when_sysbox_is_there() {
+        let p = decide(&opts(None, true), None, &engine(&["runc", SYSBOX])).unwrap();
+        assert_eq!(p.runtime, SYSBOX);
+    }
+
+    #[test]
+    fn no_sysbox_fails_closed_with_install_and_override_hints() {
+        let err = decide(&opts(None, false), None, &engine(&["runc"])).unwrap_err().to_string();
+        assert!(err.contains("no `sysbox-runc` runtime"), "{err}");
+        assert!(err.contains("install sysbox"), "{err}");
+        assert!(err.contains("--allow-insecure-runtime"), "{err}");
+    }
+
+    #[test]
+    fn runc_needs_the_opt_in_and_then_reports_no_isolation() {
+        let err = decide(&opts(Some("runc"), false), None, &engine(&["runc"])).unwrap_err();
+        assert!(matches!(err, RunError::InsecureNotAllowed(_)));
+        let p = decide(&opts(None, true), None, &engine(&["runc"])).unwrap();
+        assert_eq!((p.runtime.as_str(), p.isolation, p.insecure_additions), ("runc", Isolation::None, true));
+        assert!(p.warning().unwrap().contains("INSECURE"));
+    }
+
+    #[test]
+    fn the_config_cannot_choose_a_weaker_runtime_by_itself() {
+        let err = decide(&opts(None, false), Some("runc"), &engine(&["runc", SYSBOX])).unwrap_err();
+        assert!(matches!(err, RunError::RuntimeFromConfig(_)), "{err}");
+        let err = decide(&opts(None, false), Some("runsc"), &engine(&["runsc", SYSBOX])).unwrap_err();
+        assert!(matches!(err, RunError::RuntimeFromConfig(_)), "{err}");
+        let p = decide(&opts(Some("runsc"), false), Some("runsc"), &engine(&["runsc"])).unwrap();
+        assert_eq!(p.isolation, Isolation::Gvisor);
+    }
+
+    #[test]
+    fn a_missing_named_runtime_lists_what_the_engine_has() {
+        let err = decide(&opts(Some("runsc"), false), None, &engine(&["runc"])).unwrap_err().to_string();
+        assert!(err.contains("no `runsc` runtime (it offers: runc)"), "{err}");
+    }
+}

@@ -1,0 +1,184 @@
+//! A container's ssh endpoint → `~/.ssh/containai.d/<name>.conf` and one `Include` line atop `~/.ssh/config`.
+//!
+//! Every write is atomic (temp file + rename in the same folder); `~/.ssh/config` is edited under a lock so
+//! that concurrent `up`s add the `Include` once, and other entries are left as they were.
+
+use super::{Result, RunError};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The line containai puts at the top of `~/.ssh/config`.
+pub const INCLUDE_LINE: &str = "Include ~/.ssh/containai.d/*.conf";
+
+/// Everything a host entry says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostEntry {
+    pub host: String,
+    pub port: u16,
+    pub user: String,
+    pub identity_file: PathBuf,
+    pub known_hosts: PathBuf,
+}
+
+impl HostEntry {
+    pub fn render(&self) -> String {
+        format!(
+            "# written by containai; `containai down --remove` deletes it\n\
+             Host {host}\n  HostName 127.0.0.1\n  Port {port}\n  User {user}\n  IdentityFile \"{key}\"\n  \
+             IdentitiesOnly yes\n  UserKnownHostsFile \"{known}\"\n  StrictHostKeyChecking accept-new\n  \
+             HostKeyAlias {host}\n  HashKnownHosts no\n",
+            host = self.host,
+            port = self.port,
+            user = self.user,
+            key = self.identity_file.display(),
+            known = self.known_hosts.display(),
+        )
+    }
+}
+
+/// `~/.ssh` (honours `HOME`).
+pub fn ssh_dir() -> PathBuf {
+    dirs::home_dir().unwrap_or_else(|| PathBuf::from("/root")).join(".ssh")
+}
+
+/// Writes `bytes` to `path` atomically with `mode`, creating the parent folder.
+pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    std::fs::create_dir_all(dir).map_err(RunError::io("create", dir))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(RunError::io("create a file in", dir))?;
+    tmp.write_all(bytes).map_err(RunError::io("write", tmp.path()))?;
+    tmp.as_file().sync_all().map_err(RunError::io("sync", tmp.path()))?;
+    super::ssh::set_mode(tmp.path(), mode)?;
+    tmp.persist(path).map_err(|e| RunError::io("replace", path)(e.error))?;
+    Ok(())
+}
+
+/// Writes the container's entry and makes sure `~/.ssh/config` includes the folder. Returns the entry's path.
+pub fn install(ssh_dir: &Path, name: &str, entry: &HostEntry) -> Result<PathBuf> {
+    let conf_dir = ssh_dir.join("containai.d");
+    std::fs::create_dir_all(&conf_dir).map_err(RunError::io("create", &conf_dir))?;
+    super::ssh::set_mode(ssh_dir, 0o700)?;
+    let file = conf_dir.join(format!("{name}.conf"));
+    let text = entry.render();
+    if std::fs::read_to_string(&file).ok().as_deref() != Some(text.as_str()) {
+        write_atomic(&file, text.as_bytes(), 0o600)?;
+    }
+    ensure_include(ssh_dir)?;
+    Ok(file)
+}
+
+/// Removes a container's entry (the `Include` stays: it matches nothing then).
+pub fn uninstall(ssh_dir: &Path, name: &str) -> Result<()> {
+    let file = ssh_dir.join("containai.d").join(format!("{name}.conf"));
+    match std::fs::remove_file(&file) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(RunError::io("remove", &file)(e)),
+        _ => Ok(()),
+    }
+}
+
+/// Puts [`INCLUDE_LINE`] once at the top of `~/.ssh/config`, under an exclusive lock.
+pub fn ensure_include(ssh_dir: &Path) -> Result<()> {
+    let config = ssh_dir.join("config");
+    let has_line = |text: &str| text.lines().any(|l| l.trim() == INCLUDE_LINE);
+    if std::fs::read_to_string(&config).is_ok_and(|t| has_line(&t)) {
+        return Ok(());
+    }
+    let lock_path = ssh_dir.join(".containai.lock");
+    let lock = std::fs::File::create(&lock_path).map_err(RunError::io("create", &lock_path))?;
+    lock.lock().map_err(RunError::io("lock", &lock_path))?;
+    let current = match std::fs::read_to_string(&config) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(RunError::io("read", &config)(e)),
+    };
+    if !has_line(&current) {
+        let mode = std::fs::metadata(&config)
+            .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o777)
+            .unwrap_or(0o600);
+        let text = format!("{INCLUDE_LINE}\n\n{current}");
+        write_atomic(&config, text.as_bytes(), mode)?;
+    }
+    Ok(())
+}
+
+/// Forgets the host keys recorded for `host` (a recreated container has new ones).
+pub fn forget_host_key(known_hosts: &Path, host: &str) -> Result<()> {
+    let Ok(text) = std::fs::read_to_string(known_hosts) else { return Ok(()) };
+    let kept: Vec<&str> = text
+        .lines()
+        .filter(|l| l.split_whitespace().next().is_none_or(|h| !h.split(',').any(|n| n == host)))
+        .collect();
+    if kept.len() != text.lines().count() {
+        let body = if kept.is_empty() { String::new() } else { format!("{}\n", kept.join("\n")) };
+        write_atomic(known_hosts, body.as_bytes(), 0o600)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(host: &str, port: u16) -> HostEntry {
+        HostEntry {
+            host: host.into(),
+            port,
+            user: "vscode".into(),
+            identity_file: "/cfg/containai/ssh/id_ed25519".into(),
+            known_hosts: "/cfg/containai/ssh/known_hosts".into(),
+        }
+    }
+
+    #[test]
+    fn the_entry_says_everything_ssh_needs() {
+        let text = entry("containai-web-1", 32770).render();
+        for line in ["Host containai-web-1", "HostName 127.0.0.1", "Port 32770", "User vscode", "IdentitiesOnly yes",
+            "StrictHostKeyChecking accept-new", "UserKnownHostsFile \"/cfg/containai/ssh/known_hosts\""] {
+            assert!(text.contains(line), "{line} missing from\n{text}");
+        }
+    }
+
+    #[test]
+    fn the_include_goes_on_top_once_and_other_entries_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        let ssh = dir.path().join(".ssh");
+        std::fs::create_dir_all(&ssh).unwrap();
+        std::fs::write(ssh.join("config"), "Host work\n  HostName work.example\n").unwrap();
+        install(&ssh, "a", &entry("containai-a", 1)).unwrap();
+        install(&ssh, "b", &entry("containai-b", 2)).unwrap();
+        let config = std::fs::read_to_string(ssh.join("config")).unwrap();
+        assert!(config.starts_with(INCLUDE_LINE));
+        assert_eq!(config.matches(INCLUDE_LINE).count(), 1);
+        assert!(config.contains("Host work\n  HostName work.example\n"));
+        uninstall(&ssh, "a").unwrap();
+        assert!(!ssh.join("containai.d/a.conf").exists() && ssh.join("containai.d/b.conf").exists());
+    }
+
+    #[test]
+    fn concurrent_writers_add_one_include_and_every_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let ssh = dir.path().join(".ssh");
+        std::fs::create_dir_all(&ssh).unwrap();
+        std::fs::write(ssh.join("config"), "Host mine\n  User me\n").unwrap();
+        let handles: Vec<_> = (0..16)
+            .map(|i| {
+                let ssh = ssh.clone();
+                std::thread::spawn(move || install(&ssh, &format!("c{i}"), &entry(&format!("containai-c{i}"), 2000 + i)).unwrap())
+            })
+            .collect();
+        handles.into_iter().for_each(|h| { h.join().unwrap(); });
+        let config = std::fs::read_to_string(ssh.join("config")).unwrap();
+        assert_eq!(config.matches(INCLUDE_LINE).count(), 1, "{config}");
+        assert!(config.contains("Host mine\n  User me\n"));
+        assert_eq!(std::fs::read_dir(ssh.join("containai.d")).unwrap().count(), 16);
+    }
+
+    #[test]
+    fn forgetting_a_host_key_keeps_the_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let kh = dir.path().join("known_hosts");
+        std::fs::write(&kh, "containai-a ssh-ed25519 AAA\ncontainai-b ssh-ed25519 BBB\n").unwrap();
+        forget_host_key(&kh, "containai-a").unwrap();
+        assert_eq!(std::fs::read_to_string(&kh).unwrap(), "containai-b ssh-ed25519 BBB\n");
+    }
+}

@@ -1,0 +1,263 @@
+//! A built image + config + policy → the workspace's container created or reused, ready, ssh set up, hooks run.
+
+use super::policy::{self, Policy, PolicyOptions};
+use super::request::{RequestInput, SSH_PORT, create_request};
+use super::ssh_config::{self, HostEntry};
+use super::{LABEL_CONFIG, LABEL_KEY, Result, RunError, lifecycle, names, ready, ssh, state, trust};
+use crate::config::model::id_labels;
+use crate::config::{DevContainer, WorkspaceInfo};
+use crate::engine::{ContainerEngine, ContainerInfo, ExecRequest};
+use crate::report::Reporter;
+use serde::Serialize;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// How `up` behaves.
+#[derive(Debug, Clone)]
+pub struct UpOptions {
+    pub policy: PolicyOptions,
+    /// `--remove-existing-container` / `--rebuild`.
+    pub remove_existing: bool,
+    /// `--expect-existing-container`.
+    pub expect_existing: bool,
+    /// `--skip-post-create`: no container-side lifecycle commands.
+    pub skip_post_create: bool,
+    pub ready_timeout: Duration,
+    /// `~/.ssh`.
+    pub ssh_dir: PathBuf,
+    /// `$XDG_CONFIG_HOME/containai`.
+    pub config_dir: PathBuf,
+}
+
+impl UpOptions {
+    /// Defaults from the environment (`HOME`, `XDG_CONFIG_HOME`).
+    pub fn new(policy: PolicyOptions) -> UpOptions {
+        UpOptions {
+            policy,
+            remove_existing: false,
+            expect_existing: false,
+            skip_post_create: false,
+            ready_timeout: Duration::from_secs(120),
+            ssh_dir: ssh_config::ssh_dir(),
+            config_dir: ssh::containai_config_dir(),
+        }
+    }
+}
+
+/// What the earlier stages made: the config and the image to run.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub config: DevContainer,
+    pub workspace: WorkspaceInfo,
+    /// Image reference to create the container from.
+    pub image: String,
+    pub image_key: String,
+    pub layers_built: usize,
+    /// Resolved features in install order: `(id, devcontainer-feature.json)`, for their lifecycle commands.
+    pub features: Vec<(String, serde_json::Value)>,
+    pub remote_user: String,
+}
+
+/// `ssh` of the output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SshInfo {
+    pub host: String,
+    pub port: u16,
+    pub config_file: PathBuf,
+}
+
+/// The JSON line `up` prints.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpResult {
+    pub outcome: &'static str,
+    pub container_id: String,
+    pub remote_user: String,
+    pub remote_workspace_folder: String,
+    pub runtime: String,
+    pub isolation: policy::Isolation,
+    pub ssh: Option<SshInfo>,
+    pub image_key: String,
+    pub layers_built: usize,
+    pub failed_units: Vec<String>,
+}
+
+/// Whether containai sets up ssh for this config (`customizations.containai.ssh` not `false`).
+pub fn wants_ssh(config: &DevContainer) -> bool {
+    config.containai().ok().and_then(|c| c.ssh) != Some(false)
+}
+
+/// Everything that can refuse before anything is built or created: trust, runtime policy, the request's checks.
+pub async fn preflight(engine: &dyn ContainerEngine, config: &DevContainer, workspace: &WorkspaceInfo, options: &UpOptions, reporter: &dyn Reporter) -> Result<Policy> {
+    let parts = trust::HostParts::of(config, workspace);
+    if trust::require(&options.config_dir.join("trust"), workspace, &parts)? == trust::TrustState::FirstUse {
+        reporter.info("first `up` of this workspace: its host-affecting settings are now trusted");
+    }
+    let from_config = config.containai().map_err(|e| RunError::Config(format!("`customizations.containai`: {e}")))?.runtime;
+    let policy = policy::decide(&options.policy, from_config.as_deref(), &engine.info().await?)?;
+    let name = names::container_name(workspace);
+    let input = RequestInput { config, workspace, image: "-", image_key: "-", name: &name, remote_user: "-", policy: &policy, ssh: wants_ssh(config) };
+    create_request(&input)?;
+    if let Some(warning) = policy.warning() {
+        reporter.warn(&warning);
+    }
+    Ok(policy)
+}
+
+/// The workspace's containers, newest name first.
+pub async fn find(engine: &dyn ContainerEngine, workspace: &WorkspaceInfo) -> Result<Option<ContainerInfo>> {
+    Ok(engine.list_containers(&id_labels(workspace)).await?.into_iter().next())
+}
+
+/// What to do with the container found for the workspace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    Create,
+    Reuse,
+    /// Outdated (different key or config) but kept: `up` says so.
+    KeepOutdated(String),
+    Replace,
+}
+
+/// Reuse rules: same key and config → reuse; otherwise keep it (saying why) unless told to replace it.
+pub fn decide(existing: Option<&ContainerInfo>, key: &str, config_hash: &str, options: &UpOptions) -> Result<Decision> {
+    let Some(c) = existing else {
+        return if options.expect_existing { Err(RunError::NoContainer("this workspace".into())) } else { Ok(Decision::Create) };
+    };
+    let why = if c.labels.get(LABEL_KEY).map(String::as_str) != Some(key) {
+        Some("the image changed")
+    } else if c.labels.get(LABEL_CONFIG).map(String::as_str) != Some(config_hash) {
+        Some("the container settings changed")
+    } else {
+        None
+    };
+    Ok(match why {
+        None => Decision::Reuse,
+        Some(_) if options.remove_existing => Decision::Replace,
+        Some(why) => Decision::KeepOutdated(format!(
+            "{why} since container `{}` was created; keeping it\nhint: pass `--remove-existing-container` (or `--rebuild`) to replace it",
+            c.name
+        )),
+    })
+}
+
+/// Brings the workspace's container up and returns the output line.
+pub async fn up(engine: &dyn ContainerEngine, target: &Target, policy: &Policy, options: &UpOptions, reporter: &dyn Reporter) -> Result<UpResult> {
+    let name = names::container_name(&target.workspace);
+    let ssh_on = wants_ssh(&target.config);
+    let input = RequestInput {
+        config: &target.config,
+        workspace: &target.workspace,
+        image: &target.image,
+        image_key: &target.image_key,
+        name: &name,
+        remote_user: &target.remote_user,
+        policy,
+        ssh: ssh_on,
+    };
+    let request = create_request(&input)?;
+    let config_hash = request.body.labels.as_ref().and_then(|l| l.get(LABEL_CONFIG)).cloned().unwrap_or_default();
+    let existing = find(engine, &target.workspace).await?;
+    let decision = decide(existing.as_ref(), &target.image_key, &config_hash, options)?;
+    let key = ssh::ensure_key(&options.config_dir.join("ssh"))?;
+    let host = names::ssh_host(&name);
+
+    let (container, created) = match (&decision, existing) {
+        (Decision::Reuse | Decision::KeepOutdated(_), Some(c)) => {
+            if let Decision::KeepOutdated(message) = &decision {
+                reporter.warn(message);
+            }
+            (c, false)
+        }
+        (_, old) => {
+            if let Some(old) = old {
+                reporter.info(&format!("removing outdated container `{}`", old.name));
+                engine.remove_container(&old.id).await?;
+            }
+            reporter.info(&format!("creating container `{}` under `{}`", request.name, policy.runtime));
+            let id = engine.create_container(&request).await?;
+            ssh_config::forget_host_key(&key.known_hosts, &host)?;
+            let info = engine.inspect_container(&id).await?.ok_or_else(|| RunError::NoContainer(name.clone()))?;
+            (info, true)
+        }
+    };
+    let id = container.id.clone();
+    // A kept container keeps the ssh host it was created with.
+    let host = container.labels.get(super::LABEL_SSH_HOST).cloned().unwrap_or(host);
+    let entry_name = host.trim_start_matches("containai-").to_string();
+    let started = !container.running;
+    if started {
+        engine.start_container(&id).await?;
+    }
+    let container = if started { engine.inspect_container(&id).await?.ok_or_else(|| RunError::NoContainer(name.clone()))? } else { container };
+    let ssh_port = match (ssh_on, container.ports.get(SSH_PORT)) {
+        (false, _) => None,
+        (true, Some(port)) => Some(*port),
+        (true, None) => {
+            return Err(RunError::Outdated { message: format!("container `{}` publishes no ssh port", container.name) });
+        }
+    };
+    // Already running, sshd answers, and a full check of this container was recorded: nothing to run inside.
+    let state_dir = options.config_dir.join("state");
+    let cached = state::load(&state_dir, &id).filter(|_| !started);
+    let quick = match (ssh_port, &cached) {
+        (Some(port), Some(_)) => ready::sshd_answers(port).await,
+        (None, Some(_)) => true,
+        _ => false,
+    };
+    let mut record = match (quick, cached) {
+        (true, Some(record)) => record,
+        _ => {
+            let readiness = ready::wait_ready(engine, &id, &name, ssh_port, options.ready_timeout).await?;
+            state::ContainerState { container_id: id.clone(), failed_units: readiness.failed_units, created_hooks_done: false }
+        }
+    };
+
+    let ssh_info = match ssh_port {
+        Some(port) => {
+            if created || started {
+                install_key(engine, &id, &target.remote_user, &key.public_line).await?;
+            }
+            let entry = HostEntry { host: host.clone(), port, user: target.remote_user.clone(), identity_file: key.private.clone(), known_hosts: key.known_hosts.clone() };
+            let config_file = ssh_config::install(&options.ssh_dir, &entry_name, &entry)?;
+            Some(SshInfo { host, port, config_file })
+        }
+        None => None,
+    };
+    state::save(&state_dir, &record)?;
+
+    if !options.skip_post_create {
+        let hooks_done = record.created_hooks_done;
+        record.created_hooks_done = lifecycle::run(engine, target, &container, created || started, hooks_done, reporter).await?;
+        if record.created_hooks_done != hooks_done {
+            state::save(&state_dir, &record)?;
+        }
+    }
+    Ok(UpResult {
+        outcome: "success",
+        container_id: id,
+        remote_user: target.remote_user.clone(),
+        remote_workspace_folder: target.workspace.workspace_folder.clone(),
+        runtime: policy.runtime.clone(),
+        isolation: policy.isolation,
+        ssh: ssh_info,
+        image_key: target.image_key.clone(),
+        layers_built: target.layers_built,
+        failed_units: record.failed_units,
+    })
+}
+
+async fn install_key(engine: &dyn ContainerEngine, id: &str, user: &str, line: &str) -> Result<()> {
+    let cmd = ["/bin/sh", "-c", ssh::INSTALL_KEY, "install-key", user, line];
+    let request = ExecRequest { cmd: cmd.iter().map(|s| s.to_string()).collect(), user: Some("root".into()), ..Default::default() };
+    let out = engine.exec(id, &request).await?;
+    if !out.success() {
+        return Err(RunError::SshKey(format!("cannot install the public key for `{user}`: {}", out.stderr.trim())));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[path = "up_tests.rs"]
+mod tests;
