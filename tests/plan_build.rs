@@ -210,6 +210,7 @@ async fn a_dockerfile_config_is_the_base_layer_keyed_by_its_filtered_context() {
     std::fs::write(dc.join("devcontainer.json"), config.to_string()).unwrap();
     let dockerfile = format!(
         "FROM {BASE_IMAGE} AS dev\nARG GREETING\nRUN echo \"$GREETING\" > /etc/greeting\nCOPY app.txt /opt/app.txt\n\
+         LABEL devcontainer.metadata=\"[{{\\\"remoteUser\\\":\\\"fromlabel\\\"}}]\"\n\
          FROM dev AS other\nRUN false\n"
     );
     std::fs::write(dc.join("Dockerfile"), dockerfile).unwrap();
@@ -221,7 +222,10 @@ async fn a_dockerfile_config_is_the_base_layer_keyed_by_its_filtered_context() {
     let names: Vec<_> = built["layers"].as_array().unwrap().iter().map(|l| l["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["base", "system", "user"]);
     let image = cache_tag(built["imageKey"].as_str().unwrap());
-    assert_eq!(run_sh(&image, "cat /etc/greeting /opt/app.txt"), format!("{marker}\n{marker}"));
+    assert_eq!(run_sh(&image, "cat /etc/greeting /opt/app.txt; id -un fromlabel"), format!("{marker}\n{marker}fromlabel\n"));
+    let info = engine().await.inspect_image(&image).await.unwrap().unwrap();
+    let label: Value = serde_json::from_str(&info.labels["devcontainer.metadata"]).unwrap();
+    assert_eq!(label[0], json!({"remoteUser": "fromlabel"}), "the Dockerfile's own label comes first: {label}");
 
     std::fs::write(dir.path().join("ignored.txt"), "2").unwrap();
     let ignored = stdout_json(&containai(&["build"], dir.path()));
@@ -229,8 +233,10 @@ async fn a_dockerfile_config_is_the_base_layer_keyed_by_its_filtered_context() {
 
     let unique_app = unique("app");
     std::fs::write(dir.path().join("app.txt"), &unique_app).unwrap();
-    let changed = stdout_json(&containai(&["build"], dir.path()));
-    assert_eq!(changed["layersBuilt"], 3, "a context change rebuilds from the base: {changed}");
+    let out = containai(&["build"], dir.path());
+    let changed = stdout_json(&out);
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(changed["layersBuilt"], 3, "a context change rebuilds from the base: {changed}\n{log}");
     let image = cache_tag(changed["imageKey"].as_str().unwrap());
     assert_eq!(run_sh(&image, "cat /opt/app.txt"), unique_app);
 

@@ -235,3 +235,26 @@ fn a_non_root_base_user_becomes_the_first_container_user_entry() {
     let user = &plan.layers.last().unwrap().dockerfile;
     assert!(user.contains("u='node'; \\\n") && user.contains("u='vscode'; new_uid=1000;"), "{user}");
 }
+
+#[test]
+fn a_built_dockerfile_base_brings_its_label_and_user() {
+    use containai::plan::{BuiltBase, DockerfileBase};
+    let cfg = loaded(json!({"build": {"dockerfile": "Dockerfile"}}));
+    let mut base = DockerfileBase {
+        context: "/ws/.devcontainer".into(),
+        dockerfile: "Dockerfile".into(),
+        text: "FROM x\n".into(),
+        context_hash: "c".into(),
+        build_args: BTreeMap::new(),
+        target: None,
+        built: None,
+    };
+    let warnings = Warnings::default();
+    let unbuilt = plan::plan(&cfg, &[], &BaseInput::Dockerfile(base.clone()), &HOST, &warnings).unwrap();
+    assert!(warnings.0.lock().unwrap()[0].contains("not built yet"));
+    base.built = Some(BuiltBase { metadata_label: Some(r#"[{"remoteUser":"vscode"}]"#.into()), user: "node".into() });
+    let built = plan::plan(&cfg, &[], &BaseInput::Dockerfile(base), &HOST, &Silent).unwrap();
+    assert_eq!(built.metadata, json!([{"containerUser": "node"}, {"remoteUser": "vscode"}, {}]));
+    assert_eq!(keys(&unbuilt)[..2], keys(&built)[..2], "base and system keys do not depend on the label");
+    assert_ne!(keys(&unbuilt)[2], keys(&built)[2]);
+}

@@ -7,9 +7,10 @@ use containai::build::{self, BuildOptions, BuildOutcome, LayerOutcome};
 use containai::config::{self, LoadOptions, Loaded};
 use containai::engine::Docker;
 use containai::features;
-use containai::plan::{self, BuildPlan, HostUser, cache_tag};
-use containai::report::Reporter;
+use containai::plan::{self, BaseInput, BuildPlan, HostUser, cache_tag};
+use containai::report::{LayerSource, Reporter};
 use serde::Serialize;
+use serde_json::json;
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -35,7 +36,8 @@ fn print_json(value: &impl Serialize) -> anyhow::Result<()> {
     writeln!(out).context("cannot write to stdout")
 }
 
-/// The pipeline after `config::load`: features → base → plan. Needs the engine only for the base image's id.
+/// The pipeline after `config::load`: features → base → plan. Needs the engine only for the base image's id
+/// (and, for a Dockerfile config, whether its image is built yet).
 pub async fn plan_workspace(
     loaded: &Loaded,
     engine: &Docker,
@@ -43,21 +45,44 @@ pub async fn plan_workspace(
     no_cache: bool,
 ) -> anyhow::Result<BuildPlan> {
     plan::check_supported(loaded)?;
-    let features = features::resolve(loaded)?;
     let base = plan::base::resolve(loaded, engine, no_cache).await?;
-    let host = HostUser::current().context("cannot tell which user runs containai")?;
-    Ok(plan::plan(loaded, &features, &base, &host, reporter)?)
+    plan_over(loaded, &base, reporter)
 }
 
-/// Plans and builds the workspace's image (what `containai up` needs before it creates a container).
+fn plan_over(loaded: &Loaded, base: &BaseInput, reporter: &dyn Reporter) -> anyhow::Result<BuildPlan> {
+    let features = features::resolve(loaded)?;
+    let host = HostUser::current().context("cannot tell which user runs containai")?;
+    Ok(plan::plan(loaded, &features, base, &host, reporter)?)
+}
+
+/// Plans and builds the workspace's image (what `containai up` needs before it creates a container). A
+/// Dockerfile config whose image is not built yet is built first, so that its label and `USER` are planned with.
 pub async fn build_workspace(
     loaded: &Loaded,
     engine: &Docker,
     reporter: &dyn Reporter,
     options: &BuildOptions,
 ) -> anyhow::Result<(BuildPlan, BuildOutcome)> {
-    let plan = plan_workspace(loaded, engine, reporter, options.no_cache).await?;
-    let outcome = build::execute(&plan, engine, reporter, options).await?;
+    plan::check_supported(loaded)?;
+    features::resolve(loaded)?;
+    let mut base = plan::base::resolve(loaded, engine, options.no_cache).await?;
+    let mut first = None;
+    if matches!(&base, BaseInput::Dockerfile(d) if d.built.is_none()) {
+        let only = BuildPlan { features: vec![], layers: vec![plan::base_layer(&base)?], metadata: json!([]) };
+        let only_options = BuildOptions { no_cache: options.no_cache, image_names: vec![] };
+        first = Some(build::execute(&only, engine, reporter, &only_options).await?);
+        base = plan::base::resolve(loaded, engine, false).await?;
+    }
+    let plan = plan_over(loaded, &base, reporter)?;
+    let mut outcome = build::execute(&plan, engine, reporter, options).await?;
+    // The base built just before counts as built by this run.
+    if let Some(first) = first
+        && first.layers[0].source == LayerSource::Built
+        && outcome.layers[0].source == LayerSource::Cached
+    {
+        outcome.layers[0].source = LayerSource::Built;
+        outcome.layers_built += 1;
+    }
     Ok((plan, outcome))
 }
 

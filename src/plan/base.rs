@@ -1,14 +1,16 @@
 //! The config's base (an image in the engine, or the user's Dockerfile build) → the [`BaseInput`] the plan needs:
-//! the image's id, label and `USER`; or the Dockerfile build's key over its `.dockerignore`-filtered context.
+//! the image's id, label and `USER`; or the Dockerfile build's key over its `.dockerignore`-filtered context (and,
+//! once built, its label and `USER`).
 
-use super::{BaseInput, DockerfileBase, PlanError, Result, check_supported, metadata};
+use super::{BaseInput, BuiltBase, DockerfileBase, PlanError, Result, cache_tag, check_supported, layers, metadata};
 use crate::build::{DockerfileBuild, StatCache, dockerfile_build_key};
 use crate::config::Loaded;
 use crate::config::model::ConfigKind;
 use crate::engine::ImageEngine;
 
 /// Looks the base up: an `image` in the engine (never pulled here), or the user's Dockerfile build keyed by
-/// its context (hashed off the async runtime, with the workspace's stat cache unless `no_cache`).
+/// its context (hashed off the async runtime, with the workspace's stat cache unless `no_cache`) together with
+/// what its built image says (label, `USER`) when that layer is already in the engine.
 pub async fn resolve(loaded: &Loaded, engine: &dyn ImageEngine, no_cache: bool) -> Result<BaseInput> {
     match check_supported(loaded)? {
         ConfigKind::Image => {
@@ -25,14 +27,20 @@ pub async fn resolve(loaded: &Loaded, engine: &dyn ImageEngine, no_cache: bool) 
         ConfigKind::Dockerfile => {
             let base = DockerfileBase::from_config(loaded, String::new())?;
             let keyed = tokio::task::spawn_blocking(move || context_key(base, no_cache));
-            keyed.await.map_err(|e| PlanError::Hashing(e.to_string()))?
+            let mut base = keyed.await.map_err(|e| PlanError::Hashing(e.to_string()))??;
+            let tag = cache_tag(&layers::base(&BaseInput::Dockerfile(base.clone()))?.key);
+            base.built = engine.inspect_image(&tag).await?.map(|info| BuiltBase {
+                metadata_label: info.labels.get(metadata::LABEL).cloned(),
+                user: info.user,
+            });
+            Ok(BaseInput::Dockerfile(base))
         }
         ConfigKind::Compose => Err(PlanError::ComposeUnsupported),
     }
 }
 
 /// Fills in `context_hash`: the build stage's key of the Dockerfile build (Dockerfile, args, target, context).
-fn context_key(mut base: DockerfileBase, no_cache: bool) -> Result<BaseInput> {
+fn context_key(mut base: DockerfileBase, no_cache: bool) -> Result<DockerfileBase> {
     let mut cache = if no_cache { StatCache::in_memory() } else { StatCache::for_root(&base.context) };
     let in_context = (!base.dockerfile.is_absolute()).then(|| base.dockerfile.to_string_lossy().into_owned());
     let build = DockerfileBuild {
@@ -44,5 +52,5 @@ fn context_key(mut base: DockerfileBase, no_cache: bool) -> Result<BaseInput> {
     };
     let (key, _digest) = dockerfile_build_key(&build, &mut cache)?;
     base.context_hash = key;
-    Ok(BaseInput::Dockerfile(base))
+    Ok(base)
 }

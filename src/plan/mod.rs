@@ -80,6 +80,16 @@ pub struct DockerfileBase {
     pub context_hash: String,
     pub build_args: BTreeMap<String, String>,
     pub target: Option<String>,
+    /// What the built base image says about itself (its `devcontainer.metadata` label, which the Dockerfile's
+    /// `FROM` image or its own `LABEL` may set, and its `USER`); `None` until the base layer is built.
+    pub built: Option<BuiltBase>,
+}
+
+/// The facts of a built Dockerfile base the plan uses, as for an image base.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuiltBase {
+    pub metadata_label: Option<String>,
+    pub user: String,
 }
 
 impl DockerfileBase {
@@ -102,6 +112,7 @@ impl DockerfileBase {
             context_hash,
             build_args: build.args.unwrap_or_default().into_iter().collect(),
             target: build.target,
+            built: None,
         })
     }
 }
@@ -147,6 +158,11 @@ pub fn check_supported(loaded: &Loaded) -> Result<ConfigKind> {
     }
 }
 
+/// The base layer alone (what a Dockerfile config builds first, so that its label and `USER` join the plan).
+pub fn base_layer(base: &BaseInput) -> Result<Layer> {
+    layers::base(base)
+}
+
 /// Plans the image of `loaded` with `features` (in install order) over `base`; non-fatal findings (an unreadable
 /// base label) go to `reporter`.
 pub fn plan(
@@ -165,7 +181,14 @@ pub fn plan(
     }
     let (base_label, base_user) = match base {
         BaseInput::Image { metadata_label, user, .. } => (metadata_label.as_deref(), user.as_str()),
-        BaseInput::Dockerfile(_) => (None, ""),
+        BaseInput::Dockerfile(DockerfileBase { built: Some(b), .. }) => (b.metadata_label.as_deref(), b.user.as_str()),
+        BaseInput::Dockerfile(_) => {
+            reporter.warn(
+                "the Dockerfile's image is not built yet: its `devcontainer.metadata` label and `USER` join the plan \
+                 (and the user layer's key) once it is\nhint: `containai build` builds it first and plans again",
+            );
+            (None, "")
+        }
     };
     let mut base_entries = metadata::base_user_entry(base_user);
     base_entries.extend(metadata::base_entries(base_label).unwrap_or_else(|warning| {
