@@ -205,3 +205,26 @@ fn up_ssh_systemd_inner_docker_hooks_reuse_change_and_down() {
     assert!(sandbox.containers().is_empty());
     assert!(!config_file.exists());
 }
+
+/// The README's first command: a workspace with no devcontainer.json comes up with the built-in `agent-sandbox`
+/// template on the local base image, and `agent` logs in over ssh; `down --remove` finds it the same way.
+#[test]
+fn up_without_devcontainer_json_uses_agent_sandbox() {
+    let sandbox = Sandbox::new(&serde_json::json!({}));
+    std::fs::remove_dir_all(sandbox.workspace.join(".devcontainer")).unwrap();
+    let (json, stderr, ok) = sandbox.up(&["--base-image", "containai-test/base:bookworm"]);
+    assert!(ok, "{json}\n{stderr}");
+    assert!(stderr.contains("agent-sandbox"), "no notice of the default template:\n{stderr}");
+    assert_eq!(json["remoteUser"], "agent", "{json}");
+    let config_file = Path::new(json["ssh"]["configFile"].as_str().unwrap());
+    let host = json["ssh"]["host"].as_str().unwrap();
+    let login = ssh(config_file, host, "id -un; id -Gn; sudo -n true && echo sudo-ok");
+    let said = text(&login);
+    assert!(login.status.success(), "{said}");
+    assert!(said.contains("agent") && said.contains("docker") && said.contains("sudo-ok"), "{said}");
+    assert!(!sandbox.workspace.join(".devcontainer").exists(), "nothing may be written into the workspace");
+
+    let down = sandbox.containai(&["down", "--remove"]);
+    assert!(down.status.success(), "{}", text(&down));
+    assert!(sandbox.containers().is_empty(), "down --remove left a container");
+}

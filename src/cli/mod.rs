@@ -14,6 +14,7 @@ mod trust;
 mod up;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use containai::templates::{DefaultConfig, default_workspace_config};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -44,15 +45,34 @@ pub struct WorkspaceArgs {
     /// The devcontainer.json to use (default: found in the workspace).
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// Base image of the built-in `agent-sandbox` config, used when the workspace has no devcontainer.json.
+    #[arg(long, env = "CONTAINAI_BASE_IMAGE")]
+    pub base_image: Option<String>,
 }
 
 impl WorkspaceArgs {
+    /// The workspace's config; see [`WorkspaceArgs::load_or_default`].
     pub fn load(&self) -> anyhow::Result<containai::config::Loaded> {
+        Ok(self.load_or_default()?.0)
+    }
+
+    /// The workspace's devcontainer.json, or — when it has none and no `--config` was given — the built-in
+    /// `agent-sandbox` template with its defaults, in memory (nothing is written into the workspace); then
+    /// also the notice to print.
+    pub fn load_or_default(&self) -> anyhow::Result<(containai::config::Loaded, Option<String>)> {
         let options = containai::config::LoadOptions {
             workspace_folder: self.workspace_folder.clone(),
             config_file: self.config.clone(),
         };
-        Ok(containai::config::load(&options)?)
+        match containai::config::load(&options) {
+            Err(containai::config::ConfigError::NotFound(_)) if self.config.is_none() => {
+                let defaults = DefaultConfig::with_base_image(self.base_image.clone());
+                let loaded = default_workspace_config(&self.workspace_folder, &defaults)?;
+                let notice = defaults.notice(&self.workspace_folder, &loaded);
+                Ok((loaded, Some(notice)))
+            }
+            other => Ok((other?, None)),
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 use super::{Printer, WorkspaceArgs};
 use anyhow::{Context, Result};
 use containai::engine::Docker;
+use containai::report::Reporter;
 use containai::run::{self, PolicyOptions, UpOptions};
 use std::time::Duration;
 
@@ -52,7 +53,10 @@ impl UpArgs {
 }
 
 pub async fn run(args: UpArgs, printer: &Printer) -> Result<std::process::ExitCode> {
-    let loaded = args.workspace.load()?;
+    let (loaded, notice) = args.workspace.load_or_default()?;
+    if let Some(notice) = notice {
+        printer.info(&notice);
+    }
     let options = args.options();
     let docker = Docker::connect().await?;
     let policy = run::up::preflight(&docker, &loaded.model, &loaded.workspace, &options, printer).await?;

@@ -97,7 +97,7 @@ fn read(
     let loaded = match cache.get(&source) {
         Some(loaded) => loaded.clone(),
         None => {
-            let loaded = Arc::new(source::load(reference, &source, roots.workspace)?);
+            let loaded = Arc::new(source::load(reference, &source, &roots)?);
             cache.insert(source.clone(), loaded.clone());
             loaded
         }

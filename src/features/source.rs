@@ -16,8 +16,9 @@ pub const BUILTIN_PREFIX: &str = "containai/";
 pub struct LocalRoots<'a> {
     /// Folder of devcontainer.json: local references are relative to it.
     pub config_dir: &'a Path,
-    /// The workspace folder: a local feature must lie inside it (symlinks resolved), so that a config cannot
-    /// copy folders from elsewhere on the host into an image.
+    /// The workspace folder: a local feature must lie inside it or inside `config_dir` (symlinks resolved), so
+    /// that a config cannot copy folders from elsewhere on the host into an image. A config outside the
+    /// workspace was chosen by the user (`--config`) or by containai (the built-in default config).
     pub workspace: &'a Path,
 }
 
@@ -111,10 +112,10 @@ pub struct LoadedFeature {
 }
 
 /// Reads a built-in or local feature.
-pub fn load(reference: &str, source: &SourceId, workspace: &Path) -> Result<LoadedFeature> {
+pub fn load(reference: &str, source: &SourceId, roots: &LocalRoots) -> Result<LoadedFeature> {
     let files = match source {
         SourceId::Builtin(id) => builtin_files(reference, id)?,
-        SourceId::Local(path) => local_files(reference, path, workspace)?,
+        SourceId::Local(path) => local_files(reference, path, roots)?,
     };
     let text = files
         .iter()
@@ -196,7 +197,7 @@ fn collect_embedded(dir: &Dir<'static>, root: &Path, out: &mut Vec<ContextFile>)
     }
 }
 
-fn local_files(reference: &str, root: &Path, workspace: &Path) -> Result<Vec<ContextFile>> {
+fn local_files(reference: &str, root: &Path, roots: &LocalRoots) -> Result<Vec<ContextFile>> {
     use std::os::unix::fs::PermissionsExt;
     if !root.join(METADATA_FILE).is_file() {
         return Err(FeatureError::LocalNotFound {
@@ -205,8 +206,8 @@ fn local_files(reference: &str, root: &Path, workspace: &Path) -> Result<Vec<Con
         });
     }
     let real = |path: &Path| std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    let (real_root, real_workspace) = (real(root), real(workspace));
-    if !real_root.starts_with(&real_workspace) {
+    let (real_root, real_workspace) = (real(root), real(roots.workspace));
+    if !real_root.starts_with(&real_workspace) && !real_root.starts_with(real(roots.config_dir)) {
         return Err(FeatureError::LocalOutsideWorkspace {
             reference: reference.to_string(),
             path: real_root,
@@ -289,12 +290,16 @@ mod tests {
         }
     }
 
+    fn roots() -> LocalRoots<'static> {
+        LocalRoots { config_dir: Path::new("/"), workspace: Path::new("/") }
+    }
+
     #[test]
     fn unknown_builtin_lists_the_available_ones() {
         let err = load(
             "containai/nope",
             &SourceId::Builtin("nope".into()),
-            Path::new("/"),
+            &roots(),
         )
         .unwrap_err()
         .to_string();
@@ -305,12 +310,12 @@ mod tests {
         let err = load(
             "containai/../x",
             &SourceId::Builtin("../x".into()),
-            Path::new("/"),
+            &roots(),
         )
         .unwrap_err();
         assert!(matches!(err, FeatureError::UnknownBuiltin { .. }));
         let tagged = SourceId::Builtin("sshd:1".into());
-        let err = load("containai/sshd:1", &tagged, Path::new("/"))
+        let err = load("containai/sshd:1", &tagged, &roots())
             .unwrap_err()
             .to_string();
         assert!(
@@ -326,7 +331,7 @@ mod tests {
             let loaded = load(
                 &format!("containai/{id}"),
                 &SourceId::Builtin(id.clone()),
-                Path::new("/"),
+                &roots(),
             )
             .unwrap();
             assert_eq!(loaded.metadata.id, id);
