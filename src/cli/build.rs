@@ -26,6 +26,8 @@ pub struct Args {
     /// Print the build plan as JSON and build nothing.
     #[arg(long)]
     pub plan: bool,
+    #[command(flatten)]
+    pub remote: super::features::RemoteArgs,
 }
 
 /// Writes one JSON document and a newline to stdout.
@@ -36,27 +38,51 @@ fn print_json(value: &impl Serialize) -> anyhow::Result<()> {
 }
 
 /// The pipeline after `config::load`: features → base → plan. Needs the engine only for the base image's id.
+#[allow(dead_code)] // kept for callers without remote options
 pub async fn plan_workspace(
     loaded: &Loaded,
     engine: &Docker,
     reporter: &dyn Reporter,
     no_cache: bool,
 ) -> anyhow::Result<BuildPlan> {
+    plan_workspace_with(loaded, engine, reporter, no_cache, &Default::default()).await
+}
+
+/// [`plan_workspace`] with remote-feature options (offline, frozen lockfile, mirrors).
+pub async fn plan_workspace_with(
+    loaded: &Loaded,
+    engine: &Docker,
+    reporter: &dyn Reporter,
+    no_cache: bool,
+    remote: &features::oci::RemoteOptions,
+) -> anyhow::Result<BuildPlan> {
     plan::check_supported(loaded)?;
-    let features = features::resolve(loaded)?;
+    let features = features::resolve_with(loaded, remote)?;
     let base = plan::base::resolve(loaded, engine, no_cache).await?;
     let host = HostUser::current().context("cannot tell which user runs containai")?;
     Ok(plan::plan(loaded, &features, &base, &host, reporter)?)
 }
 
 /// Plans and builds the workspace's image (what `containai up` needs before it creates a container).
+#[allow(dead_code)] // `containai up` and `image` use it
 pub async fn build_workspace(
     loaded: &Loaded,
     engine: &Docker,
     reporter: &dyn Reporter,
     options: &BuildOptions,
 ) -> anyhow::Result<(BuildPlan, BuildOutcome)> {
-    let plan = plan_workspace(loaded, engine, reporter, options.no_cache).await?;
+    build_workspace_with(loaded, engine, reporter, options, &Default::default()).await
+}
+
+/// [`build_workspace`] with remote-feature options.
+pub async fn build_workspace_with(
+    loaded: &Loaded,
+    engine: &Docker,
+    reporter: &dyn Reporter,
+    options: &BuildOptions,
+    remote: &features::oci::RemoteOptions,
+) -> anyhow::Result<(BuildPlan, BuildOutcome)> {
+    let plan = plan_workspace_with(loaded, engine, reporter, options.no_cache, remote).await?;
     let outcome = build::execute(&plan, engine, reporter, options).await?;
     Ok((plan, outcome))
 }
@@ -72,11 +98,12 @@ pub async fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitCode> {
     }
     let engine = Docker::connect().await?;
     if args.plan {
-        print_json(&plan_workspace(&loaded, &engine, printer, args.no_cache).await?)?;
+        let remote = args.remote.options();
+        print_json(&plan_workspace_with(&loaded, &engine, printer, args.no_cache, &remote).await?)?;
         return Ok(ExitCode::SUCCESS);
     }
     let options = BuildOptions { no_cache: args.no_cache, image_names: args.image_name };
-    let (_, outcome) = build_workspace(&loaded, &engine, printer, &options).await?;
+    let (_, outcome) = build_workspace_with(&loaded, &engine, printer, &options, &args.remote.options()).await?;
     let image_name = match outcome.image_name.is_empty() {
         true => vec![cache_tag(&outcome.image_key)],
         false => outcome.image_name,

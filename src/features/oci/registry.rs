@@ -102,11 +102,11 @@ pub fn unreachable(error: &OciDistributionError) -> bool {
 }
 
 fn not_found(error: &OciDistributionError) -> bool {
-    let text = error.to_string();
+    let text = error.to_string().to_ascii_lowercase();
     matches!(error, OciDistributionError::ImageManifestNotFoundError(_))
-        || text.contains("404")
-        || text.contains("NAME_UNKNOWN")
-        || text.contains("MANIFEST_UNKNOWN")
+        || ["404", "name_unknown", "manifest_unknown", "not known to registry", "manifest unknown"]
+            .iter()
+            .any(|needle| text.contains(needle))
 }
 
 fn registry_error(at: &Reference, error: OciDistributionError) -> OciError {
