@@ -104,7 +104,9 @@ async fn builds_caches_and_rebuilds_only_from_the_changed_feature() {
     engine().await;
     let marker = unique("marker");
     let name = format!("containai-plantest/{}:latest", unique("image"));
-    let ws = workspace(BASE_IMAGE, &marker, json!({ "remoteUser": "planner", "postCreateCommand": "true" }));
+    // A hook with quotes, a backslash, `$` and a newline: the label must reach the image byte for byte.
+    let hook = "echo \"a\\b\" $HOME ${PATH}\nsecond line";
+    let ws = workspace(BASE_IMAGE, &marker, json!({ "remoteUser": "planner", "postCreateCommand": hook }));
     let built = stdout_json(&containai(&["build", "--image-name", &name], ws.path()));
     assert_eq!(built["outcome"], "success");
     assert_eq!(built["imageName"], json!([name]));
@@ -137,7 +139,7 @@ async fn builds_caches_and_rebuilds_only_from_the_changed_feature() {
     let info = engine().await.inspect_image(&name).await.unwrap().unwrap();
     let label: Value = serde_json::from_str(&info.labels["devcontainer.metadata"]).unwrap();
     assert_eq!(label, json!([{"id": "./marker", "containerEnv": {"MARKER": marker}},
-                             {"postCreateCommand": "true", "remoteUser": "planner"}]));
+                             {"postCreateCommand": hook, "remoteUser": "planner"}]));
 
     let mut mine = vec![name];
     for out in [&built, &changed] {
@@ -162,4 +164,76 @@ async fn the_user_layer_moves_the_remote_user_to_the_host_uid() {
     assert_eq!(seen, "4321\n4322\n4321:4322\n");
     let mine: Vec<String> = plan.layers[2..].iter().map(|l| cache_tag(&l.key)).collect();
     remove(&mine).await;
+}
+
+#[tokio::test]
+async fn a_base_without_apt_fails_in_the_system_layer_naming_what_is_missing() {
+    use common::tar_of;
+    use containai::engine::{BuildContextBody, BuildRequest};
+    let docker = engine().await;
+    let image = format!("containai-plantest/{}:noapt", unique("noapt"));
+    let dockerfile = format!("FROM {BASE_IMAGE}\nRUN rm -f /usr/bin/apt-get /usr/bin/dpkg-query\n");
+    let request = BuildRequest {
+        context: BuildContextBody::Tar(tar_of(&[("Dockerfile", 0o644, &dockerfile)])),
+        dockerfile: "Dockerfile".into(),
+        tags: vec![image.clone()],
+        labels: Default::default(),
+        build_args: Default::default(),
+        target: None,
+        no_cache: false,
+    };
+    docker.build_image(request, &|_| {}).await.unwrap();
+    let ws = workspace(&image, &unique("m"), json!({}));
+    let planned = stdout_json(&containai(&["build", "--plan"], ws.path()));
+    let out = containai(&["build"], ws.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("layer `system` failed to build"), "{stderr}");
+    assert!(
+        stderr.contains("the base image lacks systemd systemd-sysv dbus iproute2 sudo ca-certificates procps and has no `apt-get`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hint: containai supports Debian and Ubuntu bases"), "{stderr}");
+    remove(&[cache_tag(planned["layers"][0]["key"].as_str().unwrap()), image]).await;
+}
+
+#[tokio::test]
+async fn a_dockerfile_config_is_the_base_layer_keyed_by_its_filtered_context() {
+    engine().await;
+    // The first build's content is fixed, so its layers are the shared cache of every run of this test (the
+    // system layer installs systemd); the changed build is unique to this run and removed after.
+    let marker = "containai plan test app".to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let dc = dir.path().join(".devcontainer");
+    std::fs::create_dir_all(&dc).unwrap();
+    let config = json!({"build": {"dockerfile": "Dockerfile", "context": "..", "args": {"GREETING": &marker}, "target": "dev"}});
+    std::fs::write(dc.join("devcontainer.json"), config.to_string()).unwrap();
+    let dockerfile = format!(
+        "FROM {BASE_IMAGE} AS dev\nARG GREETING\nRUN echo \"$GREETING\" > /etc/greeting\nCOPY app.txt /opt/app.txt\n\
+         FROM dev AS other\nRUN false\n"
+    );
+    std::fs::write(dc.join("Dockerfile"), dockerfile).unwrap();
+    std::fs::write(dir.path().join("app.txt"), &marker).unwrap();
+    std::fs::write(dir.path().join("ignored.txt"), "1").unwrap();
+    std::fs::write(dir.path().join(".dockerignore"), "ignored.txt\n").unwrap();
+
+    let built = stdout_json(&containai(&["build"], dir.path()));
+    let names: Vec<_> = built["layers"].as_array().unwrap().iter().map(|l| l["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["base", "system", "user"]);
+    let image = cache_tag(built["imageKey"].as_str().unwrap());
+    assert_eq!(run_sh(&image, "cat /etc/greeting /opt/app.txt"), format!("{marker}\n{marker}"));
+
+    std::fs::write(dir.path().join("ignored.txt"), "2").unwrap();
+    let ignored = stdout_json(&containai(&["build"], dir.path()));
+    assert_eq!(ignored["layersBuilt"], 0, "a change to an ignored file rebuilds nothing: {ignored}");
+
+    let unique_app = unique("app");
+    std::fs::write(dir.path().join("app.txt"), &unique_app).unwrap();
+    let changed = stdout_json(&containai(&["build"], dir.path()));
+    assert_eq!(changed["layersBuilt"], 3, "a context change rebuilds from the base: {changed}");
+    let image = cache_tag(changed["imageKey"].as_str().unwrap());
+    assert_eq!(run_sh(&image, "cat /opt/app.txt"), unique_app);
+
+    let layers = changed["layers"].as_array().unwrap();
+    remove(&layers.iter().map(|l| cache_tag(l["key"].as_str().unwrap())).collect::<Vec<_>>()).await;
 }

@@ -4,6 +4,9 @@
 
 use super::dockerignore::{DockerIgnore, MatchState};
 use super::error::{BuildError, Result};
+use super::stat_cache::Stamp;
+use rayon::prelude::*;
+use std::os::unix::fs::MetadataExt;
 use bytes::Bytes;
 use futures_util::stream::BoxStream;
 use std::io::Write;
@@ -17,15 +20,20 @@ pub enum EntryKind {
     Symlink(PathBuf),
 }
 
-/// One path of a context, relative to its root with `/` separators.
+/// One path of a context, relative to its root with `/` separators, with what `lstat` said of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContextEntry {
     pub path: String,
     pub kind: EntryKind,
+    /// Permission bits (`0o7777`).
+    pub mode: u32,
+    /// Size, times and inode, for the stat cache.
+    pub stamp: Stamp,
 }
 
 /// Lists `root` as Docker would send it: `.dockerignore` applied, `keep` paths (the Dockerfile and
 /// `.dockerignore`, as the docker CLI does) always included, sorted by path, sockets and devices skipped.
+/// Folders are walked in parallel.
 pub fn list(root: &Path, keep: &[&str]) -> Result<Vec<ContextEntry>> {
     let ignore_path = root.join(".dockerignore");
     let ignore = DockerIgnore::load(root)
@@ -36,57 +44,68 @@ pub fn list(root: &Path, keep: &[&str]) -> Result<Vec<ContextEntry>> {
             pattern: bad.pattern,
             message: bad.message,
         })?;
-    let mut walk = Walk { ignore: &ignore, keep, entries: Vec::new() };
-    walk.dir(root, "", &ignore.root_state())?;
-    let mut entries = walk.entries;
-    entries.sort_by(|a, b| a.path.cmp(&b.path));
+    let walk = Walk { ignore: &ignore, keep };
+    let mut entries = walk.dir(root, "", &ignore.root_state())?;
+    entries.par_sort_unstable_by(|a, b| a.path.cmp(&b.path));
     Ok(entries)
 }
 
 struct Walk<'a> {
     ignore: &'a DockerIgnore,
     keep: &'a [&'a str],
-    entries: Vec<ContextEntry>,
 }
 
 impl Walk<'_> {
-    fn dir(&mut self, abs: &Path, rel: &str, state: &MatchState) -> Result<()> {
+    fn dir(&self, abs: &Path, rel: &str, state: &MatchState) -> Result<Vec<ContextEntry>> {
         let io = |source| BuildError::Context { path: abs.to_path_buf(), source };
-        let mut children: Vec<_> = std::fs::read_dir(abs).map_err(io)?.collect::<Result<_, _>>().map_err(io)?;
-        children.sort_by_key(|c| c.file_name());
-        for child in children {
-            let name = child.file_name();
-            let Some(name) = name.to_str() else {
-                let path = child.path();
-                let source = std::io::Error::other("the file name is not valid UTF-8");
-                return Err(BuildError::Context { path, source });
-            };
-            let path = if rel.is_empty() { name.to_string() } else { format!("{rel}/{name}") };
-            let child_state = self.ignore.state_of(state, &path);
-            let kept = self.keep.contains(&path.as_str());
-            let excluded = self.ignore.excluded(&child_state) && !kept;
-            let file_type = child.file_type().map_err(|source| BuildError::Context { path: child.path(), source })?;
-            if file_type.is_dir() {
-                let keep_below = self.keep.iter().any(|k| k.starts_with(&format!("{path}/")));
-                if excluded && !keep_below && !self.ignore.may_reinclude_below(&path) {
-                    continue;
-                }
-                if !excluded {
-                    self.entries.push(ContextEntry { path: path.clone(), kind: EntryKind::Dir });
-                }
-                self.dir(&child.path(), &path, &child_state)?;
-            } else if excluded {
-                continue;
-            } else if file_type.is_file() {
-                self.entries.push(ContextEntry { path, kind: EntryKind::File });
-            } else if file_type.is_symlink() {
-                let target = std::fs::read_link(child.path())
-                    .map_err(|source| BuildError::Context { path: child.path(), source })?;
-                self.entries.push(ContextEntry { path, kind: EntryKind::Symlink(target) });
+        let children: Vec<_> = std::fs::read_dir(abs).map_err(io)?.collect::<Result<_, _>>().map_err(io)?;
+        children
+            .par_iter()
+            .try_fold(Vec::new, |mut out, child| {
+                self.child(child, rel, state, &mut out)?;
+                Ok(out)
+            })
+            .try_reduce(Vec::new, |mut a, b| {
+                a.extend(b);
+                Ok(a)
+            })
+    }
+
+    fn child(&self, child: &std::fs::DirEntry, rel: &str, state: &MatchState, out: &mut Vec<ContextEntry>) -> Result<()> {
+        let abs = child.path();
+        let io = |source| BuildError::Context { path: child.path(), source };
+        let name = child.file_name();
+        let Some(name) = name.to_str() else {
+            return Err(io(std::io::Error::other("the file name is not valid UTF-8")));
+        };
+        let path = if rel.is_empty() { name.to_string() } else { format!("{rel}/{name}") };
+        let child_state = self.ignore.state_of(state, &path);
+        let kept = self.keep.contains(&path.as_str());
+        let excluded = self.ignore.excluded(&child_state) && !kept;
+        let file_type = child.file_type().map_err(io)?;
+        if file_type.is_dir() {
+            let keep_below = self.keep.iter().any(|k| k.len() > path.len() && k.starts_with(&path) && k.as_bytes()[path.len()] == b'/');
+            if excluded && !keep_below && !self.ignore.may_reinclude_below(&path) {
+                return Ok(());
             }
+            if !excluded {
+                out.push(entry(&abs, path.clone(), EntryKind::Dir)?);
+            }
+            out.extend(self.dir(&abs, &path, &child_state)?);
+        } else if excluded {
+        } else if file_type.is_file() {
+            out.push(entry(&abs, path, EntryKind::File)?);
+        } else if file_type.is_symlink() {
+            let target = std::fs::read_link(&abs).map_err(io)?;
+            out.push(entry(&abs, path, EntryKind::Symlink(target))?);
         }
         Ok(())
     }
+}
+
+fn entry(abs: &Path, path: String, kind: EntryKind) -> Result<ContextEntry> {
+    let meta = std::fs::symlink_metadata(abs).map_err(|source| BuildError::Context { path: abs.to_path_buf(), source })?;
+    Ok(ContextEntry { path, kind, mode: meta.mode() & 0o7777, stamp: Stamp::of(&meta) })
 }
 
 fn header_for(meta: &std::fs::Metadata) -> tar::Header {
@@ -125,11 +144,11 @@ pub fn write_tar<W: Write>(root: &Path, entries: &[ContextEntry], extra: &[(Stri
     builder.into_inner().map_err(|source| BuildError::Context { path: root.to_path_buf(), source })
 }
 
-/// An in-memory tar of `(path, mode, bytes)` files.
-pub fn memory_tar<'a>(files: impl IntoIterator<Item = (&'a str, u32, &'a [u8])>) -> Vec<u8> {
+/// An in-memory tar of `(path, mode, bytes)` files; a path the tar format refuses (`..`, absolute) is an error.
+pub fn memory_tar<'a>(files: impl IntoIterator<Item = (&'a str, u32, &'a [u8])>) -> std::io::Result<Vec<u8>> {
     let mut builder = tar::Builder::new(Vec::new());
-    append_memory(&mut builder, files).expect("writing a tar to memory cannot fail");
-    builder.into_inner().expect("writing a tar to memory cannot fail")
+    append_memory(&mut builder, files)?;
+    builder.into_inner()
 }
 
 fn append_memory<'a, W: Write>(

@@ -17,6 +17,8 @@ struct Pattern {
     /// The cleaned pattern, as Docker compares it (without the `!`).
     text: String,
     exception: bool,
+    /// Set when the pattern has no wildcard: then it is compared as a string (much faster).
+    literal: bool,
     matcher: Gitignore,
 }
 
@@ -79,7 +81,8 @@ impl DockerIgnore {
             builder.allow_unclosed_class(false);
             builder.add_line(None, &format!("/{text}")).map_err(|e| bad(e.to_string()))?;
             let matcher = builder.build().map_err(|e| bad(e.to_string()))?;
-            patterns.push(Pattern { text, exception, matcher });
+            let literal = !text.contains(['*', '?', '[', '\\']);
+            patterns.push(Pattern { text, exception, literal, matcher });
         }
         Ok(DockerIgnore { patterns })
     }
@@ -100,7 +103,11 @@ impl DockerIgnore {
 
     /// Whether pattern `index` matches exactly `path` (slash-separated, relative to the context root).
     fn matches_exactly(&self, index: usize, path: &str) -> bool {
-        self.patterns[index].matcher.matched(path, false).is_ignore()
+        let pattern = &self.patterns[index];
+        if pattern.literal {
+            return pattern.text == path;
+        }
+        pattern.matcher.matched(path, false).is_ignore()
     }
 
     /// The match state of the root's direct children's parent: nothing matched yet.

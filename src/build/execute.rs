@@ -150,14 +150,15 @@ fn inside(root: &Path, dockerfile: &Path) -> Option<String> {
 /// The engine request that builds `layer`.
 async fn request_for(layer: &Layer, no_cache: bool) -> Result<BuildRequest> {
     let text = dockerfile_text(layer)?;
+    let bad_files = |source| BuildError::Context { path: PathBuf::from(&layer.name), source };
     let (context, dockerfile) = match &layer.context {
         LayerContext::Empty => {
-            let tar = memory_tar([(DOCKERFILE_NAME, 0o644, text.as_bytes())]);
+            let tar = memory_tar([(DOCKERFILE_NAME, 0o644, text.as_bytes())]).map_err(bad_files)?;
             (BuildContextBody::Tar(tar), DOCKERFILE_NAME.to_string())
         }
         LayerContext::Files { files } => {
             let entries = files.iter().map(|f| (f.path.as_str(), f.mode, f.bytes.as_slice()));
-            let tar = memory_tar(entries.chain([(DOCKERFILE_NAME, 0o644, text.as_bytes())]));
+            let tar = memory_tar(entries.chain([(DOCKERFILE_NAME, 0o644, text.as_bytes())])).map_err(bad_files)?;
             (BuildContextBody::Tar(tar), DOCKERFILE_NAME.to_string())
         }
         LayerContext::Directory { root, dockerfile } => {

@@ -191,3 +191,14 @@ async fn an_empty_plan_is_an_error() {
     let err = execute(&plan, &FakeImages::new(), &Recorder::default(), &BuildOptions::default()).await.unwrap_err();
     assert!(matches!(err, BuildError::EmptyPlan));
 }
+
+#[tokio::test]
+async fn a_file_path_escaping_the_context_is_an_error_not_a_panic() {
+    let evil = ContextFile { path: "../../etc/passwd".into(), mode: 0o644, bytes: b"x".to_vec() };
+    let mut plan = plan();
+    plan.layers[2].context = LayerContext::Files { files: vec![evil] };
+    let engine = FakeImages::new();
+    let err = execute(&plan, &engine, &Recorder::default(), &BuildOptions::default()).await.unwrap_err();
+    assert!(matches!(err, BuildError::Context { .. }), "{err:?}");
+    assert_eq!(engine.builds().len(), 2, "the bad layer was never sent");
+}

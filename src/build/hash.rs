@@ -6,13 +6,12 @@
 
 use super::context::{self, ContextEntry, EntryKind};
 use super::error::{BuildError, Result};
-use super::stat_cache::{Stamp, StatCache};
+use super::stat_cache::StatCache;
 use crate::plan::model::KEY_VERSION;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 /// Files at least this large are hashed with blake3's own parallelism as well.
@@ -37,13 +36,6 @@ pub fn digest_context(root: &Path, keep: &[&str], cache: &mut StatCache) -> Resu
     digest_entries(root, entries, cache)
 }
 
-struct Keyed {
-    mode: u32,
-    content: [u8; 32],
-    stamp: Option<Stamp>,
-    read: bool,
-}
-
 fn hash_file(path: &Path, size: u64) -> std::io::Result<[u8; 32]> {
     let mut file = std::fs::File::open(path)?;
     if size >= LARGE_FILE {
@@ -58,59 +50,61 @@ fn hash_file(path: &Path, size: u64) -> std::io::Result<[u8; 32]> {
         }
         Ok(*hasher.finalize().as_bytes())
     } else {
-        let mut bytes = Vec::with_capacity(size as usize);
+        let mut bytes = Vec::with_capacity(size as usize + 1);
         file.read_to_end(&mut bytes)?;
         Ok(*blake3::hash(&bytes).as_bytes())
     }
 }
 
-fn key_entry(root: &Path, entry: &ContextEntry, cache: &StatCache) -> Result<Keyed> {
-    let abs = root.join(&entry.path);
-    let io = |source| BuildError::Context { path: abs.clone(), source };
-    let meta = std::fs::symlink_metadata(&abs).map_err(io)?;
-    let mode = meta.mode() & 0o7777;
+/// The content hash of one entry (`None` for folders), and whether its bytes had to be read.
+fn content_of(root: &Path, entry: &ContextEntry, cache: &StatCache) -> Result<(Option<[u8; 32]>, bool)> {
     Ok(match &entry.kind {
-        EntryKind::Dir => Keyed { mode, content: [0; 32], stamp: None, read: false },
-        EntryKind::Symlink(target) => {
-            let content = *blake3::hash(target.as_os_str().as_encoded_bytes()).as_bytes();
-            Keyed { mode, content, stamp: None, read: false }
-        }
-        EntryKind::File => {
-            let stamp = Stamp::of(&meta);
-            match cache.get(&entry.path, &stamp) {
-                Some(content) => Keyed { mode, content, stamp: Some(stamp), read: false },
-                None => Keyed { mode, content: hash_file(&abs, meta.size()).map_err(io)?, stamp: Some(stamp), read: true },
+        EntryKind::Dir => (None, false),
+        EntryKind::Symlink(target) => (Some(*blake3::hash(target.as_os_str().as_encoded_bytes()).as_bytes()), false),
+        EntryKind::File => match cache.get(&entry.path, &entry.stamp) {
+            Some(hash) => (Some(hash), false),
+            None => {
+                let abs = root.join(&entry.path);
+                let hash = hash_file(&abs, entry.stamp.size).map_err(|source| BuildError::Context { path: abs, source })?;
+                (Some(hash), true)
             }
-        }
+        },
     })
 }
 
-/// Digests already listed entries of `root`, updating and saving `cache`.
-pub fn digest_entries(root: &Path, entries: Vec<ContextEntry>, cache: &mut StatCache) -> Result<ContextDigest> {
-    let keyed: Vec<Keyed> = entries.par_iter().map(|e| key_entry(root, e, cache)).collect::<Result<_>>()?;
+/// The hash of one entry: kind, path, mode and content.
+fn entry_hash(entry: &ContextEntry, content: Option<[u8; 32]>) -> [u8; 32] {
+    let kind = match entry.kind {
+        EntryKind::Dir => b'd',
+        EntryKind::File => b'f',
+        EntryKind::Symlink(_) => b'l',
+    };
     let mut hasher = blake3::Hasher::new();
-    let (mut files, mut bytes, mut hashed) = (0, 0, 0);
-    for (entry, k) in entries.iter().zip(&keyed) {
-        let kind = match entry.kind {
-            EntryKind::Dir => b'd',
-            EntryKind::File => b'f',
-            EntryKind::Symlink(_) => b'l',
-        };
-        hasher.update(&[kind]);
-        hasher.update(&(entry.path.len() as u64).to_le_bytes());
-        hasher.update(entry.path.as_bytes());
-        hasher.update(&k.mode.to_le_bytes());
-        hasher.update(&k.content);
-        if let Some(stamp) = k.stamp {
-            files += 1;
-            bytes += stamp.size;
-        }
-        hashed += usize::from(k.read);
+    hasher.update(&[kind]);
+    hasher.update(&(entry.path.len() as u64).to_le_bytes());
+    hasher.update(entry.path.as_bytes());
+    hasher.update(&entry.mode.to_le_bytes());
+    hasher.update(&content.unwrap_or([0; 32]));
+    *hasher.finalize().as_bytes()
+}
+
+/// Digests already listed entries of `root` (in parallel), updating and saving `cache`.
+pub fn digest_entries(root: &Path, entries: Vec<ContextEntry>, cache: &mut StatCache) -> Result<ContextDigest> {
+    let keyed: Vec<(Option<[u8; 32]>, bool, [u8; 32])> = entries
+        .par_iter()
+        .map(|e| content_of(root, e, cache).map(|(content, read)| (content, read, entry_hash(e, content))))
+        .collect::<Result<_>>()?;
+    let mut hasher = blake3::Hasher::new();
+    for (_, _, hash) in &keyed {
+        hasher.update(hash);
     }
+    let is_file = |e: &ContextEntry| e.kind == EntryKind::File;
+    let files = entries.iter().filter(|e| is_file(e)).count();
+    let bytes = entries.iter().filter(|e| is_file(e)).map(|e| e.stamp.size).sum();
+    let hashed = keyed.iter().filter(|k| k.1).count();
     if hashed > 0 || cache.len() != files {
-        cache.replace(
-            entries.iter().zip(&keyed).filter_map(|(e, k)| k.stamp.map(|s| (e.path.clone(), s, k.content))),
-        );
+        let fresh = entries.iter().zip(&keyed).filter(|(e, _)| is_file(e));
+        cache.replace(fresh.map(|(e, k)| (e.path.clone(), e.stamp, k.0.unwrap_or([0; 32]))));
         // A cache that cannot be written only makes the next run slower.
         let _ = cache.save();
     }

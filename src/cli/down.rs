@@ -3,7 +3,7 @@
 use super::WorkspaceArgs;
 use anyhow::Result;
 use containai::engine::Docker;
-use containai::run::{ops, ssh_config};
+use containai::run::{ops, ssh, ssh_config};
 
 #[derive(clap::Args)]
 pub struct DownArgs {
@@ -17,7 +17,7 @@ pub struct DownArgs {
 pub async fn run(args: DownArgs) -> Result<std::process::ExitCode> {
     let loaded = args.workspace.load()?;
     let docker = Docker::connect().await?;
-    let result = ops::down(&docker, &loaded.workspace, args.remove, &ssh_config::ssh_dir()).await?;
+    let result = ops::down(&docker, &loaded.workspace, args.remove, &ssh_config::ssh_dir(), &ssh::containai_config_dir().join("state")).await?;
     println!("{}", serde_json::to_string(&result)?);
     Ok(std::process::ExitCode::SUCCESS)
 }

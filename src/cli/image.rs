@@ -1,34 +1,55 @@
-//! A loaded config → the image `up` runs and its key (the config's `image` as is, until the build pipeline lands).
+//! A loaded config → sshd added when missing, features resolved, plan built → the image `up` runs and its key.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
+use containai::build::BuildOptions;
 use containai::config::Loaded;
 use containai::engine::Docker;
+use containai::plan::{cache_tag, metadata};
 use containai::report::Reporter;
-use containai::run::up::Target;
+use containai::run::up::{Target, wants_ssh};
 
-/// The remote user: `remoteUser`, else `containerUser`, else root.
-pub fn remote_user(loaded: &Loaded) -> String {
-    let m = &loaded.model;
-    m.remote_user.clone().or_else(|| m.container_user.clone()).unwrap_or_else(|| "root".into())
+/// The built-in feature that provides sshd.
+pub const SSHD_FEATURE: &str = "containai/sshd";
+
+/// Adds `containai/sshd` to the features when ssh is wanted and the config does not have it; says whether it did.
+pub fn ensure_sshd(loaded: &mut Loaded) -> bool {
+    if !wants_ssh(&loaded.model) {
+        return false;
+    }
+    let features = loaded.model.features.get_or_insert_with(Default::default);
+    if features.contains_key(SSHD_FEATURE) {
+        return false;
+    }
+    features.insert(SSHD_FEATURE.to_string(), serde_json::json!({}));
+    true
 }
 
-pub async fn target(docker: &Docker, loaded: &Loaded, _reporter: &dyn Reporter) -> Result<Target> {
-    let Some(image) = loaded.model.image.clone() else {
-        bail!("`{}` has no `image`\nhint: Dockerfile and Compose configs need `containai build`", loaded.workspace.config_file.display());
-    };
-    let inspect = match docker.client().inspect_image(&image).await {
-        Ok(i) => i,
-        Err(e) => bail!("image `{image}` is not in the engine: {e}\nhint: build or load it first"),
-    };
-    let id = inspect.id.unwrap_or_default();
-    let key = blake3::hash(format!("containai-image-v1\n{id}").as_bytes()).to_hex().to_string();
+/// The remote user of the image: the metadata's last `remoteUser`, else `containerUser`, else root.
+fn remote_user(entries: &serde_json::Value, loaded: &Loaded) -> String {
+    let entries = entries.as_array().map(Vec::as_slice).unwrap_or_default();
+    metadata::last_string(entries, "remoteUser")
+        .or_else(|| metadata::last_string(entries, "containerUser"))
+        .map(str::to_string)
+        .or_else(|| loaded.model.remote_user.clone())
+        .or_else(|| loaded.model.container_user.clone())
+        .unwrap_or_else(|| "root".into())
+}
+
+/// Builds (or finds cached) the workspace's image and describes what `up` runs.
+pub async fn target(docker: &Docker, loaded: &Loaded, reporter: &dyn Reporter) -> Result<Target> {
+    let mut loaded = loaded.clone();
+    if ensure_sshd(&mut loaded) {
+        reporter.info(&format!("adding the `{SSHD_FEATURE}` feature for ssh (set `customizations.containai.ssh` to `false` to go without)"));
+    }
+    let features = containai::features::resolve(&loaded)?;
+    let (plan, outcome) = super::build::build_workspace(&loaded, docker, reporter, &BuildOptions::default()).await?;
     Ok(Target {
+        remote_user: remote_user(&plan.metadata, &loaded),
         config: loaded.model.clone(),
         workspace: loaded.workspace.clone(),
-        image,
-        image_key: key,
-        layers_built: 0,
-        features: Vec::new(),
-        remote_user: remote_user(loaded),
+        image: cache_tag(&outcome.image_key),
+        image_key: outcome.image_key,
+        layers_built: outcome.layers_built,
+        features: features.iter().map(|f| (f.reference.clone(), f.metadata.clone())).collect(),
     })
 }

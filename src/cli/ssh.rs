@@ -27,7 +27,7 @@ pub async fn run(args: SshArgs, printer: &Printer) -> Result<std::process::ExitC
     if !file.exists() {
         bail!("`{}` is missing\nhint: run `containai up` to write it again", file.display());
     }
-    up::post_attach(&docker, &loaded.model, &container, printer).await?;
+    containai::run::lifecycle::post_attach(&docker, &loaded.model, &container, printer).await?;
     let status = std::process::Command::new("ssh")
         .arg("-F")
         .arg(&file)

@@ -25,6 +25,7 @@ pub struct FakeContainers {
     calls: Mutex<Vec<Call>>,
     scripts: Mutex<Vec<ExecScript>>,
     next_port: Mutex<u16>,
+    pinned_port: Mutex<Option<u16>>,
 }
 
 impl FakeContainers {
@@ -41,12 +42,18 @@ impl FakeContainers {
             calls: Mutex::default(),
             scripts: Mutex::default(),
             next_port: Mutex::new(32768),
+            pinned_port: Mutex::default(),
         }
     }
 
     /// Adds an exec answer: `script` returns `Some` for the requests it answers.
     pub fn on_exec(&self, script: impl Fn(&ExecRequest) -> Option<ExecOutput> + Send + Sync + 'static) {
         self.scripts.lock().unwrap().push(Box::new(script));
+    }
+
+    /// Every published port gets host port `port` (tests point sshd's at a listener of theirs).
+    pub fn pin_port(&self, port: u16) {
+        *self.pinned_port.lock().unwrap() = Some(port);
     }
 
     /// Puts a container in the engine as if created earlier.
@@ -101,13 +108,13 @@ impl ContainerEngine for FakeContainers {
 
     async fn create_container(&self, request: &CreateRequest) -> Result<String> {
         self.record(Call::Create(request.clone()));
-        let id = format!("fake{:04}", self.containers.lock().unwrap().len() + 1);
+        let id = format!("fake{:04}", self.calls.lock().unwrap().len());
         let body = &request.body;
         let host = body.host_config.clone().unwrap_or_default();
         let mut ports = BTreeMap::new();
         for port in host.port_bindings.unwrap_or_default().keys() {
             let mut next = self.next_port.lock().unwrap();
-            ports.insert(port.clone(), *next);
+            ports.insert(port.clone(), self.pinned_port.lock().unwrap().unwrap_or(*next));
             *next += 1;
         }
         let env = body.env.iter().flatten().filter_map(|e| e.split_once('='));

@@ -5,6 +5,7 @@
 //! [`hooks`] runs the lifecycle commands, [`up`] ties it together.
 
 pub mod hooks;
+pub mod lifecycle;
 pub mod mounts;
 pub mod names;
 pub mod ops;
@@ -14,6 +15,7 @@ pub mod request;
 pub mod run_args;
 pub mod ssh;
 pub mod ssh_config;
+pub mod state;
 pub mod trust;
 pub mod up;
 

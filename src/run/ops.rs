@@ -21,7 +21,8 @@ pub struct DownResult {
 }
 
 /// Stops the workspace's container with systemd's signal; `remove` also removes it and its ssh entry.
-pub async fn down(engine: &dyn ContainerEngine, workspace: &WorkspaceInfo, remove: bool, ssh_dir: &Path) -> Result<DownResult> {
+/// `state_dir` holds the host-side records of containers ([`super::state`]).
+pub async fn down(engine: &dyn ContainerEngine, workspace: &WorkspaceInfo, remove: bool, ssh_dir: &Path, state_dir: &Path) -> Result<DownResult> {
     let container = find(engine, workspace)
         .await?
         .ok_or_else(|| RunError::NoContainer(workspace.local_workspace_folder.display().to_string()))?;
@@ -31,6 +32,7 @@ pub async fn down(engine: &dyn ContainerEngine, workspace: &WorkspaceInfo, remov
     }
     if remove {
         engine.remove_container(&container.id).await?;
+        super::state::forget(state_dir, &container.id);
         if let Some(host) = container.labels.get(LABEL_SSH_HOST) {
             ssh_config::uninstall(ssh_dir, host.trim_start_matches("containai-"))?;
         }

@@ -21,7 +21,7 @@ pub const SSH_PORT: &str = "22/tcp";
 
 /// Under plain runc the cgroup hierarchies are mounted read-only in a private cgroup namespace; systemd and
 /// dockerd need them writable. The remount only touches the container's own mount namespace, then init runs as PID 1.
-pub const RUNC_INIT: &str = "for d in /sys/fs/cgroup /sys/fs/cgroup/*; do [ -L \"$d\" ] || mount -o remount,rw \"$d\" 2>/dev/null; done; exec /sbin/init";
+pub const RUNC_INIT: &str = "mount -o remount,rw /sys/fs/cgroup 2>/dev/null; for d in /sys/fs/cgroup/*; do [ -L \"$d\" ] || mount -o remount,bind,rw \"$d\" 2>/dev/null; done; exec /sbin/init";
 
 /// Everything the request is made of.
 #[derive(Debug, Clone)]

@@ -25,12 +25,13 @@ pub struct HostParts {
 }
 
 impl HostParts {
-    pub fn of(config: &DevContainer, workspace: &WorkspaceInfo) -> HostParts {
+    /// `workspaceMount` is taken as written (its default, the workspace itself, is not a host-affecting choice).
+    pub fn of(config: &DevContainer, _workspace: &WorkspaceInfo) -> HostParts {
         let runtime = config.containai().ok().and_then(|c| c.runtime);
         HostParts {
             initialize_command: json(&config.initialize_command),
             mounts: json(&config.mounts),
-            workspace_mount: json(&workspace.workspace_mount),
+            workspace_mount: json(&config.workspace_mount),
             run_args: json(&config.run_args),
             privileged: json(&config.privileged),
             cap_add: json(&config.cap_add),

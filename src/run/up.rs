@@ -1,10 +1,9 @@
 //! A built image + config + policy → the workspace's container created or reused, ready, ssh set up, hooks run.
 
-use super::hooks::{self, HookContext, Stage};
 use super::policy::{self, Policy, PolicyOptions};
 use super::request::{RequestInput, SSH_PORT, create_request};
 use super::ssh_config::{self, HostEntry};
-use super::{LABEL_CONFIG, LABEL_KEY, Result, RunError, names, ready, ssh, trust};
+use super::{LABEL_CONFIG, LABEL_KEY, Result, RunError, lifecycle, names, ready, ssh, state, trust};
 use crate::config::model::id_labels;
 use crate::config::{DevContainer, WorkspaceInfo};
 use crate::engine::{ContainerEngine, ContainerInfo, ExecRequest};
@@ -184,23 +183,35 @@ pub async fn up(engine: &dyn ContainerEngine, target: &Target, policy: &Policy, 
         }
     };
     let id = container.id.clone();
+    // A kept container keeps the ssh host it was created with.
+    let host = container.labels.get(super::LABEL_SSH_HOST).cloned().unwrap_or(host);
+    let entry_name = host.trim_start_matches("containai-").to_string();
     let started = !container.running;
     if started {
         engine.start_container(&id).await?;
     }
-    let container = engine.inspect_container(&id).await?.ok_or_else(|| RunError::NoContainer(name.clone()))?;
-    let ssh_port = if ssh_on {
-        Some(*container.ports.get(SSH_PORT).ok_or_else(|| RunError::Config(format!("container `{name}` publishes no ssh port\nhint: pass `--remove-existing-container`"))).unwrap_or(&0))
-    } else {
-        None
+    let container = if started { engine.inspect_container(&id).await?.ok_or_else(|| RunError::NoContainer(name.clone()))? } else { container };
+    let ssh_port = match (ssh_on, container.ports.get(SSH_PORT)) {
+        (false, _) => None,
+        (true, Some(port)) => Some(*port),
+        (true, None) => {
+            return Err(RunError::Outdated { message: format!("container `{}` publishes no ssh port", container.name) });
+        }
     };
-    let fast = !started && ssh_port.is_some_and(|_| true);
-    let readiness = if fast && ready::sshd_answers(ssh_port.unwrap_or(0)).await {
-        let state = ready::system_state(engine, &id).await?;
-        let failed = if state == "degraded" { ready::failed_units(engine, &id).await? } else { Vec::new() };
-        ready::Readiness { state, failed_units: failed }
-    } else {
-        ready::wait_ready(engine, &id, &name, ssh_port, options.ready_timeout).await?
+    // Already running, sshd answers, and a full check of this container was recorded: nothing to run inside.
+    let state_dir = options.config_dir.join("state");
+    let cached = state::load(&state_dir, &id).filter(|_| !started);
+    let quick = match (ssh_port, &cached) {
+        (Some(port), Some(_)) => ready::sshd_answers(port).await,
+        (None, Some(_)) => true,
+        _ => false,
+    };
+    let mut record = match (quick, cached) {
+        (true, Some(record)) => record,
+        _ => {
+            let readiness = ready::wait_ready(engine, &id, &name, ssh_port, options.ready_timeout).await?;
+            state::ContainerState { container_id: id.clone(), failed_units: readiness.failed_units, created_hooks_done: false }
+        }
     };
 
     let ssh_info = match ssh_port {
@@ -209,14 +220,19 @@ pub async fn up(engine: &dyn ContainerEngine, target: &Target, policy: &Policy, 
                 install_key(engine, &id, &target.remote_user, &key.public_line).await?;
             }
             let entry = HostEntry { host: host.clone(), port, user: target.remote_user.clone(), identity_file: key.private.clone(), known_hosts: key.known_hosts.clone() };
-            let config_file = ssh_config::install(&options.ssh_dir, &name, &entry)?;
+            let config_file = ssh_config::install(&options.ssh_dir, &entry_name, &entry)?;
             Some(SshInfo { host, port, config_file })
         }
         None => None,
     };
+    state::save(&state_dir, &record)?;
 
     if !options.skip_post_create {
-        run_lifecycle(engine, target, &container, created || started, reporter).await?;
+        let hooks_done = record.created_hooks_done;
+        record.created_hooks_done = lifecycle::run(engine, target, &container, created || started, hooks_done, reporter).await?;
+        if record.created_hooks_done != hooks_done {
+            state::save(&state_dir, &record)?;
+        }
     }
     Ok(UpResult {
         outcome: "success",
@@ -228,7 +244,7 @@ pub async fn up(engine: &dyn ContainerEngine, target: &Target, policy: &Policy, 
         ssh: ssh_info,
         image_key: target.image_key.clone(),
         layers_built: target.layers_built,
-        failed_units: readiness.failed_units,
+        failed_units: record.failed_units,
     })
 }
 
@@ -242,43 +258,6 @@ async fn install_key(engine: &dyn ContainerEngine, id: &str, user: &str, line: &
     Ok(())
 }
 
-/// onCreate/updateContent/postCreate once per container, postStart when started, postAttach every time.
-async fn run_lifecycle(engine: &dyn ContainerEngine, target: &Target, container: &ContainerInfo, started: bool, reporter: &dyn Reporter) -> Result<()> {
-    let ctx = HookContext {
-        container_id: &container.id,
-        user: &target.remote_user,
-        env: hooks::resolve_remote_env(&target.config, &container.env),
-        working_dir: &target.workspace.workspace_folder,
-    };
-    let stages = [Stage::OnCreate, Stage::UpdateContent, Stage::PostCreate, Stage::PostStart, Stage::PostAttach];
-    let planned: Vec<(Stage, Vec<hooks::Hook>)> = stages
-        .into_iter()
-        .map(|s| (s, hooks::stage_hooks(s, &target.config, &target.features)))
-        .filter(|(_, h)| !h.is_empty())
-        .collect();
-    let done = if planned.iter().any(|(s, _)| s.once()) { hooks::done_stages(engine, &container.id).await? } else { Vec::new() };
-    for (stage, list) in planned {
-        let skip = (stage.once() && done.iter().any(|d| d == stage.property())) || (stage == Stage::PostStart && !started);
-        if skip {
-            continue;
-        }
-        hooks::run_hooks(engine, &ctx, &list, reporter).await?;
-        if stage.once() {
-            hooks::mark_done(engine, &container.id, stage).await?;
-        }
-    }
-    Ok(())
-}
-
-/// `postAttachCommand` for a running container (on `containai ssh`), as the user and in the folder `up` recorded.
-pub async fn post_attach(engine: &dyn ContainerEngine, config: &DevContainer, container: &ContainerInfo, reporter: &dyn Reporter) -> Result<()> {
-    let hooks = hooks::stage_hooks(Stage::PostAttach, config, &[]);
-    if hooks.is_empty() {
-        return Ok(());
-    }
-    let label = |name: &str, default: &str| container.labels.get(name).cloned().unwrap_or_else(|| default.to_string());
-    let user = label(super::LABEL_REMOTE_USER, "root");
-    let folder = label(super::LABEL_WORKSPACE, "/");
-    let ctx = HookContext { container_id: &container.id, user: &user, env: hooks::resolve_remote_env(config, &container.env), working_dir: &folder };
-    hooks::run_hooks(engine, &ctx, &hooks, reporter).await
-}
+#[cfg(test)]
+#[path = "up_tests.rs"]
+mod tests;

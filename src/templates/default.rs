@@ -97,10 +97,10 @@ pub fn materialise(opts: &DefaultConfig) -> Result<PathBuf> {
     let staging = tempfile::Builder::new().prefix(".staging-").tempdir_in(&root).map_err(|e| io(&root, e))?;
     write::write_all(staging.path(), &files, false)?;
     // Another `up` may have made the same folder meanwhile: its content is the same, keep it.
-    if let Err(e) = std::fs::rename(staging.path(), &folder) {
-        if !folder.is_dir() {
-            return Err(io(&folder, e));
-        }
+    if let Err(e) = std::fs::rename(staging.path(), &folder)
+        && !folder.is_dir()
+    {
+        return Err(io(&folder, e));
     }
     Ok(folder)
 }

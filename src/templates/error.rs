@@ -31,13 +31,8 @@ pub enum TemplateError {
     UndeclaredOption { template: String, file: String, option: String },
     #[error("`--omit-paths` `{path}` matches no file of template `{template}`\nhint: its files are {files}")]
     OmitMatchesNothing { template: String, path: String, files: String },
-    #[error("template `{template}`: with these option values `{file}` is not a valid devcontainer.json\n{source}")]
-    InvalidResult {
-        template: String,
-        file: String,
-        #[source]
-        source: crate::config::ConfigError,
-    },
+    #[error("template `{template}`: with these option values `{file}` is not a valid devcontainer.json; nothing was written\n{error}\nhint: check the values given with `-a` (a `\"` or `\\` in a value breaks the JSON)")]
+    InvalidResult { template: String, file: String, error: Box<crate::config::ConfigError> },
     #[error("{} already exist{}; nothing was written:\n{}\nhint: pass `--force` to replace {}", count(.0.len()), if .0.len() == 1 { "s" } else { "" }, list(.0), if .0.len() == 1 { "it" } else { "them" })]
     Exists(Vec<PathBuf>),
     #[error("cannot write `{}`: a folder is in the way; nothing was written", .0.display())]
@@ -51,7 +46,13 @@ pub enum TemplateError {
     #[error("cannot read the answer to the prompt")]
     Prompt(#[source] std::io::Error),
     #[error(transparent)]
-    Config(#[from] crate::config::ConfigError),
+    Config(Box<crate::config::ConfigError>),
+}
+
+impl From<crate::config::ConfigError> for TemplateError {
+    fn from(e: crate::config::ConfigError) -> TemplateError {
+        TemplateError::Config(Box::new(e))
+    }
 }
 
 fn count(n: usize) -> String {

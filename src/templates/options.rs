@@ -53,11 +53,12 @@ pub fn resolve(template: &Template, args: &Map<String, Value>) -> Result<OptionV
             (Some(Value::String(s)), OptionType::Boolean) => return Err(wrong(format!("the string `{s}`"))),
             (Some(other), _) => return Err(wrong(describe(other))),
         };
-        if let Some(allowed) = &option.allowed {
-            if args.contains_key(id) && !allowed.contains(&value) {
-                let allowed = allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ");
-                return Err(TemplateError::NotInEnum { template: name, option: id.clone(), value, allowed });
-            }
+        if let Some(allowed) = &option.allowed
+            && args.contains_key(id)
+            && !allowed.contains(&value)
+        {
+            let allowed = allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ");
+            return Err(TemplateError::NotInEnum { template: name, option: id.clone(), value, allowed });
         }
         values.insert(id.clone(), value);
     }

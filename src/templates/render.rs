@@ -93,7 +93,7 @@ fn is_devcontainer_json(path: &str) -> bool {
 
 /// The rendered devcontainer.json must parse and pass the schema (a quote in a value could break it).
 fn check_config(template: &Template, path: &str, bytes: &[u8]) -> Result<()> {
-    let invalid = |source| TemplateError::InvalidResult { template: template.id().to_string(), file: path.to_string(), source };
+    let invalid = |e| TemplateError::InvalidResult { template: template.id().to_string(), file: path.to_string(), error: Box::new(e) };
     let text = String::from_utf8_lossy(bytes);
     let value = jsonc::parse(Path::new(path), &text).map_err(invalid)?;
     validate::validate(Path::new(path), &text, &value).map_err(invalid)?;

@@ -1,0 +1,201 @@
+//! `up` against the recording fake: refusal without sysbox, create vs reuse, hooks order/forms/once, failures.
+
+use super::*;
+use crate::engine::ExecOutput;
+use crate::engine::fake_containers::{Call, FakeContainers};
+use std::sync::{Arc, Mutex};
+
+#[derive(Default)]
+struct Recorder(Mutex<Vec<String>>);
+
+impl Reporter for Recorder {
+    fn info(&self, m: &str) {
+        self.0.lock().unwrap().push(format!("info: {m}"));
+    }
+    fn warn(&self, m: &str) {
+        self.0.lock().unwrap().push(format!("warn: {m}"));
+    }
+}
+
+/// A loopback listener that greets like sshd, so readiness checks pass.
+async fn fake_sshd() -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            use tokio::io::AsyncWriteExt;
+            let _ = socket.write_all(b"SSH-2.0-fake\r\n").await;
+        }
+    });
+    port
+}
+
+struct Env {
+    _dir: tempfile::TempDir,
+    options: UpOptions,
+    engine: Arc<FakeContainers>,
+    target: Target,
+}
+
+async fn env(runtimes: &[&str], config: serde_json::Value) -> Env {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Arc::new(FakeContainers::with_runtimes(runtimes));
+    engine.pin_port(fake_sshd().await);
+    engine.on_exec(|r| (r.cmd == ["systemctl", "is-system-running"]).then(|| ExecOutput { exit_code: 0, stdout: "running\n".into(), ..Default::default() }));
+    let mut options = UpOptions::new(PolicyOptions::default());
+    options.ssh_dir = dir.path().join("home/.ssh");
+    options.config_dir = dir.path().join("config/containai");
+    options.ready_timeout = Duration::from_secs(5);
+    let local = dir.path().join("proj");
+    let workspace = WorkspaceInfo {
+        local_workspace_folder: local.clone(),
+        config_file: local.join(".devcontainer/devcontainer.json"),
+        workspace_folder: "/workspaces/proj".into(),
+        workspace_mount: Some(format!("type=bind,source={},target=/workspaces/proj", local.display())),
+        devcontainer_id: "0123456789abcdef".into(),
+    };
+    let target = Target {
+        config: serde_json::from_value(config).unwrap(),
+        workspace,
+        image: "containai-cache:k1".into(),
+        image_key: "k1".into(),
+        layers_built: 2,
+        features: vec![("containai/sshd".into(), serde_json::json!({"postCreateCommand": "echo feature-post-create"}))],
+        remote_user: "dev".into(),
+    };
+    Env { _dir: dir, options, engine, target }
+}
+
+async fn run_up(e: &Env, reporter: &dyn Reporter) -> Result<UpResult> {
+    let policy = preflight(e.engine.as_ref(), &e.target.config, &e.target.workspace, &e.options, reporter).await?;
+    up(e.engine.as_ref(), &e.target, &policy, &e.options, reporter).await
+}
+
+/// The user commands run so far (lifecycle hooks), as their last argv element.
+fn hook_commands(engine: &FakeContainers) -> Vec<String> {
+    engine
+        .execs()
+        .into_iter()
+        .filter(|r| r.user.as_deref() == Some("dev"))
+        .map(|r| r.cmd.last().cloned().unwrap_or_default())
+        .collect()
+}
+
+fn hooks_config() -> serde_json::Value {
+    serde_json::json!({
+        "image": "x",
+        "onCreateCommand": "echo on-create",
+        "updateContentCommand": ["echo", "update-content"],
+        "postCreateCommand": {"a": "echo post-create-a", "b": ["echo", "post-create-b"]},
+        "postStartCommand": "echo post-start",
+        "postAttachCommand": "echo post-attach",
+        "remoteEnv": {"GREETING": "${containerEnv:LANG_X:none}-x"}
+    })
+}
+
+#[tokio::test]
+async fn without_sysbox_nothing_is_created() {
+    let e = env(&["runc"], serde_json::json!({"image": "x"})).await;
+    let err = run_up(&e, &Recorder::default()).await.unwrap_err();
+    assert!(matches!(err, RunError::SysboxMissing { .. }), "{err}");
+    assert!(e.engine.creates().is_empty());
+    assert_eq!(e.engine.calls(), vec![Call::Info]);
+}
+
+#[tokio::test]
+async fn first_up_creates_under_sysbox_runs_hooks_in_order_and_writes_ssh() {
+    let e = env(&["runc", "sysbox-runc"], hooks_config()).await;
+    let out = run_up(&e, &Recorder::default()).await.unwrap();
+    assert_eq!((out.runtime.as_str(), out.isolation, out.layers_built), ("sysbox-runc", policy::Isolation::Sysbox, 2));
+    let create = &e.engine.creates()[0];
+    assert_eq!(create.body.host_config.as_ref().unwrap().runtime.as_deref(), Some("sysbox-runc"));
+    let expected = ["echo on-create", "update-content", "echo feature-post-create", "echo post-create-a", "post-create-b", "echo post-start", "echo post-attach"];
+    assert_eq!(hook_commands(&e.engine), expected);
+    let exec = e.engine.execs().into_iter().find(|r| r.user.as_deref() == Some("dev")).unwrap();
+    assert_eq!(exec.env, vec!["GREETING=none-x"]);
+    assert_eq!(exec.working_dir.as_deref(), Some("/workspaces/proj"));
+    let ssh = out.ssh.unwrap();
+    let text = std::fs::read_to_string(&ssh.config_file).unwrap();
+    assert!(text.contains(&format!("Port {}", ssh.port)) && text.contains("User dev"), "{text}");
+    assert!(std::fs::read_to_string(e.options.ssh_dir.join("config")).unwrap().starts_with(ssh_config::INCLUDE_LINE));
+}
+
+#[tokio::test]
+async fn second_up_reuses_and_runs_only_post_attach() {
+    let e = env(&["sysbox-runc"], hooks_config()).await;
+    let first = run_up(&e, &Recorder::default()).await.unwrap();
+    let before = e.engine.calls().len();
+    let second = run_up(&e, &Recorder::default()).await.unwrap();
+    assert_eq!(first.container_id, second.container_id);
+    let new_calls = &e.engine.calls()[before..];
+    assert!(!new_calls.iter().any(|c| matches!(c, Call::Create(_) | Call::Start(_))), "{new_calls:?}");
+    let execs: Vec<&Call> = new_calls.iter().filter(|c| matches!(c, Call::Exec { .. })).collect();
+    assert_eq!(execs.len(), 1, "only postAttachCommand runs: {execs:?}");
+}
+
+#[tokio::test]
+async fn a_stopped_container_is_started_and_post_start_runs_again_but_not_post_create() {
+    let e = env(&["sysbox-runc"], hooks_config()).await;
+    let first = run_up(&e, &Recorder::default()).await.unwrap();
+    e.engine.stop_container(&first.container_id, None).await.unwrap();
+    e.engine.on_exec(|r| (r.cmd == ["ls", "-1", super::super::hooks::MARKER_DIR]).then(|| ExecOutput {
+        exit_code: 0,
+        stdout: "onCreateCommand\nupdateContentCommand\npostCreateCommand\n".into(),
+        ..Default::default()
+    }));
+    let before = hook_commands(&e.engine).len();
+    run_up(&e, &Recorder::default()).await.unwrap();
+    assert_eq!(hook_commands(&e.engine)[before..], ["echo post-start", "echo post-attach"]);
+}
+
+#[tokio::test]
+async fn a_changed_image_is_kept_with_a_warning_unless_replacement_is_asked() {
+    let mut e = env(&["sysbox-runc"], serde_json::json!({"image": "x"})).await;
+    let first = run_up(&e, &Recorder::default()).await.unwrap();
+    e.target.image_key = "k2".into();
+    let reporter = Recorder::default();
+    let kept = run_up(&e, &reporter).await.unwrap();
+    assert_eq!(kept.container_id, first.container_id);
+    assert!(reporter.0.lock().unwrap().iter().any(|l| l.starts_with("warn: the image changed")));
+    e.options.remove_existing = true;
+    let replaced = run_up(&e, &Recorder::default()).await.unwrap();
+    assert_ne!(replaced.container_id, first.container_id);
+    assert!(e.engine.calls().contains(&Call::Remove(first.container_id)));
+}
+
+#[tokio::test]
+async fn expect_existing_fails_when_there_is_none() {
+    let mut e = env(&["sysbox-runc"], serde_json::json!({"image": "x"})).await;
+    e.options.expect_existing = true;
+    assert!(matches!(run_up(&e, &Recorder::default()).await, Err(RunError::NoContainer(_))));
+    assert!(e.engine.creates().is_empty());
+}
+
+#[tokio::test]
+async fn a_failing_hook_stops_the_rest_and_is_named_with_its_exit_code() {
+    let e = env(&["sysbox-runc"], hooks_config()).await;
+    e.engine.on_exec(|r| (r.cmd.last().map(String::as_str) == Some("update-content")).then(|| ExecOutput { exit_code: 3, stderr: "boom\n".into(), ..Default::default() }));
+    let err = run_up(&e, &Recorder::default()).await.unwrap_err().to_string();
+    assert!(err.starts_with("`updateContentCommand` failed with exit code 3"), "{err}");
+    assert!(err.contains("boom"));
+    assert!(!hook_commands(&e.engine).iter().any(|c| c.contains("post-create")));
+}
+
+#[tokio::test]
+async fn skip_post_create_runs_no_container_hook() {
+    let mut e = env(&["sysbox-runc"], hooks_config()).await;
+    e.options.skip_post_create = true;
+    run_up(&e, &Recorder::default()).await.unwrap();
+    assert!(hook_commands(&e.engine).is_empty());
+}
+
+#[tokio::test]
+async fn a_trust_change_is_refused_before_anything_is_created() {
+    let mut e = env(&["sysbox-runc"], serde_json::json!({"image": "x"})).await;
+    run_up(&e, &Recorder::default()).await.unwrap();
+    let creates = e.engine.creates().len();
+    e.target.config.run_args = Some(vec!["--cap-add=SYS_PTRACE".into()]);
+    let err = run_up(&e, &Recorder::default()).await.unwrap_err();
+    assert!(matches!(err, RunError::Untrusted { .. }), "{err}");
+    assert_eq!(e.engine.creates().len(), creates);
+}
