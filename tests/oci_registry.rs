@@ -121,3 +121,30 @@ fn legacy_ids_are_published_and_resolve() {
     let resolved = resolve(ws.path(), &options).unwrap();
     assert_eq!(resolved[0].id(), "hello");
 }
+
+#[test]
+fn tarball_references_are_fetched_locked_and_stored() {
+    let mut registry = Registry::start();
+    let host = registry.host.clone();
+    let ns = "tarball/features";
+    let col = collection(&host, ns);
+    publish(col.path(), &host, ns);
+    // The registry serves the feature's layer blob over plain http: a tarball URL on localhost. Packing is
+    // reproducible, so the packaged tarball's digest names that blob.
+    let out = tempfile::tempdir().unwrap();
+    let hello_dir = col.path().join("src/hello");
+    containai::features::oci::publish::package(&hello_dir, out.path()).unwrap();
+    let tarball = std::fs::read(out.path().join("devcontainer-feature-hello.tgz")).unwrap();
+    let layer = containai::features::oci::store::sha256_digest(&tarball);
+    let url = format!("http://{host}/v2/{ns}/hello/blobs/{layer}");
+    let store = tempfile::tempdir().unwrap();
+    let options = RemoteOptions { store: Some(store.path().into()), ..RemoteOptions::default() };
+    let ws = workspace(&json!({"image": "x", "features": {url.clone(): {"greeting": "tar"}}}));
+    let resolved = resolve(ws.path(), &options).unwrap();
+    assert_eq!((resolved[0].id(), version_of(&resolved[0])), ("hello", "1.0.0"));
+    let entry = &lockfile(ws.path()).features[&url];
+    assert_eq!((entry.resolved.as_str(), entry.integrity.as_str()), (url.as_str(), layer.as_str()));
+    registry.stop();
+    let offline = RemoteOptions { offline: true, ..options.clone() };
+    assert_eq!(resolve(ws.path(), &offline).unwrap()[0].id(), "hello");
+}

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum FeatureError {
     #[error(
-        "feature `{reference}` is a tarball URL, which containai cannot resolve yet\n\
-         hint: publish it to an OCI registry (`containai features publish`) or copy the feature into a local \
-         folder and reference it as `./<folder>`"
+        "feature `{reference}`: containai fetches tarballs over https only (plain http to `localhost`)\n\
+         hint: use an `https://` URL, publish the feature to an OCI registry (`containai features publish`), or \
+         copy it into a local folder and reference it as `./<folder>`"
     )]
     RemoteUnsupported { reference: String },
     #[error(

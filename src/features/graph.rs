@@ -102,6 +102,7 @@ fn read(
         None => {
             let loaded = match &source {
                 SourceId::Oci(oci) => source::from_files(reference, remote.load(reference, oci)?.files)?,
+                SourceId::Tarball(url) => source::from_files(reference, remote.load_tarball(url)?.files)?,
                 _ => source::load(reference, &source, roots.workspace)?,
             };
             let loaded = Arc::new(loaded);

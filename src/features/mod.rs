@@ -29,6 +29,8 @@ pub enum FeatureSource {
     Local { path: std::path::PathBuf },
     /// `registry/namespace/id[:tag|@digest]`, as parsed (lower case).
     Oci { reference: String },
+    /// `https://…/devcontainer-feature-<id>.tgz`.
+    Tarball { url: String },
 }
 
 /// A feature ready for the plan: its parsed devcontainer-feature.json, option values, and files.

@@ -30,6 +30,8 @@ pub enum SourceId {
     Local(PathBuf),
     /// `registry/namespace/id[:tag|@digest]`.
     Oci(OciRef),
+    /// `https://…/devcontainer-feature-<id>.tgz`.
+    Tarball(String),
 }
 
 impl SourceId {
@@ -41,6 +43,9 @@ impl SourceId {
         }
         if reference.starts_with("./") || reference.starts_with("../") {
             return Ok(SourceId::Local(normalise(&config_dir.join(reference))));
+        }
+        if super::oci::tarball::is_tarball(reference) {
+            return Ok(SourceId::Tarball(reference.to_string()));
         }
         if let Some(oci) = OciRef::parse(reference) {
             return Ok(SourceId::Oci(oci));
@@ -60,6 +65,7 @@ impl SourceId {
             SourceId::Builtin(id) => FeatureSource::Builtin { id: id.clone() },
             SourceId::Local(path) => FeatureSource::Local { path: path.clone() },
             SourceId::Oci(oci) => FeatureSource::Oci { reference: oci.to_string() },
+            SourceId::Tarball(url) => FeatureSource::Tarball { url: url.clone() },
         }
     }
 
@@ -70,6 +76,7 @@ impl SourceId {
             SourceId::Builtin(id) => id.clone(),
             SourceId::Local(path) => path.display().to_string(),
             SourceId::Oci(oci) => oci.resource(),
+            SourceId::Tarball(url) => url.clone(),
         }
     }
 
@@ -80,6 +87,7 @@ impl SourceId {
             (SourceId::Builtin(_), SourceId::Builtin(_))
                 | (SourceId::Local(_), SourceId::Local(_))
                 | (SourceId::Oci(_), SourceId::Oci(_))
+                | (SourceId::Tarball(_), SourceId::Tarball(_))
         )
     }
 }
@@ -125,7 +133,7 @@ pub fn load(reference: &str, source: &SourceId, workspace: &Path) -> Result<Load
     let files = match source {
         SourceId::Builtin(id) => builtin_files(reference, id)?,
         SourceId::Local(path) => local_files(reference, path, workspace)?,
-        SourceId::Oci(_) => {
+        SourceId::Oci(_) | SourceId::Tarball(_) => {
             return Err(FeatureError::RemoteUnsupported { reference: reference.to_string() });
         }
     };
@@ -292,7 +300,8 @@ mod tests {
             SourceId::Oci(r) if r.id == "node"
         ));
         assert!(matches!(SourceId::parse("localhost:5000/x/y", dir).unwrap(), SourceId::Oci(_)));
-        for remote in ["https://e.com/f.tgz"] {
+        assert!(matches!(SourceId::parse("https://e.com/f.tgz", dir).unwrap(), SourceId::Tarball(_)));
+        for remote in ["http://e.com/f.tgz"] {
             let err = SourceId::parse(remote, dir).unwrap_err().to_string();
             assert!(
                 err.contains(&format!("`{remote}`")) && err.contains("OCI"),

@@ -62,13 +62,19 @@ impl Remote {
                 other => other?,
             },
         };
-        let raw = fetched.files.iter().find(|f| f.path == super::super::metadata::METADATA_FILE);
+        self.record(reference, &format!("{}@{}", oci.resource(), fetched.manifest_digest), &fetched.files, &fetched.manifest_digest);
+        Ok(fetched)
+    }
+
+    /// Records the lockfile entry of `reference`: its `version` and `dependsOn` from the files' metadata.
+    pub(super) fn record(&self, reference: &str, resolved: &str, files: &[ContextFile], digest: &str) {
+        let raw = files.iter().find(|f| f.path == super::super::metadata::METADATA_FILE);
         let metadata: serde_json::Value =
             raw.and_then(|f| serde_json5::from_str(&String::from_utf8_lossy(&f.bytes)).ok()).unwrap_or_default();
         let entry = LockEntry {
             version: metadata.get("version").and_then(|v| v.as_str()).unwrap_or_default().to_string(),
-            resolved: format!("{}@{}", oci.resource(), fetched.manifest_digest),
-            integrity: fetched.manifest_digest.clone(),
+            resolved: resolved.to_string(),
+            integrity: digest.to_string(),
             depends_on: metadata
                 .get("dependsOn")
                 .and_then(|d| d.as_object())
@@ -76,7 +82,6 @@ impl Remote {
                 .unwrap_or_default(),
         };
         self.resolved.lock().expect("lock").insert(reference.to_string(), entry);
-        Ok(fetched)
     }
 
     /// The references (with their `OciRef`) that the store cannot answer without the network.

@@ -8,6 +8,7 @@ pub mod publish;
 pub mod reference;
 pub mod registry;
 pub mod store;
+pub mod tarball;
 
 pub use fetch::Remote;
 pub use lockfile::{LockEntry, Lockfile};
