@@ -301,7 +301,8 @@ mod tests {
         ));
         assert!(matches!(SourceId::parse("localhost:5000/x/y", dir).unwrap(), SourceId::Oci(_)));
         assert!(matches!(SourceId::parse("https://e.com/f.tgz", dir).unwrap(), SourceId::Tarball(_)));
-        for remote in ["http://e.com/f.tgz"] {
+        {
+            let remote = "http://e.com/f.tgz";
             let err = SourceId::parse(remote, dir).unwrap_err().to_string();
             assert!(
                 err.contains(&format!("`{remote}`")) && err.contains("OCI"),

@@ -52,7 +52,7 @@ impl Remote {
 
     /// Loads a remote feature, recording its lockfile entry under `reference`.
     pub fn load(&self, reference: &str, oci: &OciRef) -> Result<Fetched> {
-        let fetched = match self.pinned(reference, oci).map(|d| self.from_store(reference, &d)) {
+        let fetched = match self.pinned(reference, oci).map(|d| self.stored(reference, &d)) {
             Some(Ok(Some(found))) => found,
             _ if self.options.offline => self.offline(reference, oci)?,
             _ => match super::block_on(self.online(reference, oci)) {
@@ -99,11 +99,11 @@ impl Remote {
             Some(digest) => digest,
             None => self.store.tag(&oci.to_string())?.ok_or_else(missing)?,
         };
-        self.from_store(reference, &digest)?.ok_or_else(missing)
+        self.stored(reference, &digest)?.ok_or_else(missing)
     }
 
     /// The feature whose manifest is `digest`, if the store holds the manifest and its layer.
-    fn from_store(&self, reference: &str, digest: &str) -> Result<Option<Fetched>> {
+    fn stored(&self, reference: &str, digest: &str) -> Result<Option<Fetched>> {
         let Some(manifest) = self.store.get(digest)? else { return Ok(None) };
         let layer = feature_layer(reference, &manifest)?;
         let Some(bytes) = self.store.get(&layer.digest)? else { return Ok(None) };
