@@ -109,3 +109,45 @@ fn both_refuse_the_same_broken_workspaces() {
         assert!(!theirs.status.success(), "{name}: the reference accepted it; drop it from REFUSED_BY_BOTH");
     }
 }
+
+/// Removes the container when dropped.
+struct Container(String);
+
+impl Drop for Container {
+    fn drop(&mut self) {
+        let _ = Command::new("docker").args(["rm", "-f", &self.0]).output();
+    }
+}
+
+#[test]
+fn devcontainer_id_agrees_with_the_reference_cli() {
+    if !reference_available() {
+        return;
+    }
+    // The reference fills in `${devcontainerId}` only once a container with the id labels exists: create one
+    // (never started) on the local engine. A missing engine fails this test.
+    let ws = prepare("mounts");
+    let loaded = containai::config::load(&containai::config::LoadOptions {
+        workspace_folder: ws.path.clone(),
+        config_file: None,
+    })
+    .expect("mounts loads");
+    let info = &loaded.workspace;
+    let name = format!("containai-test-devcontainer-id-{}", std::process::id());
+    let created = Command::new("docker")
+        .args(["create", "--name", &name, "--label", "containai.test=config-conformance"])
+        .arg("--label")
+        .arg(format!("devcontainer.local_folder={}", info.local_workspace_folder.display()))
+        .arg("--label")
+        .arg(format!("devcontainer.config_file={}", info.config_file.display()))
+        .args(["containai-test/base:bookworm", "true"])
+        .output()
+        .expect("docker CLI");
+    assert!(created.status.success(), "docker create: {}", String::from_utf8_lossy(&created.stderr));
+    let _container = Container(name);
+    let out = command("devcontainer", &ws).output().expect("run devcontainer");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let theirs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mount = theirs["configuration"]["mounts"][0].as_str().unwrap();
+    assert_eq!(mount, format!("source=containai-{}-cache,target=/cache,type=volume", info.devcontainer_id));
+}

@@ -87,3 +87,26 @@ fn agent_sandbox_builds_with_the_agent_user_extra_packages_and_a_working_hook() 
     }
     assert!(printed.contains("Docker version"), "{printed}");
 }
+
+#[tokio::test]
+async fn the_in_memory_default_plans_on_the_local_base_and_shares_agent_sandbox_layers() {
+    use containai::plan::{self, HostUser};
+    use containai::templates::{DefaultConfig, default_workspace_config};
+    let engine = common::engine().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = DefaultConfig { base_image: Some(BASE_IMAGE.into()), ..DefaultConfig::default() };
+    let loaded = default_workspace_config(dir.path(), &config).unwrap();
+    let features = containai::features::resolve(&loaded).unwrap();
+    let base = plan::base::resolve(&loaded, &engine, false).await.unwrap();
+    let host = HostUser::current().unwrap();
+    let planned = plan::plan(&loaded, &features, &base, &host, &containai::report::Silent).unwrap();
+    let planned = serde_json::to_value(&planned).unwrap();
+    let names: Vec<&str> = planned["layers"].as_array().unwrap().iter().map(|l| l["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["base", "system", "feature:containai/sshd", "feature:containai/dockerd", "user"]);
+
+    apply("agent-sandbox", json!({"baseImage": BASE_IMAGE}), dir.path());
+    let written = stdout_json(&containai(&["build", "--plan", "--workspace-folder", "ws"], dir.path()));
+    for layer in ["feature:containai/sshd", "feature:containai/dockerd"] {
+        assert_eq!(layer_key(&planned, layer), layer_key(&written, layer), "{layer} is shared with the written template");
+    }
+}

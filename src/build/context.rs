@@ -72,7 +72,6 @@ impl Walk<'_> {
     }
 
     fn child(&self, child: &std::fs::DirEntry, rel: &str, state: &MatchState, out: &mut Vec<ContextEntry>) -> Result<()> {
-        let abs = child.path();
         let io = |source| BuildError::Context { path: child.path(), source };
         let name = child.file_name();
         let Some(name) = name.to_str() else {
@@ -89,22 +88,23 @@ impl Walk<'_> {
                 return Ok(());
             }
             if !excluded {
-                out.push(entry(&abs, path.clone(), EntryKind::Dir)?);
+                out.push(entry(child, path.clone(), EntryKind::Dir)?);
             }
-            out.extend(self.dir(&abs, &path, &child_state)?);
+            out.extend(self.dir(&child.path(), &path, &child_state)?);
         } else if excluded {
         } else if file_type.is_file() {
-            out.push(entry(&abs, path, EntryKind::File)?);
+            out.push(entry(child, path, EntryKind::File)?);
         } else if file_type.is_symlink() {
-            let target = std::fs::read_link(&abs).map_err(io)?;
-            out.push(entry(&abs, path, EntryKind::Symlink(target))?);
+            let target = std::fs::read_link(child.path()).map_err(io)?;
+            out.push(entry(child, path, EntryKind::Symlink(target))?);
         }
         Ok(())
     }
 }
 
-fn entry(abs: &Path, path: String, kind: EntryKind) -> Result<ContextEntry> {
-    let meta = std::fs::symlink_metadata(abs).map_err(|source| BuildError::Context { path: abs.to_path_buf(), source })?;
+/// The entry for `child` (`lstat` relative to its open folder, which spares a path lookup per file).
+fn entry(child: &std::fs::DirEntry, path: String, kind: EntryKind) -> Result<ContextEntry> {
+    let meta = child.metadata().map_err(|source| BuildError::Context { path: child.path(), source })?;
     Ok(ContextEntry { path, kind, mode: meta.mode() & 0o7777, stamp: Stamp::of(&meta) })
 }
 

@@ -79,13 +79,13 @@ fn entry_hash(entry: &ContextEntry, content: Option<[u8; 32]>) -> [u8; 32] {
         EntryKind::File => b'f',
         EntryKind::Symlink(_) => b'l',
     };
-    let mut hasher = blake3::Hasher::new();
-    hasher.update(&[kind]);
-    hasher.update(&(entry.path.len() as u64).to_le_bytes());
-    hasher.update(entry.path.as_bytes());
-    hasher.update(&entry.mode.to_le_bytes());
-    hasher.update(&content.unwrap_or([0; 32]));
-    *hasher.finalize().as_bytes()
+    let mut bytes = Vec::with_capacity(entry.path.len() + 48);
+    bytes.push(kind);
+    bytes.extend_from_slice(&(entry.path.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(entry.path.as_bytes());
+    bytes.extend_from_slice(&entry.mode.to_le_bytes());
+    bytes.extend_from_slice(&content.unwrap_or([0; 32]));
+    *blake3::hash(&bytes).as_bytes()
 }
 
 /// Digests already listed entries of `root` (in parallel), updating and saving `cache`.
@@ -94,10 +94,8 @@ pub fn digest_entries(root: &Path, entries: Vec<ContextEntry>, cache: &mut StatC
         .par_iter()
         .map(|e| content_of(root, e, cache).map(|(content, read)| (content, read, entry_hash(e, content))))
         .collect::<Result<_>>()?;
-    let mut hasher = blake3::Hasher::new();
-    for (_, _, hash) in &keyed {
-        hasher.update(hash);
-    }
+    let all: Vec<u8> = keyed.iter().flat_map(|k| k.2).collect();
+    let digest = blake3::hash(&all);
     let is_file = |e: &ContextEntry| e.kind == EntryKind::File;
     let files = entries.iter().filter(|e| is_file(e)).count();
     let bytes = entries.iter().filter(|e| is_file(e)).map(|e| e.stamp.size).sum();
@@ -108,7 +106,7 @@ pub fn digest_entries(root: &Path, entries: Vec<ContextEntry>, cache: &mut StatC
         // A cache that cannot be written only makes the next run slower.
         let _ = cache.save();
     }
-    Ok(ContextDigest { digest: hasher.finalize().to_hex().to_string(), entries, files, bytes, hashed })
+    Ok(ContextDigest { digest: digest.to_hex().to_string(), entries, files, bytes, hashed })
 }
 
 /// Everything that makes a user Dockerfile build.

@@ -1,7 +1,6 @@
 //! A context's files' (path, size, mtime, ctime, inode) → their blake3 hashes from the last run, kept on disk
 //! under the user's cache folder so an unchanged context is re-keyed without reading its files.
 
-use std::collections::HashMap;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
@@ -35,7 +34,8 @@ impl Stamp {
 #[derive(Debug, Default)]
 pub struct StatCache {
     path: Option<PathBuf>,
-    entries: HashMap<String, (Stamp, [u8; 32])>,
+    /// Sorted by path (binary search: no hashing of 100,000 paths, and loading is one pass).
+    entries: Vec<(String, Stamp, [u8; 32])>,
 }
 
 impl StatCache {
@@ -69,7 +69,9 @@ impl StatCache {
 
     /// The cached hash of `path` when its stamp is unchanged.
     pub fn get(&self, path: &str, stamp: &Stamp) -> Option<[u8; 32]> {
-        self.entries.get(path).filter(|(s, _)| s == stamp).map(|(_, h)| *h)
+        let found = self.entries.binary_search_by(|(p, _, _)| p.as_str().cmp(path)).ok()?;
+        let (_, cached, hash) = &self.entries[found];
+        (cached == stamp).then_some(*hash)
     }
 
     /// Replaces the whole content with this run's files (so deleted files drop out), leaving out racy ones.
@@ -78,11 +80,8 @@ impl StatCache {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as i64)
             .unwrap_or(i64::MAX);
-        self.entries = files
-            .into_iter()
-            .filter(|(_, stamp, _)| now - stamp.mtime_ns > RACY_NANOS)
-            .map(|(path, stamp, hash)| (path, (stamp, hash)))
-            .collect();
+        self.entries = files.into_iter().filter(|(_, stamp, _)| now - stamp.mtime_ns > RACY_NANOS).collect();
+        self.entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     }
 
     /// Writes the cache atomically (temp file + rename). A cache that cannot be written is only slower.
@@ -97,11 +96,11 @@ impl StatCache {
     }
 }
 
-fn encode(entries: &HashMap<String, (Stamp, [u8; 32])>) -> Vec<u8> {
+fn encode(entries: &[(String, Stamp, [u8; 32])]) -> Vec<u8> {
     let mut out = Vec::with_capacity(16 + entries.len() * 96);
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&(entries.len() as u64).to_le_bytes());
-    for (path, (s, hash)) in entries {
+    for (path, s, hash) in entries {
         out.extend_from_slice(&(path.len() as u32).to_le_bytes());
         out.extend_from_slice(path.as_bytes());
         for n in [s.size, s.mtime_ns as u64, s.ctime_ns as u64, s.ino, s.dev] {
@@ -112,7 +111,7 @@ fn encode(entries: &HashMap<String, (Stamp, [u8; 32])>) -> Vec<u8> {
     out
 }
 
-fn decode(bytes: &[u8]) -> Option<HashMap<String, (Stamp, [u8; 32])>> {
+fn decode(bytes: &[u8]) -> Option<Vec<(String, Stamp, [u8; 32])>> {
     let mut at = 0;
     let mut take = |n: usize| {
         let slice = bytes.get(at..at + n);
@@ -123,7 +122,7 @@ fn decode(bytes: &[u8]) -> Option<HashMap<String, (Stamp, [u8; 32])>> {
         return None;
     }
     let count = u64::from_le_bytes(take(8)?.try_into().ok()?);
-    let mut entries = HashMap::with_capacity(count.min(10_000_000) as usize);
+    let mut entries = Vec::with_capacity(count.min(10_000_000) as usize);
     for _ in 0..count {
         let len = u32::from_le_bytes(take(4)?.try_into().ok()?) as usize;
         let path = std::str::from_utf8(take(len)?).ok()?.to_string();
@@ -133,9 +132,10 @@ fn decode(bytes: &[u8]) -> Option<HashMap<String, (Stamp, [u8; 32])>> {
         }
         let hash: [u8; 32] = take(32)?.try_into().ok()?;
         let stamp = Stamp { size: n[0], mtime_ns: n[1] as i64, ctime_ns: n[2] as i64, ino: n[3], dev: n[4] };
-        entries.insert(path, (stamp, hash));
+        entries.push((path, stamp, hash));
     }
-    Some(entries)
+    // Written sorted; a file that is not is treated as no cache rather than trusted.
+    entries.windows(2).all(|w| w[0].0 < w[1].0).then_some(entries)
 }
 
 #[cfg(test)]

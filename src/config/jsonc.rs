@@ -40,8 +40,14 @@ pub fn read(path: &Path) -> Result<String> {
 }
 
 /// Parses JSONC text. Syntax errors carry line, column and a caret excerpt.
+///
+/// Fast path: comments and trailing commas are blanked out (offsets kept) and `serde_json` reads the rest.
+/// Anything else JSON5 allows (single quotes, bare keys, hex numbers), and every error, goes to `serde_json5`.
 pub fn parse(path: &Path, text: &str) -> Result<Value> {
-    check_depth(path, text)?;
+    let plain = scan(path, text)?;
+    if let Ok(value) = serde_json::from_str::<Value>(&plain) {
+        return Ok(value);
+    }
     serde_json5::from_str::<Value>(text).map_err(|err| {
         let serde_json5::Error::Message { msg, location } = err;
         // Prefer our own reading of the error; fall back to the parser's when ours sees none.
@@ -67,31 +73,54 @@ fn syntax_message(msg: &str) -> String {
     }
 }
 
-/// Walks the text once (skipping strings and comments) and fails at the first bracket deeper than [`MAX_DEPTH`].
-fn check_depth(path: &Path, text: &str) -> Result<()> {
+/// Walks the text once, skipping strings: fails at the first bracket deeper than [`MAX_DEPTH`] (so no recursive
+/// parser ever sees such input), and returns a copy with comments and trailing commas blanked to spaces.
+fn scan(path: &Path, text: &str) -> Result<String> {
     let bytes = text.as_bytes();
+    let mut out = bytes.to_vec();
     let (mut depth, mut i) = (0usize, 0usize);
+    let mut comma: Option<usize> = None;
+    let blank = |out: &mut Vec<u8>, from: usize, to: usize| {
+        for b in &mut out[from..to.min(bytes.len())] {
+            if *b != b'\n' {
+                *b = b' ';
+            }
+        }
+    };
     while i < bytes.len() {
-        match bytes[i] {
-            b'"' | b'\'' => {
-                let quote = bytes[i];
+        let c = bytes[i];
+        match c {
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                let end = bytes[i..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |p| i + p);
+                blank(&mut out, i, end);
+                i = end;
+                continue;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                let end = bytes[i + 2..].windows(2).position(|w| w == b"*/").map_or(bytes.len(), |p| i + 2 + p + 2);
+                blank(&mut out, i, end);
+                i = end;
+                continue;
+            }
+            _ if c.is_ascii_whitespace() => {
                 i += 1;
-                while i < bytes.len() && bytes[i] != quote && bytes[i] != b'\n' {
+                continue;
+            }
+            _ => {}
+        }
+        if let Some(at) = comma.take()
+            && (c == b'}' || c == b']')
+        {
+            out[at] = b' ';
+        }
+        match c {
+            b'"' | b'\'' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != c && bytes[i] != b'\n' {
                     i += if bytes[i] == b'\\' { 2 } else { 1 };
                 }
             }
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i < bytes.len() && !(bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/')) {
-                    i += 1;
-                }
-                i += 1;
-            }
+            b',' => comma = Some(i),
             b'[' | b'{' => {
                 depth += 1;
                 if depth > MAX_DEPTH {
@@ -104,7 +133,8 @@ fn check_depth(path: &Path, text: &str) -> Result<()> {
         }
         i += 1;
     }
-    Ok(())
+    // Only ASCII bytes were replaced, by ASCII spaces: still UTF-8.
+    Ok(String::from_utf8(out).unwrap_or_default())
 }
 
 /// One-based line and column (in characters) of a byte offset.
@@ -156,6 +186,20 @@ mod tests {
         assert!(matches!(parse_str(&text), Err(ConfigError::TooDeep { .. })));
         let ok = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
         assert!(parse_str(&ok).is_ok());
+    }
+
+    #[test]
+    fn json5_only_syntax_still_parses() {
+        let v = parse_str("{unquoted: 'single', hex: 0x10, 'a': [1,],}").unwrap();
+        assert_eq!(v, serde_json::json!({"unquoted": "single", "hex": 16, "a": [1]}));
+    }
+
+    #[test]
+    fn blanking_keeps_offsets_and_string_contents() {
+        let text = "{\"a\": \"x, ]\", // c, ]\n \"b\": [1, /* , */ ], }";
+        let plain = scan(Path::new("d"), text).unwrap();
+        assert_eq!(plain.len(), text.len());
+        assert_eq!(plain, "{\"a\": \"x, ]\",        \n \"b\": [1          ]  }");
     }
 
     #[test]

@@ -18,6 +18,15 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded> {
     load_text(&workspace_folder, &found, &text, &substitute::host_env, workspace::git_root)
 }
 
+/// [`load`] for a config that is not on disk: `text` stands for the workspace's `.devcontainer/devcontainer.json`
+/// (a template rendered in memory) and is loaded exactly as that file would be.
+pub fn load_in_memory(workspace_folder: &Path, text: &str) -> Result<Loaded> {
+    let cwd = std::env::current_dir().map_err(|source| ConfigError::Io { path: PathBuf::from("."), source })?;
+    let workspace_folder = discover::resolve(&cwd, workspace_folder);
+    let found = Found { path: workspace_folder.join(".devcontainer").join("devcontainer.json"), explicit: false };
+    load_text(&workspace_folder, &found, text, &substitute::host_env, workspace::git_root)
+}
+
 /// The pure part of [`load`]: everything after the file is read. `env` and `git_root` are the host lookups.
 pub fn load_text(
     workspace_folder: &Path,

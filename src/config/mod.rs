@@ -12,7 +12,7 @@ mod syntax;
 pub mod validate;
 pub mod workspace;
 
-pub use load::load;
+pub use load::{load, load_in_memory, load_text};
 pub use model::{DevContainer, WorkspaceInfo};
 
 use std::path::{Path, PathBuf};

@@ -26,6 +26,8 @@ pub struct DevContainer {
     /// Feature id → options (an object, a string version, or a bool), in file order.
     pub features: Option<IndexMap<String, Value>>,
     pub override_feature_install_order: Option<Vec<String>>,
+    /// Recommended secrets: name → `{description, documentationUrl}`.
+    pub secrets: Option<IndexMap<String, Value>>,
     pub forward_ports: Option<Vec<PortRef>>,
     pub app_port: Option<AppPort>,
     pub ports_attributes: Option<IndexMap<String, PortAttributes>>,

@@ -133,8 +133,11 @@ fn is_line_terminator(c: char) -> bool {
     matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}')
 }
 
+/// Resolves one match: `(whole match, variable, arguments)` → replacement.
+type Resolve<'r> = dyn FnMut(&str, &str, &[&str]) -> Result<String> + 'r;
+
 /// `s.replace(/\$\{(.*?)\}/g, ...)`: each match's inner text is split on `:` into variable and arguments.
-fn replace_all(s: &str, resolve: &mut dyn FnMut(&str, &str, &[&str]) -> Result<String>) -> Result<String> {
+fn replace_all(s: &str, resolve: &mut Resolve<'_>) -> Result<String> {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
     while let Some(start) = rest.find("${") {

@@ -29,11 +29,15 @@ pub fn schema() -> std::result::Result<Value, String> {
     serde_json::from_slice(file.contents()).map_err(|e| format!("`schemas/{SCHEMA_FILE}`: {e}"))
 }
 
+/// Compiles the schema (draft 7: its meta-schema is the cheapest to check at start-up).
+pub fn compile_schema(schema: &Value) -> std::result::Result<Validator, String> {
+    jsonschema::draft7::new(schema).map_err(|e| format!("`schemas/{SCHEMA_FILE}`: {e}"))
+}
+
 fn compile() -> std::result::Result<Compiled, String> {
     let schema = schema()?;
     let top_level = schema["properties"].as_object().map(|p| p.keys().cloned().collect()).unwrap_or_default();
-    let validator = jsonschema::draft202012::new(&schema).map_err(|e| format!("`schemas/{SCHEMA_FILE}`: {e}"))?;
-    Ok(Compiled { validator, top_level })
+    Ok(Compiled { validator: compile_schema(&schema)?, top_level })
 }
 
 /// Validates `value` (parsed from `text` at `path`). Returns the warnings; the first schema error is fatal.

@@ -160,11 +160,9 @@ impl ContainerEngine for Docker {
         else {
             return Err(EngineError::Other("exec did not attach".into()));
         };
-        if tty {
-            if let Some((w, h)) = super::terminal::size() {
-                let resize = bollard::query_parameters::ResizeExecOptions { w: w.into(), h: h.into() };
-                let _ = self.client.resize_exec(&created.id, resize).await;
-            }
+        if let Some((w, h)) = super::terminal::size().filter(|_| tty) {
+            let resize = bollard::query_parameters::ResizeExecOptions { w: w.into(), h: h.into() };
+            let _ = self.client.resize_exec(&created.id, resize).await;
         }
         let _raw = if tty { super::terminal::RawMode::enter() } else { None };
         let pump = tokio::spawn(async move {

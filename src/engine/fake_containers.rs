@@ -9,7 +9,7 @@ use std::sync::Mutex;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Call {
     Info,
-    Create(CreateRequest),
+    Create(Box<CreateRequest>),
     Start(String),
     Stop(String),
     Remove(String),
@@ -82,7 +82,7 @@ impl FakeContainers {
         self.calls()
             .into_iter()
             .filter_map(|c| match c {
-                Call::Create(r) => Some(r),
+                Call::Create(r) => Some(*r),
                 _ => None,
             })
             .collect()
@@ -107,7 +107,7 @@ impl ContainerEngine for FakeContainers {
     }
 
     async fn create_container(&self, request: &CreateRequest) -> Result<String> {
-        self.record(Call::Create(request.clone()));
+        self.record(Call::Create(Box::new(request.clone())));
         let id = format!("fake{:04}", self.calls.lock().unwrap().len());
         let body = &request.body;
         let host = body.host_config.clone().unwrap_or_default();

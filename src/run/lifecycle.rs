@@ -8,8 +8,20 @@ use crate::engine::{ContainerEngine, ContainerInfo};
 use crate::report::Reporter;
 
 /// onCreate/updateContent/postCreate once per container, postStart when started, postAttach every time.
-/// Returns whether the once-per-container stages are all done (`hooks_done`: a host record says so already).
-pub async fn run(engine: &dyn ContainerEngine, target: &Target, container: &ContainerInfo, started: bool, hooks_done: bool, reporter: &dyn Reporter) -> Result<bool> {
+/// Which once-per-container stages already ran, as far as the caller knows without looking in the container.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Known {
+    /// A container just created: none.
+    Fresh,
+    /// A host record says all did.
+    AllDone,
+    /// Ask the container's markers.
+    Unknown,
+}
+
+/// Returns whether the once-per-container stages are all done.
+pub async fn run(engine: &dyn ContainerEngine, target: &Target, container: &ContainerInfo, started: bool, known: Known, reporter: &dyn Reporter) -> Result<bool> {
+    let hooks_done = known == Known::AllDone;
     let ctx = HookContext {
         container_id: &container.id,
         user: &target.remote_user,
@@ -22,7 +34,7 @@ pub async fn run(engine: &dyn ContainerEngine, target: &Target, container: &Cont
         .map(|s| (s, hooks::stage_hooks(s, &target.config, &target.features)))
         .filter(|(_, h)| !h.is_empty())
         .collect();
-    let done = if !hooks_done && planned.iter().any(|(s, _)| s.once()) { hooks::done_stages(engine, &container.id).await? } else { Vec::new() };
+    let done = if known == Known::Unknown && planned.iter().any(|(s, _)| s.once()) { hooks::done_stages(engine, &container.id).await? } else { Vec::new() };
     for (stage, list) in planned {
         let ran_before = hooks_done || done.iter().any(|d| d == stage.property());
         let skip = (stage.once() && ran_before) || (stage == Stage::PostStart && !started);

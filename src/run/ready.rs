@@ -45,10 +45,9 @@ pub async fn sshd_answers(port: u16) -> bool {
 /// The container's last journal lines (its own output when journalctl cannot answer).
 pub async fn last_journal(engine: &dyn ContainerEngine, id: &str, lines: usize) -> String {
     let n = lines.to_string();
-    if let Ok(out) = engine.exec(id, &root(&["journalctl", "-n", &n, "--no-pager", "-o", "short"])).await {
-        if out.success() && !out.stdout.trim().is_empty() {
-            return out.stdout.trim_end().to_string();
-        }
+    let journal = engine.exec(id, &root(&["journalctl", "-n", &n, "--no-pager", "-o", "short"])).await;
+    if let Some(out) = journal.ok().filter(|o| o.success() && !o.stdout.trim().is_empty()) {
+        return out.stdout.trim_end().to_string();
     }
     engine.logs(id, lines).await.unwrap_or_default().trim_end().to_string()
 }

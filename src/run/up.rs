@@ -229,7 +229,12 @@ pub async fn up(engine: &dyn ContainerEngine, target: &Target, policy: &Policy, 
 
     if !options.skip_post_create {
         let hooks_done = record.created_hooks_done;
-        record.created_hooks_done = lifecycle::run(engine, target, &container, created || started, hooks_done, reporter).await?;
+        let known = match (created, hooks_done) {
+            (true, _) => lifecycle::Known::Fresh,
+            (false, true) => lifecycle::Known::AllDone,
+            (false, false) => lifecycle::Known::Unknown,
+        };
+        record.created_hooks_done = lifecycle::run(engine, target, &container, created || started, known, reporter).await?;
         if record.created_hooks_done != hooks_done {
             state::save(&state_dir, &record)?;
         }

@@ -1,21 +1,26 @@
 //! A workspace without devcontainer.json (+ an optional base image) → the `agent-sandbox` template with its
-//! defaults as a loaded config, for `containai up`. Nothing is written into the workspace.
+//! defaults as a loaded config, for `containai up`. Nothing is written anywhere.
 //!
-//! The rendered template is kept in a content-addressed folder of the user's cache (written once, atomically),
-//! because its devcontainer.json references a local feature folder that the features stage reads from disk;
-//! the config is then loaded by the config stage exactly as if it had been written with `containai init`.
+//! The template is rendered in memory and its devcontainer.json is loaded by the config stage as the workspace's
+//! `.devcontainer/devcontainer.json`, the file `containai init` would write (same path, same devcontainer id).
+//! The one difference: the local `./apt-packages` feature, which installs nothing with its default empty list and
+//! whose folder does not exist in memory, is left out.
 
-use super::{ApplyOptions, Result, Template, TemplateError, options, render, write};
-use crate::config::{self, LoadOptions, Loaded};
+use super::{ApplyOptions, Result, Template, TemplateError, options, render};
+use crate::config::{self, Loaded, jsonc};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The template `containai init` and `containai up` (with no devcontainer.json) use.
 pub const DEFAULT_TEMPLATE: &str = "agent-sandbox";
 /// Environment variable that sets the default config's base image (`--base-image`).
 pub const BASE_IMAGE_ENV: &str = "CONTAINAI_BASE_IMAGE";
-/// The option of the default template that holds the base image.
+/// The option of the built-in templates that holds the base image.
 const BASE_IMAGE_OPTION: &str = "baseImage";
+/// The built-ins' local feature for extra apt packages, and its option.
+const PACKAGES_FEATURE: (&str, &str) = ("./apt-packages", "packages");
+/// Where a template's config is written.
+const CONFIG_PATH: &str = ".devcontainer/devcontainer.json";
 
 /// Which default config to make.
 #[derive(Debug, Clone)]
@@ -24,13 +29,11 @@ pub struct DefaultConfig {
     pub template: String,
     /// Overrides the template's `baseImage` option (e.g. `containai-test/base:bookworm` with no registry).
     pub base_image: Option<String>,
-    /// Where rendered templates are kept (default: the user's cache folder, `containai/default-config`).
-    pub cache_dir: Option<PathBuf>,
 }
 
 impl Default for DefaultConfig {
     fn default() -> DefaultConfig {
-        DefaultConfig { template: DEFAULT_TEMPLATE.into(), base_image: None, cache_dir: None }
+        DefaultConfig { template: DEFAULT_TEMPLATE.into(), base_image: None }
     }
 }
 
@@ -45,8 +48,8 @@ impl DefaultConfig {
     pub fn notice(&self, workspace_folder: &Path, loaded: &Loaded) -> String {
         let image = loaded.model.image.as_deref().unwrap_or("?");
         format!(
-            "no devcontainer.json in `{}`: using the built-in `{}` template with its defaults (image `{image}`)\n\
-             hint: run `containai init` to write it into the workspace and edit it",
+            "no devcontainer.json in `{}`: using the built-in `{}` template with its defaults (image `{image}`), \
+             nothing written\nhint: run `containai init` to write it into the workspace and edit it",
             workspace_folder.display(),
             self.template
         )
@@ -62,45 +65,35 @@ impl DefaultConfig {
 }
 
 /// The default template's config for `workspace_folder`, loaded by the config stage (schema, substitution,
-/// workspace mount) as a written `.devcontainer/devcontainer.json` would be.
+/// workspace mount) as the written `.devcontainer/devcontainer.json` would be.
 pub fn default_workspace_config(workspace_folder: &Path, opts: &DefaultConfig) -> Result<Loaded> {
-    let folder = materialise(opts)?;
-    let config_file = folder.join(".devcontainer").join("devcontainer.json");
-    if !config_file.is_file() {
-        return Err(TemplateError::NotATemplate(folder));
-    }
-    let load = LoadOptions { workspace_folder: workspace_folder.to_path_buf(), config_file: Some(config_file) };
-    Ok(config::load(&load)?)
+    let template = Template::find(&opts.template)?;
+    let values = options::resolve(&template, &opts.apply_options().args)?;
+    let files = render::render(&template, &values, &[])?;
+    let Some(config) = files.iter().find(|f| f.path == CONFIG_PATH) else {
+        return Err(TemplateError::NeedsFiles { template: template.id().to_string(), path: CONFIG_PATH.into() });
+    };
+    let text = String::from_utf8_lossy(&config.bytes);
+    let text = without_empty_packages(&template, &text)?;
+    Ok(config::load_in_memory(workspace_folder, &text)?)
 }
 
-/// Renders the template into `<cache>/<id>-<hash of the files>` unless it is already there; returns that folder.
-pub fn materialise(opts: &DefaultConfig) -> Result<PathBuf> {
-    let template = Template::find(&opts.template)?;
-    let apply = opts.apply_options();
-    let values = options::resolve(&template, &apply.args)?;
-    let files = render::render(&template, &values, &[])?;
-    let mut hasher = blake3::Hasher::new();
-    for file in &files {
-        hasher.update(file.path.as_bytes()).update(&[0]).update(&file.mode.to_le_bytes());
-        hasher.update(&(file.bytes.len() as u64).to_le_bytes()).update(&file.bytes);
+/// Drops `./apt-packages` when its list is empty; any other local feature needs its folder: an error.
+fn without_empty_packages(template: &Template, text: &str) -> Result<String> {
+    let mut value = jsonc::parse(Path::new(CONFIG_PATH), text)?;
+    let Some(features) = value.get_mut("features").and_then(Value::as_object_mut) else {
+        return Ok(text.to_string());
+    };
+    let (feature, option) = PACKAGES_FEATURE;
+    let empty = |v: &Value| v.get(option).and_then(Value::as_str).is_some_and(|s| s.trim().is_empty());
+    if features.get(feature).is_some_and(empty) {
+        features.shift_remove(feature);
     }
-    let hash = hasher.finalize().to_hex();
-    let root = opts.cache_dir.clone().unwrap_or_else(|| {
-        dirs::cache_dir().unwrap_or_else(std::env::temp_dir).join("containai").join("default-config")
-    });
-    let folder = root.join(format!("{}-{}", template.id(), &hash[..16]));
-    if folder.is_dir() {
-        return Ok(folder);
+    if let Some(local) = features.keys().find(|k| k.starts_with("./") || k.starts_with("../")) {
+        return Err(TemplateError::NeedsFiles { template: template.id().to_string(), path: local.clone() });
     }
-    let io = |path: &Path, source| TemplateError::Write { path: path.to_path_buf(), source };
-    std::fs::create_dir_all(&root).map_err(|e| io(&root, e))?;
-    let staging = tempfile::Builder::new().prefix(".staging-").tempdir_in(&root).map_err(|e| io(&root, e))?;
-    write::write_all(staging.path(), &files, false)?;
-    // Another `up` may have made the same folder meanwhile: its content is the same, keep it.
-    if let Err(e) = std::fs::rename(staging.path(), &folder)
-        && !folder.is_dir()
-    {
-        return Err(io(&folder, e));
+    if let Some(order) = value.get_mut("overrideFeatureInstallOrder").and_then(Value::as_array_mut) {
+        order.retain(|r| r.as_str() != Some(feature));
     }
-    Ok(folder)
+    Ok(serde_json::to_string_pretty(&value).expect("a JSON value serialises"))
 }

@@ -43,6 +43,8 @@ pub enum TemplateError {
         #[source]
         source: std::io::Error,
     },
+    #[error("template `{template}` cannot be used without writing it: its config needs `{path}`\nhint: run `containai init -t {template}` to write it into the workspace")]
+    NeedsFiles { template: String, path: String },
     #[error("cannot read the answer to the prompt")]
     Prompt(#[source] std::io::Error),
     #[error(transparent)]
