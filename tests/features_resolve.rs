@@ -186,7 +186,8 @@ fn errors_name_what_is_wrong() {
     let cases: &[(&str, &[&str])] = &[
         (
             "oci-reference",
-            &["`ghcr.io/devcontainers/features/node:1`", "OCI", "hint:"],
+            // Nothing listens on port 1: the registry cannot be reached and the store does not have it.
+            &["`localhost:1/devcontainers/features/node:1`", "cannot be reached", "hint:"],
         ),
         ("unknown-reference", &["`node`", "hint:"]),
         (

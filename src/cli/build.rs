@@ -6,7 +6,7 @@ use anyhow::Context;
 use containai::build::{self, BuildOptions, BuildOutcome, LayerOutcome};
 use containai::config::{self, LoadOptions, Loaded};
 use containai::engine::Docker;
-use containai::features;
+use containai::features::{self, ResolvedFeature};
 use containai::plan::{self, BaseInput, BuildPlan, HostUser, cache_tag};
 use containai::report::{LayerSource, Reporter};
 use serde::Serialize;
@@ -27,6 +27,8 @@ pub struct Args {
     /// Print the build plan as JSON and build nothing.
     #[arg(long)]
     pub plan: bool,
+    #[command(flatten)]
+    pub remote: super::features::RemoteArgs,
 }
 
 /// Writes one JSON document and a newline to stdout.
@@ -36,35 +38,53 @@ fn print_json(value: &impl Serialize) -> anyhow::Result<()> {
     writeln!(out).context("cannot write to stdout")
 }
 
-/// The pipeline after `config::load`: features → base → plan. Needs the engine only for the base image's id
-/// (and, for a Dockerfile config, whether its image is built yet).
-pub async fn plan_workspace(
+/// The pipeline after `config::load`: features → base → plan, with remote-feature options (offline, frozen
+/// lockfile, mirrors). Needs the engine only for the base image's id (and, for a Dockerfile config, whether its
+/// image is built yet).
+pub async fn plan_workspace_with(
     loaded: &Loaded,
     engine: &Docker,
     reporter: &dyn Reporter,
     no_cache: bool,
+    remote: &features::oci::RemoteOptions,
 ) -> anyhow::Result<BuildPlan> {
     plan::check_supported(loaded)?;
+    let features = features::resolve_with(loaded, remote)?;
     let base = plan::base::resolve(loaded, engine, no_cache).await?;
-    plan_over(loaded, &base, reporter)
+    plan_over(loaded, &features, &base, reporter)
 }
 
-fn plan_over(loaded: &Loaded, base: &BaseInput, reporter: &dyn Reporter) -> anyhow::Result<BuildPlan> {
-    let features = features::resolve(loaded)?;
+fn plan_over(
+    loaded: &Loaded,
+    features: &[ResolvedFeature],
+    base: &BaseInput,
+    reporter: &dyn Reporter,
+) -> anyhow::Result<BuildPlan> {
     let host = HostUser::current().context("cannot tell which user runs containai")?;
-    Ok(plan::plan(loaded, &features, base, &host, reporter)?)
+    Ok(plan::plan(loaded, features, base, &host, reporter)?)
 }
 
-/// Plans and builds the workspace's image (what `containai up` needs before it creates a container). A
-/// Dockerfile config whose image is not built yet is built first, so that its label and `USER` are planned with.
+/// Plans and builds the workspace's image (what `containai up` needs before it creates a container).
 pub async fn build_workspace(
     loaded: &Loaded,
     engine: &Docker,
     reporter: &dyn Reporter,
     options: &BuildOptions,
 ) -> anyhow::Result<(BuildPlan, BuildOutcome)> {
+    build_workspace_with(loaded, engine, reporter, options, &Default::default()).await
+}
+
+/// [`build_workspace`] with remote-feature options. A Dockerfile config whose image is not built yet is built
+/// first, so that its label and `USER` are planned with.
+pub async fn build_workspace_with(
+    loaded: &Loaded,
+    engine: &Docker,
+    reporter: &dyn Reporter,
+    options: &BuildOptions,
+    remote: &features::oci::RemoteOptions,
+) -> anyhow::Result<(BuildPlan, BuildOutcome)> {
     plan::check_supported(loaded)?;
-    features::resolve(loaded)?;
+    let features = features::resolve_with(loaded, remote)?;
     let mut base = plan::base::resolve(loaded, engine, options.no_cache).await?;
     let mut first = None;
     if matches!(&base, BaseInput::Dockerfile(d) if d.built.is_none()) {
@@ -73,7 +93,7 @@ pub async fn build_workspace(
         first = Some(build::execute(&only, engine, reporter, &only_options).await?);
         base = plan::base::resolve(loaded, engine, false).await?;
     }
-    let plan = plan_over(loaded, &base, reporter)?;
+    let plan = plan_over(loaded, &features, &base, reporter)?;
     let mut outcome = build::execute(&plan, engine, reporter, options).await?;
     // The base built just before counts as built by this run.
     if let Some(first) = first
@@ -97,11 +117,12 @@ pub async fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitCode> {
     }
     let engine = Docker::connect().await?;
     if args.plan {
-        print_json(&plan_workspace(&loaded, &engine, printer, args.no_cache).await?)?;
+        let remote = args.remote.options();
+        print_json(&plan_workspace_with(&loaded, &engine, printer, args.no_cache, &remote).await?)?;
         return Ok(ExitCode::SUCCESS);
     }
     let options = BuildOptions { no_cache: args.no_cache, image_names: args.image_name };
-    let (_, outcome) = build_workspace(&loaded, &engine, printer, &options).await?;
+    let (_, outcome) = build_workspace_with(&loaded, &engine, printer, &options, &args.remote.options()).await?;
     let image_name = match outcome.image_name.is_empty() {
         true => vec![cache_tag(&outcome.image_key)],
         false => outcome.image_name,

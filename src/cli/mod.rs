@@ -3,15 +3,18 @@
 mod build;
 mod down;
 mod exec;
+mod features;
 mod image;
 mod init;
 mod list;
+mod outdated;
 mod printer;
 mod read_configuration;
 mod ssh;
 mod templates;
 mod trust;
 mod up;
+mod upgrade;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use containai::templates::{DefaultConfig, default_workspace_config};
@@ -98,6 +101,12 @@ pub enum Command {
     Init(init::InitArgs),
     /// List, describe and apply Dev Container Templates.
     Templates(templates::TemplatesArgs),
+    /// Package or publish Dev Container Features as OCI artifacts.
+    Features(features::FeaturesArgs),
+    /// Show the config's OCI features whose locked version is behind the newest matching or latest tag.
+    Outdated(outdated::OutdatedArgs),
+    /// Resolve the config's OCI features afresh and rewrite `devcontainer-lock.json`.
+    Upgrade(upgrade::UpgradeArgs),
 }
 
 impl Command {
@@ -136,6 +145,9 @@ pub fn main() -> ExitCode {
             Command::Trust(args) => trust::run(args, &printer).await,
             Command::Init(args) => init::run(args, &printer),
             Command::Templates(args) => templates::run(args, &printer),
+            Command::Features(args) => features::run(args).await,
+            Command::Outdated(args) => outdated::run(args).await,
+            Command::Upgrade(args) => upgrade::run(args),
         }
     });
     match result {

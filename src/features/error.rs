@@ -6,9 +6,9 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum FeatureError {
     #[error(
-        "feature `{reference}` is an OCI or tarball reference, which containai cannot resolve yet\n\
-         hint: use a built-in (`containai/sshd`, `containai/dockerd`) or copy the feature into a local folder \
-         and reference it as `./<folder>`"
+        "feature `{reference}`: containai fetches tarballs over https only (plain http to `localhost`)\n\
+         hint: use an `https://` URL, publish the feature to an OCI registry (`containai features publish`), or \
+         copy it into a local folder and reference it as `./<folder>`"
     )]
     RemoteUnsupported { reference: String },
     #[error(
@@ -85,6 +85,8 @@ pub enum FeatureError {
          hint: remove one of these `dependsOn` / `installsAfter` entries", cycle.join("` → `")
     )]
     Cycle { cycle: Vec<String> },
+    #[error(transparent)]
+    Oci(#[from] super::oci::OciError),
 }
 
 /// Result of the features stage.

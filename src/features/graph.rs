@@ -4,6 +4,7 @@
 use super::options::{resolve_options, user_options};
 use super::order::Node;
 use super::source::{self, LoadedFeature, LocalRoots, SourceId};
+use super::oci::Remote;
 use super::{FeatureError, Result};
 use indexmap::IndexMap;
 use serde_json::Value;
@@ -24,8 +25,9 @@ struct Pending {
     parent: Option<usize>,
 }
 
-/// Builds the graph; local references (also inside `dependsOn`) are relative to the config's folder.
-pub fn build(features: &IndexMap<String, Value>, roots: LocalRoots) -> Result<Graph> {
+/// Builds the graph; local references (also inside `dependsOn`) are relative to the config's folder; OCI
+/// references are fetched through `remote`.
+pub fn build(features: &IndexMap<String, Value>, roots: LocalRoots, remote: &Remote) -> Result<Graph> {
     let mut graph = Graph::default();
     let mut cache: HashMap<SourceId, Arc<LoadedFeature>> = HashMap::new();
     let mut queue: VecDeque<Pending> = features
@@ -38,7 +40,7 @@ pub fn build(features: &IndexMap<String, Value>, roots: LocalRoots) -> Result<Gr
         .collect();
     while let Some(pending) = queue.pop_front() {
         let (mut node, loaded) =
-            read(&pending, roots, &mut cache).map_err(|e| match pending.parent {
+            read(&pending, roots, remote, &mut cache).map_err(|e| match pending.parent {
                 Some(parent) => FeatureError::Dependency {
                     dependency: pending.reference.clone(),
                     dependent: graph.nodes[parent].reference.clone(),
@@ -90,6 +92,7 @@ pub fn build(features: &IndexMap<String, Value>, roots: LocalRoots) -> Result<Gr
 fn read(
     pending: &Pending,
     roots: LocalRoots,
+    remote: &Remote,
     cache: &mut HashMap<SourceId, Arc<LoadedFeature>>,
 ) -> Result<(Node, Arc<LoadedFeature>)> {
     let reference = &pending.reference;
@@ -97,7 +100,12 @@ fn read(
     let loaded = match cache.get(&source) {
         Some(loaded) => loaded.clone(),
         None => {
-            let loaded = Arc::new(source::load(reference, &source, &roots)?);
+            let loaded = match &source {
+                SourceId::Oci(oci) => source::from_files(reference, remote.load(reference, oci)?.files)?,
+                SourceId::Tarball(url) => source::from_files(reference, remote.load_tarball(url)?.files)?,
+                _ => source::load(reference, &source, &roots)?,
+            };
+            let loaded = Arc::new(loaded);
             cache.insert(source.clone(), loaded.clone());
             loaded
         }

@@ -4,6 +4,7 @@ mod collate;
 mod error;
 pub mod graph;
 pub mod metadata;
+pub mod oci;
 pub mod options;
 pub mod order;
 pub mod source;
@@ -26,6 +27,10 @@ pub enum FeatureSource {
     Builtin { id: String },
     /// `./path` relative to the config's folder.
     Local { path: std::path::PathBuf },
+    /// `registry/namespace/id[:tag|@digest]`, as parsed (lower case).
+    Oci { reference: String },
+    /// `https://…/devcontainer-feature-<id>.tgz`.
+    Tarball { url: String },
 }
 
 /// A feature ready for the plan: its parsed devcontainer-feature.json, option values, and files.
@@ -55,15 +60,31 @@ impl ResolvedFeature {
     }
 }
 
-/// Resolves the config's features (built-in and local, with their `dependsOn`), in install order.
+/// Resolves the config's features (built-in, local and OCI, with their `dependsOn`), in install order, with
+/// the default [`oci::RemoteOptions`] (online, lockfile written when it changes).
 pub fn resolve(loaded: &crate::config::Loaded) -> Result<Vec<ResolvedFeature>> {
+    resolve_with(loaded, &oci::RemoteOptions::default())
+}
+
+/// [`resolve`] with remote options: OCI features come from the registry or the content store, pinned by
+/// the lockfile next to the config, which is written when it changes (an error with `frozen_lockfile`).
+pub fn resolve_with(loaded: &crate::config::Loaded, options: &oci::RemoteOptions) -> Result<Vec<ResolvedFeature>> {
+    let lock_path = oci::lockfile::path_for(&loaded.workspace.config_file);
+    let remote = oci::Remote::new(options.clone(), oci::Lockfile::read(&lock_path)?);
+    let resolved = resolve_loaded(loaded, &remote)?;
+    oci::lockfile::settle(&lock_path, &remote, options)?;
+    Ok(resolved)
+}
+
+/// [`resolve`] through a given [`oci::Remote`], without touching the lockfile (`remote.lockfile()` has it).
+pub fn resolve_loaded(loaded: &crate::config::Loaded, remote: &oci::Remote) -> Result<Vec<ResolvedFeature>> {
     let model = &loaded.model;
     let empty = IndexMap::new();
     let users = FeatureUsers::new(
         model.remote_user.as_deref(),
         model.container_user.as_deref(),
     );
-    resolve_features(
+    resolve_features_with(
         model.features.as_ref().unwrap_or(&empty),
         model
             .override_feature_install_order
@@ -74,18 +95,42 @@ pub fn resolve(loaded: &crate::config::Loaded) -> Result<Vec<ResolvedFeature>> {
             workspace: &loaded.workspace.local_workspace_folder,
         },
         &users,
+        remote,
     )
 }
 
 /// [`resolve`] on its parts: the `features` object, `overrideFeatureInstallOrder`, where local references
-/// are read from, and the users install scripts are told about.
+/// are read from, and the users install scripts are told about (OCI references with default options).
 pub fn resolve_features(
     features: &IndexMap<String, Value>,
     override_order: &[String],
     roots: LocalRoots,
     users: &FeatureUsers,
 ) -> Result<Vec<ResolvedFeature>> {
-    let mut graph = graph::build(features, roots)?;
+    let remote = oci::Remote::new(oci::RemoteOptions::default(), None);
+    resolve_features_with(features, override_order, roots, users, &remote)
+}
+
+/// [`resolve_features`] with OCI references fetched through `remote`.
+pub fn resolve_features_with(
+    features: &IndexMap<String, Value>,
+    override_order: &[String],
+    roots: LocalRoots,
+    users: &FeatureUsers,
+    remote: &oci::Remote,
+) -> Result<Vec<ResolvedFeature>> {
+    if remote.options.offline {
+        let top: Vec<(&str, oci::OciRef)> = features
+            .keys()
+            .filter_map(|r| oci::OciRef::parse(r).map(|o| (r.as_str(), o)))
+            .collect();
+        let missing = remote.missing_offline(top.iter().map(|(r, o)| (*r, o)));
+        if !missing.is_empty() {
+            let store = remote.store.root().to_path_buf();
+            return Err(oci::OciError::NotInStore { store, missing }.into());
+        }
+    }
+    let mut graph = graph::build(features, roots, remote)?;
     let entries = override_order
         .iter()
         .map(|reference| {

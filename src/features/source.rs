@@ -2,6 +2,7 @@
 //! devcontainer-feature.json and files (sorted by path, with modes).
 
 use super::metadata::{FeatureMetadata, INSTALL_SCRIPT, METADATA_FILE};
+use super::oci::OciRef;
 use super::{FeatureError, FeatureSource, Result};
 use crate::assets::FEATURES;
 use crate::plan::ContextFile;
@@ -28,6 +29,10 @@ pub enum SourceId {
     Builtin(String),
     /// Absolute, lexically normalised folder.
     Local(PathBuf),
+    /// `registry/namespace/id[:tag|@digest]`.
+    Oci(OciRef),
+    /// `https://…/devcontainer-feature-<id>.tgz`.
+    Tarball(String),
 }
 
 impl SourceId {
@@ -39,6 +44,12 @@ impl SourceId {
         }
         if reference.starts_with("./") || reference.starts_with("../") {
             return Ok(SourceId::Local(normalise(&config_dir.join(reference))));
+        }
+        if super::oci::tarball::is_tarball(reference) {
+            return Ok(SourceId::Tarball(reference.to_string()));
+        }
+        if let Some(oci) = OciRef::parse(reference) {
+            return Ok(SourceId::Oci(oci));
         }
         if looks_remote(reference) {
             return Err(FeatureError::RemoteUnsupported {
@@ -54,6 +65,8 @@ impl SourceId {
         match self {
             SourceId::Builtin(id) => FeatureSource::Builtin { id: id.clone() },
             SourceId::Local(path) => FeatureSource::Local { path: path.clone() },
+            SourceId::Oci(oci) => FeatureSource::Oci { reference: oci.to_string() },
+            SourceId::Tarball(url) => FeatureSource::Tarball { url: url.clone() },
         }
     }
 
@@ -63,6 +76,8 @@ impl SourceId {
         match self {
             SourceId::Builtin(id) => id.clone(),
             SourceId::Local(path) => path.display().to_string(),
+            SourceId::Oci(oci) => oci.resource(),
+            SourceId::Tarball(url) => url.clone(),
         }
     }
 
@@ -70,7 +85,10 @@ impl SourceId {
     pub fn same_kind_as(&self, other: &SourceId) -> bool {
         matches!(
             (self, other),
-            (SourceId::Builtin(_), SourceId::Builtin(_)) | (SourceId::Local(_), SourceId::Local(_))
+            (SourceId::Builtin(_), SourceId::Builtin(_))
+                | (SourceId::Local(_), SourceId::Local(_))
+                | (SourceId::Oci(_), SourceId::Oci(_))
+                | (SourceId::Tarball(_), SourceId::Tarball(_))
         )
     }
 }
@@ -111,12 +129,20 @@ pub struct LoadedFeature {
     pub files: Vec<ContextFile>,
 }
 
-/// Reads a built-in or local feature.
+/// Reads a built-in or local feature (OCI features come through [`super::oci::Remote`] and [`from_files`]).
 pub fn load(reference: &str, source: &SourceId, roots: &LocalRoots) -> Result<LoadedFeature> {
     let files = match source {
         SourceId::Builtin(id) => builtin_files(reference, id)?,
         SourceId::Local(path) => local_files(reference, path, roots)?,
+        SourceId::Oci(_) | SourceId::Tarball(_) => {
+            return Err(FeatureError::RemoteUnsupported { reference: reference.to_string() });
+        }
     };
+    from_files(reference, files)
+}
+
+/// A feature's files → its parsed devcontainer-feature.json; both it and install.sh must be there.
+pub fn from_files(reference: &str, files: Vec<ContextFile>) -> Result<LoadedFeature> {
     let text = files
         .iter()
         .find(|f| f.path == METADATA_FILE)
@@ -270,11 +296,14 @@ mod tests {
             SourceId::parse("../f", dir).unwrap(),
             SourceId::Local("/w/f".into())
         );
-        for remote in [
-            "ghcr.io/devcontainers/features/node:1",
-            "localhost:5000/x/y",
-            "https://e.com/f.tgz",
-        ] {
+        assert!(matches!(
+            SourceId::parse("ghcr.io/devcontainers/features/node:1", dir).unwrap(),
+            SourceId::Oci(r) if r.id == "node"
+        ));
+        assert!(matches!(SourceId::parse("localhost:5000/x/y", dir).unwrap(), SourceId::Oci(_)));
+        assert!(matches!(SourceId::parse("https://e.com/f.tgz", dir).unwrap(), SourceId::Tarball(_)));
+        {
+            let remote = "http://e.com/f.tgz";
             let err = SourceId::parse(remote, dir).unwrap_err().to_string();
             assert!(
                 err.contains(&format!("`{remote}`")) && err.contains("OCI"),

@@ -1,0 +1,78 @@
+//! `containai features package|publish` arguments → feature tarballs and `devcontainer-collection.json` on
+//! disk, or manifests and semver tags pushed to a registry; a JSON summary on stdout. Also the shared
+//! `--offline`, `--frozen-lockfile`, `--registry-mirror` flags.
+
+use anyhow::Result;
+use containai::features::oci::{self, Mirror, RemoteOptions};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// How remote (OCI) features are resolved.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct RemoteArgs {
+    /// Resolve features from the local store and the lockfile only; never touch the network.
+    #[arg(long)]
+    pub offline: bool,
+    /// Fail when `devcontainer-lock.json` would change.
+    #[arg(long)]
+    pub frozen_lockfile: bool,
+    /// Fetch REGISTRY's features from HOST[:PORT][/PREFIX] instead (repeatable); names in the lockfile stay.
+    #[arg(long = "registry-mirror", value_name = "REGISTRY=HOST[:PORT][/PREFIX]")]
+    pub registry_mirror: Vec<Mirror>,
+}
+
+impl RemoteArgs {
+    pub fn options(&self) -> RemoteOptions {
+        RemoteOptions {
+            offline: self.offline,
+            frozen_lockfile: self.frozen_lockfile,
+            mirrors: self.registry_mirror.clone(),
+            ..RemoteOptions::default()
+        }
+    }
+}
+
+#[derive(clap::Args)]
+pub struct FeaturesArgs {
+    #[command(subcommand)]
+    pub command: FeaturesCommand,
+}
+
+#[derive(clap::Subcommand)]
+pub enum FeaturesCommand {
+    /// Write `devcontainer-feature-<id>.tgz` for a feature folder (or each `src/<id>/` of a collection) and
+    /// `devcontainer-collection.json`.
+    Package {
+        /// A feature folder or a collection folder with `src/<id>/`.
+        dir: PathBuf,
+        /// Where the artifacts go.
+        #[arg(short = 'o', long, default_value = "./output")]
+        output_folder: PathBuf,
+    },
+    /// Push a feature (or a collection's features) to REGISTRY/NAMESPACE/<id> with semver tags.
+    Publish {
+        /// A feature folder or a collection folder with `src/<id>/`.
+        dir: PathBuf,
+        /// `ghcr.io`, `localhost:5000` (plain http for `localhost`).
+        #[arg(short = 'r', long)]
+        registry: String,
+        /// `owner/repo`: features go to REGISTRY/NAMESPACE/<id>.
+        #[arg(short = 'n', long)]
+        namespace: String,
+    },
+}
+
+pub async fn run(args: FeaturesArgs) -> Result<ExitCode> {
+    let value = match args.command {
+        FeaturesCommand::Package { dir, output_folder } => {
+            let written = oci::publish::package(&dir, &output_folder)?;
+            serde_json::json!({ "files": written })
+        }
+        FeaturesCommand::Publish { dir, registry, namespace } => {
+            let published = oci::publish::publish(&dir, &registry.to_ascii_lowercase(), &namespace).await?;
+            serde_json::json!({ "published": published })
+        }
+    };
+    println!("{value}");
+    Ok(ExitCode::SUCCESS)
+}
