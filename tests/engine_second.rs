@@ -7,7 +7,10 @@ use containai::engine::{Docker, ImageEngine};
 
 #[tokio::test]
 async fn a_second_engine_is_separate_from_the_shared_one_and_survives_a_restart() {
+    let docker0 = std::path::Path::new("/sys/class/net/docker0");
+    let had_docker0 = docker0.exists();
     let mut engine = SecondEngine::start(&[]);
+    assert_eq!(docker0.exists(), had_docker0, "the second engine left the shared engine's docker0 alone");
     let docker = Docker::connect_to(&engine.host()).await.expect("second engine answers");
     assert!(docker.inspect_image(common::BASE_IMAGE).await.unwrap().is_none(), "a new engine holds no images");
     engine.load_image(common::BASE_IMAGE);
