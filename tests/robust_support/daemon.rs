@@ -1,5 +1,7 @@
 //! A second dockerd for one test, on its own socket, data root, exec root and pidfile, with no bridge and no
-//! iptables rules: a test may stop and restart it without touching the shared engine.
+//! iptables rules, in its own network namespace: a test may stop and restart it without touching the shared
+//! engine. The namespace matters: dockerd started with `--bridge=none` DELETES the host's `docker0` link
+//! (`removeDefaultBridgeInterface`), which breaks the shared engine's bridge network.
 //! (Until the lead's `tests/common/daemon.rs` lands on main.)
 
 use std::path::PathBuf;
@@ -33,7 +35,8 @@ impl Daemon {
     pub fn restart(&mut self) {
         let d = self.dir.path();
         let log = std::fs::File::create(d.join("dockerd.log")).unwrap();
-        let child = Command::new("dockerd")
+        let child = Command::new("unshare")
+            .args(["--net", "dockerd"])
             .arg("--host")
             .arg(self.host())
             .arg("--data-root")
@@ -46,7 +49,7 @@ impl Daemon {
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
-            .expect("dockerd");
+            .expect("unshare + dockerd");
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(60);
         while !self.docker(&["version", "--format", "{{.Server.Version}}"]).status.success() {
