@@ -6,7 +6,7 @@
 mod robust_support;
 
 use containai::run::ssh_config::{self, HostEntry, INCLUDE_LINE};
-use robust_support::{Home, Images, Workspaces, docker, json, local_feature, own_tags, plan_layers, text, token, workspace_containers};
+use robust_support::{Home, Images, Workspaces, docker, json, local_feature, own_tags, plan_layers, text, token, workspace_containers, chain};
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
@@ -63,24 +63,6 @@ fn concurrent_ups_make_one_container_per_workspace_and_share_layers() {
             .output()
             .unwrap();
         assert!(out.status.success(), "{}", text(&out));
-    }
-}
-
-/// The image's engine parent chain, as `(id, containai.key label)`.
-fn chain(reference: &str) -> Vec<(String, String)> {
-    let mut out = vec![];
-    let mut next = reference.to_string();
-    loop {
-        let line = docker(&["image", "inspect", "--format", "{{.Id}} {{.Parent}} {{index .Config.Labels \"containai.key\"}}", &next]);
-        let mut parts = line.split(' ');
-        let (Some(id), parent, key) = (parts.next().filter(|s| !s.is_empty()), parts.next().unwrap_or(""), parts.next().unwrap_or("")) else {
-            return out;
-        };
-        out.push((id.to_string(), key.to_string()));
-        if parent.is_empty() {
-            return out;
-        }
-        next = parent.to_string();
     }
 }
 

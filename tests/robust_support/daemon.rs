@@ -64,6 +64,16 @@ impl Daemon {
             unsafe { libc::kill(child.id() as i32, signal) };
             let _ = child.wait();
         }
+        // A killed dockerd leaves its containerd running, and a new dockerd cannot take it over: stop it too.
+        let pidfile = self.dir.path().join("exec/containerd/containerd.pid");
+        if let Some(pid) = std::fs::read_to_string(&pidfile).ok().and_then(|p| p.trim().parse::<i32>().ok()) {
+            unsafe { libc::kill(pid, libc::SIGTERM) };
+            let deadline = Instant::now() + Duration::from_secs(15);
+            while unsafe { libc::kill(pid, 0) } == 0 && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            let _ = std::fs::remove_file(pidfile);
+        }
     }
 
     pub fn log(&self) -> String {

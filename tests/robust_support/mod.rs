@@ -98,6 +98,24 @@ pub fn own_tags(layers: &[(String, String, Option<String>)], marker: &str) -> Ve
     layers[first..].iter().map(|(_, key, _)| format!("containai-cache:{key}")).collect()
 }
 
+/// The image's engine parent chain, as `(id, containai.key label)`.
+pub fn chain(reference: &str) -> Vec<(String, String)> {
+    let mut out = vec![];
+    let mut next = reference.to_string();
+    loop {
+        let line = docker(&["image", "inspect", "--format", "{{.Id}} {{.Parent}} {{index .Config.Labels \"containai.key\"}}", &next]);
+        let mut parts = line.split(' ');
+        let (Some(id), parent, key) = (parts.next().filter(|s| !s.is_empty()), parts.next().unwrap_or(""), parts.next().unwrap_or("")) else {
+            return out;
+        };
+        out.push((id.to_string(), key.to_string()));
+        if parent.is_empty() {
+            return out;
+        }
+        next = parent.to_string();
+    }
+}
+
 /// Writes a local feature `.devcontainer/<id>` whose install.sh sleeps `seconds` then writes `/etc/<id>`.
 pub fn local_feature(workspace: &Path, id: &str, seconds: &str) {
     let dir = workspace.join(".devcontainer").join(id);
