@@ -7,6 +7,7 @@ pub mod context;
 pub mod dockerignore;
 pub mod error;
 pub mod execute;
+pub mod gc;
 pub mod hash;
 pub mod stat_cache;
 

@@ -84,6 +84,8 @@ pub async fn build_workspace_with(
     remote: &features::oci::RemoteOptions,
 ) -> anyhow::Result<(BuildPlan, BuildOutcome)> {
     plan::check_supported(loaded)?;
+    // Shared with other builds, exclusive to `containai gc`: no layer is collected while it is built upon.
+    let _cache = containai::run::lock::acquire(&containai::run::ssh::containai_config_dir(), containai::run::lock::CACHE_LOCK, false).await?;
     let features = features::resolve_with(loaded, remote)?;
     let mut base = plan::base::resolve(loaded, engine, options.no_cache).await?;
     let mut first = None;

@@ -4,12 +4,15 @@ mod build;
 mod down;
 mod exec;
 mod features;
+mod gc;
 mod image;
 mod init;
 mod list;
+mod lost;
 mod outdated;
 mod printer;
 mod read_configuration;
+mod signal;
 mod ssh;
 mod templates;
 mod trust;
@@ -107,12 +110,14 @@ pub enum Command {
     Outdated(outdated::OutdatedArgs),
     /// Resolve the config's OCI features afresh and rewrite `devcontainer-lock.json`.
     Upgrade(upgrade::UpgradeArgs),
+    /// Remove the cache layers (`containai-cache:*`) that no image or container uses (`--dry-run`: list them).
+    Gc(gc::GcArgs),
 }
 
 impl Command {
     /// Commands whose stdout is one JSON line, also on error.
     fn json_output(&self) -> bool {
-        matches!(self, Command::Build(_) | Command::Up(_) | Command::Down(_) | Command::Trust(_))
+        matches!(self, Command::Build(_) | Command::Up(_) | Command::Down(_) | Command::Trust(_) | Command::Gc(_))
     }
 }
 
@@ -133,21 +138,12 @@ pub fn main() -> ExitCode {
         .build()
         .expect("tokio runtime");
     let json_output = cli.command.json_output();
+    // `exec` and `ssh` leave signals to the command they run.
+    let catch_signals = !matches!(cli.command, Command::Exec(_) | Command::Ssh(_));
     let result: anyhow::Result<ExitCode> = runtime.block_on(async {
-        match cli.command {
-            Command::ReadConfiguration(args) => read_configuration::run(args, &printer),
-            Command::Build(args) => build::run(args, &printer).await,
-            Command::Up(args) => up::run(args, &printer).await,
-            Command::Down(args) => down::run(args).await,
-            Command::Exec(args) => exec::run(args).await,
-            Command::List(args) => list::run(args).await,
-            Command::Ssh(args) => ssh::run(args, &printer).await,
-            Command::Trust(args) => trust::run(args, &printer).await,
-            Command::Init(args) => init::run(args, &printer),
-            Command::Templates(args) => templates::run(args, &printer),
-            Command::Features(args) => features::run(args).await,
-            Command::Outdated(args) => outdated::run(args).await,
-            Command::Upgrade(args) => upgrade::run(args),
+        tokio::select! {
+            result = dispatch(cli.command, &printer) => result.map_err(lost::explain),
+            stop = signal::interrupted(), if catch_signals => Err(stop.into()),
         }
     });
     match result {
@@ -157,7 +153,29 @@ pub fn main() -> ExitCode {
             if json_output {
                 println!("{}", error_json(&err));
             }
-            ExitCode::FAILURE
+            match err.downcast_ref::<signal::Interrupted>() {
+                Some(stop) => ExitCode::from(stop.exit_code),
+                None => ExitCode::FAILURE,
+            }
         }
+    }
+}
+
+async fn dispatch(command: Command, printer: &Printer) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::ReadConfiguration(args) => read_configuration::run(args, printer),
+        Command::Build(args) => build::run(args, printer).await,
+        Command::Up(args) => up::run(args, printer).await,
+        Command::Down(args) => down::run(args).await,
+        Command::Exec(args) => exec::run(args).await,
+        Command::List(args) => list::run(args).await,
+        Command::Ssh(args) => ssh::run(args, printer).await,
+        Command::Trust(args) => trust::run(args, printer).await,
+        Command::Init(args) => init::run(args, printer),
+        Command::Templates(args) => templates::run(args, printer),
+        Command::Features(args) => features::run(args).await,
+        Command::Outdated(args) => outdated::run(args).await,
+        Command::Upgrade(args) => upgrade::run(args),
+        Command::Gc(args) => gc::run(args, printer).await,
     }
 }

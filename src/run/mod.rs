@@ -6,6 +6,7 @@
 
 pub mod hooks;
 pub mod lifecycle;
+pub mod lock;
 pub mod mounts;
 pub mod names;
 pub mod ops;

@@ -83,36 +83,48 @@ pub fn ensure_include(ssh_dir: &Path) -> Result<()> {
     if std::fs::read_to_string(&config).is_ok_and(|t| has_line(&t)) {
         return Ok(());
     }
-    let lock_path = ssh_dir.join(".containai.lock");
-    let lock = std::fs::File::create(&lock_path).map_err(RunError::io("create", &lock_path))?;
-    lock.lock().map_err(RunError::io("lock", &lock_path))?;
-    let current = match std::fs::read_to_string(&config) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(RunError::io("read", &config)(e)),
-    };
-    if !has_line(&current) {
-        let mode = std::fs::metadata(&config)
-            .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o777)
-            .unwrap_or(0o600);
-        let text = format!("{INCLUDE_LINE}\n\n{current}");
-        write_atomic(&config, text.as_bytes(), mode)?;
-    }
-    Ok(())
+    locked(&ssh_dir.join(".containai.lock"), || {
+        let current = match std::fs::read_to_string(&config) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(RunError::io("read", &config)(e)),
+        };
+        if !has_line(&current) {
+            let mode = std::fs::metadata(&config)
+                .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o777)
+                .unwrap_or(0o600);
+            let text = format!("{INCLUDE_LINE}\n\n{current}");
+            write_atomic(&config, text.as_bytes(), mode)?;
+        }
+        Ok(())
+    })
+}
+
+/// Runs `edit` (a read-modify-write of a shared file) holding an exclusive lock on `lock_path`, so that
+/// concurrent editors never lose each other's changes.
+pub fn locked<T>(lock_path: &Path, edit: impl FnOnce() -> Result<T>) -> Result<T> {
+    let lock = super::lock::open(lock_path)?;
+    lock.lock().map_err(RunError::io("lock", lock_path))?;
+    edit()
 }
 
 /// Forgets the host keys recorded for `host` (a recreated container has new ones).
+/// Edited under a lock beside it, so concurrent `up`s each forget their own host and keep the others'.
 pub fn forget_host_key(known_hosts: &Path, host: &str) -> Result<()> {
+    let matches = |l: &str| l.split_whitespace().next().is_some_and(|h| h.split(',').any(|n| n == host));
     let Ok(text) = std::fs::read_to_string(known_hosts) else { return Ok(()) };
-    let kept: Vec<&str> = text
-        .lines()
-        .filter(|l| l.split_whitespace().next().is_none_or(|h| !h.split(',').any(|n| n == host)))
-        .collect();
-    if kept.len() != text.lines().count() {
-        let body = if kept.is_empty() { String::new() } else { format!("{}\n", kept.join("\n")) };
-        write_atomic(known_hosts, body.as_bytes(), 0o600)?;
+    if !text.lines().any(matches) {
+        return Ok(());
     }
-    Ok(())
+    locked(&known_hosts.with_extension("lock"), || {
+        let Ok(text) = std::fs::read_to_string(known_hosts) else { return Ok(()) };
+        let kept: Vec<&str> = text.lines().filter(|l| !matches(l)).collect();
+        if kept.len() != text.lines().count() {
+            let body = if kept.is_empty() { String::new() } else { format!("{}\n", kept.join("\n")) };
+            write_atomic(known_hosts, body.as_bytes(), 0o600)?;
+        }
+        Ok(())
+    })
 }
 
 #[cfg(test)]

@@ -142,8 +142,14 @@ pub fn decide(existing: Option<&ContainerInfo>, key: &str, config_hash: &str, op
     })
 }
 
-/// Brings the workspace's container up and returns the output line.
+/// Brings the workspace's container up and returns the output line. Holds the workspace's lock throughout, so
+/// that concurrent `up`s of one workspace find or create one container and run its hooks once.
 pub async fn up(engine: &dyn ContainerEngine, target: &Target, policy: &Policy, options: &UpOptions, reporter: &dyn Reporter) -> Result<UpResult> {
+    let _lock = super::lock::workspace(&options.config_dir, &target.workspace.devcontainer_id).await?;
+    up_locked(engine, target, policy, options, reporter).await
+}
+
+async fn up_locked(engine: &dyn ContainerEngine, target: &Target, policy: &Policy, options: &UpOptions, reporter: &dyn Reporter) -> Result<UpResult> {
     let name = names::container_name(&target.workspace);
     let ssh_on = wants_ssh(&target.config);
     let input = RequestInput {
