@@ -11,3 +11,4 @@ pub mod plan;
 pub mod report;
 pub mod run;
 pub mod templates;
+pub mod user_config;

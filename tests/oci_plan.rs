@@ -1,5 +1,5 @@
 //! `containai build --plan` with OCI features from a real registry behind `--registry-mirror` (the config
-//! names `ghcr.io/...`): the plan has the feature's layer; the lockfile keeps the `ghcr.io` names; an
+//! names `ghcr.io/...`, overriding the user config's mirror): the plan has the feature's layer; the lockfile keeps the `ghcr.io` names; an
 //! unmoved tag keeps the layer key, an upgrade to new content changes it; `--offline` plans with the
 //! registry stopped. Needs the Docker engine (the base image's id).
 
@@ -9,10 +9,22 @@ use oci_support::{Registry, collection, containai, publish, set_version, workspa
 use serde_json::{Value, json};
 use std::path::Path;
 
+/// containai's user config for these tests: a `ghcr.io` mirror nobody listens on, which `--registry-mirror`
+/// overrides.
+fn user_config() -> &'static Path {
+    static FILE: std::sync::OnceLock<tempfile::NamedTempFile> = std::sync::OnceLock::new();
+    FILE.get_or_init(|| {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), r#"{"registryMirrors": {"ghcr.io": "localhost:1/nowhere"}}"#).unwrap();
+        file
+    })
+    .path()
+}
+
 fn plan(ws: &Path, cache: &Path, extra: &[&str]) -> Value {
     let mut args = vec!["build", "--plan", "--workspace-folder", ws.to_str().unwrap()];
     args.extend_from_slice(extra);
-    let (ok, out, err) = containai(&args, &[("XDG_CACHE_HOME", cache)]);
+    let (ok, out, err) = containai(&args, &[("XDG_CACHE_HOME", cache), ("CONTAINAI_CONFIG", user_config())]);
     assert!(ok, "build --plan failed: {err}\n{out}");
     serde_json::from_str(out.trim()).unwrap()
 }
@@ -36,6 +48,10 @@ fn mirrored_features_plan_lock_and_plan_offline() {
         "features": {"ghcr.io/devcontainers/features/hello:1": {"greeting": "mirrored"}}
     }));
     let mirror = format!("ghcr.io={host}");
+    // The user config's mirror is used when the command line names none for `ghcr.io`.
+    let ws_arg = ws.path().to_str().unwrap();
+    let (ok, _, err) = containai(&["build", "--plan", "--workspace-folder", ws_arg], &[("XDG_CACHE_HOME", cache.path()), ("CONTAINAI_CONFIG", user_config())]);
+    assert!(!ok && err.contains("localhost:1/nowhere/devcontainers/features/hello"), "{err}");
     let first = plan(ws.path(), cache.path(), &["--registry-mirror", &mirror]);
     let lock: Value =
         serde_json::from_str(&std::fs::read_to_string(ws.path().join(".devcontainer/devcontainer-lock.json")).unwrap()).unwrap();
@@ -53,8 +69,7 @@ fn mirrored_features_plan_lock_and_plan_offline() {
     publish(col.path(), &host, ns);
     let pinned = plan(ws.path(), cache.path(), &["--registry-mirror", &mirror]);
     assert_eq!(feature_key(&first), feature_key(&pinned), "the lockfile pins 1.0.0");
-    let ws_arg = ws.path().to_str().unwrap();
-    let (ok, _, err) = containai(&["upgrade", "--workspace-folder", ws_arg, "--registry-mirror", &mirror], &[("XDG_CACHE_HOME", cache.path())]);
+    let (ok, _, err) = containai(&["upgrade", "--workspace-folder", ws_arg, "--registry-mirror", &mirror], &[("XDG_CACHE_HOME", cache.path()), ("CONTAINAI_CONFIG", user_config())]);
     assert!(ok, "{err}");
     let upgraded = plan(ws.path(), cache.path(), &["--registry-mirror", &mirror]);
     assert_ne!(feature_key(&first), feature_key(&upgraded));

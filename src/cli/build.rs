@@ -64,17 +64,8 @@ fn plan_over(
     Ok(plan::plan(loaded, features, base, &host, reporter)?)
 }
 
-/// Plans and builds the workspace's image (what `containai up` needs before it creates a container).
-pub async fn build_workspace(
-    loaded: &Loaded,
-    engine: &Docker,
-    reporter: &dyn Reporter,
-    options: &BuildOptions,
-) -> anyhow::Result<(BuildPlan, BuildOutcome)> {
-    build_workspace_with(loaded, engine, reporter, options, &Default::default()).await
-}
-
-/// [`build_workspace`] with remote-feature options. A Dockerfile config whose image is not built yet is built
+/// Plans and builds the workspace's image (what `containai up` needs before it creates a container), its
+/// features resolved with remote-feature options. A Dockerfile config whose image is not built yet is built
 /// first, so that its label and `USER` are planned with.
 pub async fn build_workspace_with(
     loaded: &Loaded,
@@ -87,6 +78,17 @@ pub async fn build_workspace_with(
     // Shared with other builds, exclusive to `containai gc`: no layer is collected while it is built upon.
     let _cache = containai::run::lock::acquire(&containai::run::ssh::containai_config_dir(), containai::run::lock::CACHE_LOCK, false).await?;
     let features = features::resolve_with(loaded, remote)?;
+    build_resolved(loaded, &features, engine, reporter, options).await
+}
+
+/// [`build_workspace_with`] after feature resolution, for a caller that needs the resolved features too.
+pub async fn build_resolved(
+    loaded: &Loaded,
+    features: &[ResolvedFeature],
+    engine: &Docker,
+    reporter: &dyn Reporter,
+    options: &BuildOptions,
+) -> anyhow::Result<(BuildPlan, BuildOutcome)> {
     let mut base = plan::base::resolve(loaded, engine, options.no_cache).await?;
     let mut first = None;
     if matches!(&base, BaseInput::Dockerfile(d) if d.built.is_none()) {
@@ -95,7 +97,7 @@ pub async fn build_workspace_with(
         first = Some(build::execute(&only, engine, reporter, &only_options).await?);
         base = plan::base::resolve(loaded, engine, false).await?;
     }
-    let plan = plan_over(loaded, &features, &base, reporter)?;
+    let plan = plan_over(loaded, features, &base, reporter)?;
     let mut outcome = build::execute(&plan, engine, reporter, options).await?;
     // The base built just before counts as built by this run.
     if let Some(first) = first
@@ -119,12 +121,12 @@ pub async fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitCode> {
     }
     let engine = Docker::connect().await?;
     if args.plan {
-        let remote = args.remote.options();
+        let remote = args.remote.options()?;
         print_json(&plan_workspace_with(&loaded, &engine, printer, args.no_cache, &remote).await?)?;
         return Ok(ExitCode::SUCCESS);
     }
     let options = BuildOptions { no_cache: args.no_cache, image_names: args.image_name };
-    let (_, outcome) = build_workspace_with(&loaded, &engine, printer, &options, &args.remote.options()).await?;
+    let (_, outcome) = build_workspace_with(&loaded, &engine, printer, &options, &args.remote.options()?).await?;
     let image_name = match outcome.image_name.is_empty() {
         true => vec![cache_tag(&outcome.image_key)],
         false => outcome.image_name,

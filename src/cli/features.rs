@@ -4,6 +4,7 @@
 
 use anyhow::Result;
 use containai::features::oci::{self, Mirror, RemoteOptions};
+use containai::user_config::{UserConfig, merge_mirrors};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -16,19 +17,23 @@ pub struct RemoteArgs {
     /// Fail when `devcontainer-lock.json` would change.
     #[arg(long)]
     pub frozen_lockfile: bool,
-    /// Fetch REGISTRY's features from HOST[:PORT][/PREFIX] instead (repeatable); names in the lockfile stay.
+    /// Fetch REGISTRY's features from HOST[:PORT][/PREFIX] instead (repeatable; overrides the user config's
+    /// `registryMirrors` for that registry); names in the lockfile stay.
     #[arg(long = "registry-mirror", value_name = "REGISTRY=HOST[:PORT][/PREFIX]")]
     pub registry_mirror: Vec<Mirror>,
 }
 
 impl RemoteArgs {
-    pub fn options(&self) -> RemoteOptions {
-        RemoteOptions {
+    /// The options, with the user config's mirrors for registries the command line gives none for.
+    pub fn options(&self) -> Result<RemoteOptions> {
+        let config = UserConfig::load()?;
+        let configured = config.mirrors().map_err(|message| anyhow::anyhow!(message))?;
+        Ok(RemoteOptions {
             offline: self.offline,
             frozen_lockfile: self.frozen_lockfile,
-            mirrors: self.registry_mirror.clone(),
+            mirrors: merge_mirrors(&self.registry_mirror, &configured),
             ..RemoteOptions::default()
-        }
+        })
     }
 }
 

@@ -4,6 +4,7 @@ use anyhow::Result;
 use containai::build::BuildOptions;
 use containai::config::Loaded;
 use containai::engine::Docker;
+use containai::features::oci::RemoteOptions;
 use containai::plan::{cache_tag, metadata};
 use containai::report::Reporter;
 use containai::run::up::{Target, wants_ssh};
@@ -35,14 +36,16 @@ fn remote_user(entries: &serde_json::Value, loaded: &Loaded) -> String {
         .unwrap_or_else(|| "root".into())
 }
 
-/// Builds (or finds cached) the workspace's image and describes what `up` runs.
-pub async fn target(docker: &Docker, loaded: &Loaded, reporter: &dyn Reporter) -> Result<Target> {
+/// Builds (or finds cached) the workspace's image, its features resolved as `containai build` resolves them
+/// (`remote`: offline, frozen lockfile, mirrors), and describes what `up` runs.
+pub async fn target(docker: &Docker, loaded: &Loaded, reporter: &dyn Reporter, remote: &RemoteOptions) -> Result<Target> {
     let mut loaded = loaded.clone();
     if ensure_sshd(&mut loaded) {
         reporter.info(&format!("adding the `{SSHD_FEATURE}` feature for ssh (set `customizations.containai.ssh` to `false` to go without)"));
     }
-    let features = containai::features::resolve(&loaded)?;
-    let (plan, outcome) = super::build::build_workspace(&loaded, docker, reporter, &BuildOptions::default()).await?;
+    containai::plan::check_supported(&loaded)?;
+    let features = containai::features::resolve_with(&loaded, remote)?;
+    let (plan, outcome) = super::build::build_resolved(&loaded, &features, docker, reporter, &BuildOptions::default()).await?;
     Ok(Target {
         remote_user: remote_user(&plan.metadata, &loaded),
         config: loaded.model.clone(),

@@ -27,7 +27,7 @@ pub enum Format {
 pub async fn run(args: OutdatedArgs) -> Result<ExitCode> {
     let loaded = args.workspace.load()?;
     let lock = oci::Lockfile::read(&oci::lockfile::path_for(&loaded.workspace.config_file))?.unwrap_or_default();
-    let mirrors = args.remote.options().mirrors;
+    let mirrors = args.remote.options()?.mirrors;
     let mut features = serde_json::Map::new();
     let keys: Vec<String> = loaded.model.features.as_ref().map(|f| f.keys().cloned().collect()).unwrap_or_default();
     for key in keys {

@@ -24,7 +24,7 @@ pub fn run(args: UpgradeArgs) -> Result<ExitCode> {
         ignore_lockfile: true,
         no_lockfile_write: true,
         frozen_lockfile: false,
-        ..args.remote.options()
+        ..args.remote.options()?
     };
     let remote = oci::Remote::new(options, None);
     features::resolve_loaded(&loaded, &remote)?;
