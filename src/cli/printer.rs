@@ -27,8 +27,12 @@ impl Printer {
         }
     }
 
-    /// An error at the CLI edge: the whole `anyhow` chain.
+    /// An error at the CLI edge: the whole `anyhow` chain (as JSON: one object, see [`super::diagnostic`]).
     pub fn error(&self, err: &anyhow::Error) {
+        if self.format == LogFormat::Json {
+            let _ = writeln!(std::io::stderr().lock(), "{}", super::diagnostic::error_object(err));
+            return;
+        }
         let mut message = err.to_string();
         for cause in err.chain().skip(1) {
             message.push_str(&format!("\n  caused by: {cause}"));

@@ -32,6 +32,10 @@ pub struct UpArgs {
     /// Run no lifecycle command in the container.
     #[arg(long)]
     pub skip_post_create: bool,
+    /// A JSON object of secret environment variables (`{"NAME": "value"}`) for the lifecycle commands; never
+    /// stored in the image or the container's config, masked in the output.
+    #[arg(long, value_name = "FILE")]
+    pub secrets_file: Option<std::path::PathBuf>,
     /// Seconds to wait for systemd and sshd.
     #[arg(long, default_value_t = 120)]
     pub ready_timeout: u64,
@@ -40,7 +44,7 @@ pub struct UpArgs {
 }
 
 impl UpArgs {
-    pub fn options(&self) -> UpOptions {
+    pub fn options(&self) -> Result<UpOptions> {
         let mut options = UpOptions::new(PolicyOptions {
             runtime: self.runtime.clone(),
             allow_insecure_runtime: self.allow_insecure_runtime,
@@ -50,7 +54,10 @@ impl UpArgs {
         options.expect_existing = self.expect_existing_container;
         options.skip_post_create = self.skip_post_create;
         options.ready_timeout = Duration::from_secs(self.ready_timeout);
-        options
+        if let Some(path) = &self.secrets_file {
+            options.secrets = run::secrets::Secrets::load(path)?;
+        }
+        Ok(options)
     }
 }
 
@@ -59,7 +66,7 @@ pub async fn run(args: UpArgs, printer: &Printer) -> Result<std::process::ExitCo
     if let Some(notice) = notice {
         printer.info(&notice);
     }
-    let options = args.options();
+    let options = args.options()?;
     let remote = args.remote.options()?;
     let docker = Docker::connect().await?;
     let policy = run::up::preflight(&docker, &loaded.model, &loaded.workspace, &options, printer).await?;

@@ -73,9 +73,38 @@ fn syntax_message(msg: &str) -> String {
     }
 }
 
-/// Walks the text once, skipping strings: fails at the first bracket deeper than [`MAX_DEPTH`] (so no recursive
-/// parser ever sees such input), and returns a copy with comments and trailing commas blanked to spaces.
+/// Parses JSON5 text (devcontainer-feature.json, devcontainer-template.json, ...) into `T`, refusing nesting
+/// deeper than [`MAX_DEPTH`] first: `serde_json5`'s parser is recursive and has no limit of its own.
+pub fn parse_json5<T: serde::de::DeserializeOwned>(text: &str) -> std::result::Result<T, String> {
+    if let Err(offset) = blank_comments(text) {
+        let (line, column) = line_col(text, offset);
+        return Err(format!("{line}:{column}: nesting deeper than {MAX_DEPTH} levels"));
+    }
+    serde_json5::from_str(text).map_err(|e| e.to_string())
+}
+
 fn scan(path: &Path, text: &str) -> Result<String> {
+    blank_comments(text).map_err(|offset| {
+        let (line, column) = line_col(text, offset);
+        ConfigError::TooDeep { path: path.to_path_buf(), line, column, limit: MAX_DEPTH }
+    })
+}
+
+/// Where a `//` comment ends: at the first JSON5 line terminator (`\n`, `\r`, U+2028, U+2029).
+fn line_comment_end(bytes: &[u8], from: usize) -> usize {
+    (from..bytes.len())
+        .find(|&i| match bytes[i] {
+            b'\n' | b'\r' => true,
+            0xE2 => bytes.get(i + 1) == Some(&0x80) && matches!(bytes.get(i + 2), Some(0xA8 | 0xA9)),
+            _ => false,
+        })
+        .unwrap_or(bytes.len())
+}
+
+/// Walks the text once, skipping strings and comments exactly as JSON5 reads them: fails (with the byte offset)
+/// at the first bracket deeper than [`MAX_DEPTH`], so no recursive parser ever sees such input, and returns a
+/// copy with comments and trailing commas blanked to spaces.
+fn blank_comments(text: &str) -> std::result::Result<String, usize> {
     let bytes = text.as_bytes();
     let mut out = bytes.to_vec();
     let (mut depth, mut i) = (0usize, 0usize);
@@ -91,7 +120,7 @@ fn scan(path: &Path, text: &str) -> Result<String> {
         let c = bytes[i];
         match c {
             b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                let end = bytes[i..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |p| i + p);
+                let end = line_comment_end(bytes, i);
                 blank(&mut out, i, end);
                 i = end;
                 continue;
@@ -116,16 +145,21 @@ fn scan(path: &Path, text: &str) -> Result<String> {
         match c {
             b'"' | b'\'' => {
                 i += 1;
-                while i < bytes.len() && bytes[i] != c && bytes[i] != b'\n' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                // A string ends at its quote; a raw line break ends it too (JSON5 refuses it there). `\` escapes
+                // one character, or a CR LF pair (a line continuation).
+                while i < bytes.len() && bytes[i] != c && bytes[i] != b'\n' && bytes[i] != b'\r' {
+                    i += match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+                        (b'\\', Some(b'\r'), Some(b'\n')) => 3,
+                        (b'\\', _, _) => 2,
+                        _ => 1,
+                    };
                 }
             }
             b',' => comma = Some(i),
             b'[' | b'{' => {
                 depth += 1;
                 if depth > MAX_DEPTH {
-                    let (line, column) = line_col(text, i);
-                    return Err(ConfigError::TooDeep { path: path.to_path_buf(), line, column, limit: MAX_DEPTH });
+                    return Err(i);
                 }
             }
             b']' | b'}' => depth = depth.saturating_sub(1),
@@ -200,6 +234,23 @@ mod tests {
         let plain = scan(Path::new("d"), text).unwrap();
         assert_eq!(plain.len(), text.len());
         assert_eq!(plain, "{\"a\": \"x, ]\",        \n \"b\": [1          ]  }");
+    }
+
+    #[test]
+    fn nesting_hidden_behind_json5_line_terminators_is_still_counted() {
+        // Found by review, replayed by tests/robust_fuzz_corpus.rs: `//` comments end at `\r` and U+2028 too, and
+        // `\` + CR LF continues a string; each used to hide 20000 brackets from the count, and serde_json5's
+        // recursive parser overflowed the stack on them.
+        let deep = "[".repeat(20_000) + &"]".repeat(20_000);
+        for text in [
+            format!("{{\"a\": // c\r{deep}}}"),
+            format!("{{\"a\": // c\u{2028}{deep}}}"),
+            format!("{{'a': {}'x\\\r\n{}'{deep}}}", "[".repeat(100), "]".repeat(100)),
+        ] {
+            assert!(matches!(parse_str(&text), Err(ConfigError::TooDeep { .. })), "{:?}", &text[..20]);
+        }
+        assert!(parse_json5::<Value>(&format!("{{\"a\": {deep}}}")).unwrap_err().contains("nesting deeper than 128"));
+        assert_eq!(parse_json5::<Value>("{a: 'x\\\r\ny', // c\r b: 1}").unwrap(), serde_json::json!({"a": "xy", "b": 1}));
     }
 
     #[test]

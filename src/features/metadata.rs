@@ -132,7 +132,7 @@ pub enum MountType {
 impl FeatureMetadata {
     /// Parses devcontainer-feature.json (JSON with comments, as the reference CLI reads it) and checks it.
     pub fn parse(text: &str) -> Result<(FeatureMetadata, Value), String> {
-        let value: Value = serde_json5::from_str(text).map_err(|e| e.to_string())?;
+        let value: Value = crate::config::jsonc::parse_json5(text)?;
         let model: FeatureMetadata =
             serde_json::from_value(value.clone()).map_err(|e| e.to_string())?;
         model.check()?;

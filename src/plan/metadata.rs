@@ -27,8 +27,10 @@ const FEATURE_PROPERTIES: [&str; 13] = [
     "postAttachCommand",
 ];
 
-/// devcontainer.json properties recorded in the image.
-const CONFIG_PROPERTIES: [&str; 24] = [
+/// devcontainer.json properties recorded in the image. Not `remoteEnv`, unlike the reference CLI: its values
+/// often come from `${localEnv:...}` (tokens), and an image is pushed and shared. containai applies remoteEnv
+/// from devcontainer.json when it runs a process in the container, so the image needs no copy.
+const CONFIG_PROPERTIES: [&str; 23] = [
     "mounts",
     "onCreateCommand",
     "updateContentCommand",
@@ -40,7 +42,6 @@ const CONFIG_PROPERTIES: [&str; 24] = [
     "containerUser",
     "remoteUser",
     "userEnvProbe",
-    "remoteEnv",
     "containerEnv",
     "overrideCommand",
     "portsAttributes",

@@ -99,6 +99,8 @@ pub struct HookContext<'a> {
     pub user: &'a str,
     /// remoteEnv, resolved (`NAME=value`).
     pub env: Vec<String>,
+    /// `--secrets-file`: added to the environment, masked in every line reported.
+    pub secrets: super::secrets::Secrets,
     pub working_dir: &'a str,
 }
 
@@ -111,14 +113,14 @@ pub async fn run_hooks(engine: &dyn ContainerEngine, ctx: &HookContext<'_>, hook
             let request = ExecRequest {
                 cmd: argv.clone(),
                 user: Some(ctx.user.to_string()),
-                env: ctx.env.clone(),
+                env: ctx.env.iter().cloned().chain(ctx.secrets.env()).collect(),
                 working_dir: Some(ctx.working_dir.to_string()),
             };
             (name, engine.exec(ctx.container_id, &request).await)
         });
         for (name, result) in futures_util::future::join_all(runs).await {
             let output = result?;
-            let text = format!("{}{}", output.stdout, output.stderr);
+            let text = ctx.secrets.mask(&format!("{}{}", output.stdout, output.stderr));
             for line in text.lines() {
                 reporter.info(&format!("[{name}] {line}"));
             }
@@ -155,14 +157,18 @@ pub fn resolve_remote_env(config: &DevContainer, container_env: &std::collection
     let mut out = Vec::new();
     for (name, value) in config.remote_env.iter().flatten() {
         let Some(value) = value else { continue };
-        let mut text = value.clone();
-        while let Some(start) = text.find("${containerEnv:") {
-            let Some(len) = text[start..].find('}') else { break };
-            let inner = &text[start + "${containerEnv:".len()..start + len];
+        // One pass, left to right: a replacement is never scanned again (a container value that itself holds
+        // `${containerEnv:...}` used to loop for ever).
+        let (mut text, mut rest) = (String::new(), value.as_str());
+        while let Some(start) = rest.find("${containerEnv:") {
+            let Some(len) = rest[start..].find('}') else { break };
+            let inner = &rest[start + "${containerEnv:".len()..start + len];
             let (var, default) = inner.split_once(':').unwrap_or((inner, ""));
-            let replacement = container_env.get(var).cloned().unwrap_or_else(|| default.to_string());
-            text.replace_range(start..start + len + 1, &replacement);
+            text.push_str(&rest[..start]);
+            text.push_str(container_env.get(var).map_or(default, String::as_str));
+            rest = &rest[start + len + 1..];
         }
+        text.push_str(rest);
         out.push(format!("{name}={text}"));
     }
     out
@@ -191,4 +197,23 @@ pub async fn run_initialize(command: &LifecycleCommand, folder: &std::path::Path
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remote_env_substitutes_container_env_once_even_when_a_value_refers_to_itself() {
+        let mut config = DevContainer::default();
+        config.remote_env = Some(
+            [("A", "${containerEnv:LOOP}/x"), ("B", "${containerEnv:NONE:dflt}-${containerEnv:PATH}"), ("C", "${containerEnv:")]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), Some(v.to_string())))
+                .collect(),
+        );
+        let env: std::collections::BTreeMap<String, String> = [("LOOP", "${containerEnv:LOOP}"), ("PATH", "/bin")].into_iter().map(|(k, v)| (k.into(), v.into())).collect();
+        // Used to loop for ever on `LOOP`, whose value names itself.
+        assert_eq!(resolve_remote_env(&config, &env), ["A=${containerEnv:LOOP}/x", "B=dflt-/bin", "C=${containerEnv:"]);
+    }
 }

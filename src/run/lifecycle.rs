@@ -1,6 +1,7 @@
 //! The container's lifecycle stages → each run at its moment: once per container, on start, on attach.
 
 use super::hooks::{self, HookContext, Stage};
+use super::secrets::Secrets;
 use super::up::Target;
 use super::Result;
 use crate::config::DevContainer;
@@ -20,12 +21,14 @@ pub enum Known {
 }
 
 /// Returns whether the once-per-container stages are all done.
-pub async fn run(engine: &dyn ContainerEngine, target: &Target, container: &ContainerInfo, started: bool, known: Known, reporter: &dyn Reporter) -> Result<bool> {
+#[allow(clippy::too_many_arguments)]
+pub async fn run(engine: &dyn ContainerEngine, target: &Target, container: &ContainerInfo, started: bool, known: Known, secrets: &Secrets, reporter: &dyn Reporter) -> Result<bool> {
     let hooks_done = known == Known::AllDone;
     let ctx = HookContext {
         container_id: &container.id,
         user: &target.remote_user,
         env: hooks::resolve_remote_env(&target.config, &container.env),
+        secrets: secrets.clone(),
         working_dir: &target.workspace.workspace_folder,
     };
     let stages = [Stage::OnCreate, Stage::UpdateContent, Stage::PostCreate, Stage::PostStart, Stage::PostAttach];
@@ -58,6 +61,6 @@ pub async fn post_attach(engine: &dyn ContainerEngine, config: &DevContainer, co
     let label = |name: &str, default: &str| container.labels.get(name).cloned().unwrap_or_else(|| default.to_string());
     let user = label(super::LABEL_REMOTE_USER, "root");
     let folder = label(super::LABEL_WORKSPACE, "/");
-    let ctx = HookContext { container_id: &container.id, user: &user, env: hooks::resolve_remote_env(config, &container.env), working_dir: &folder };
+    let ctx = HookContext { container_id: &container.id, user: &user, env: hooks::resolve_remote_env(config, &container.env), secrets: Secrets::default(), working_dir: &folder };
     hooks::run_hooks(engine, &ctx, &hooks, reporter).await
 }

@@ -28,7 +28,9 @@ pub fn lock_path(config_dir: &Path, name: &str) -> PathBuf {
 pub fn open(path: &Path) -> Result<File> {
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
     std::fs::create_dir_all(dir).map_err(RunError::io("create", dir))?;
-    std::fs::OpenOptions::new()
+    let mut options = std::fs::OpenOptions::new();
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
         .create(true)
         .truncate(false)
         .write(true)

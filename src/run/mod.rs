@@ -14,6 +14,7 @@ pub mod policy;
 pub mod ready;
 pub mod request;
 pub mod run_args;
+pub mod secrets;
 pub mod ssh;
 pub mod ssh_config;
 pub mod state;

@@ -83,10 +83,44 @@ pub fn from_entry(entry: &MountEntry) -> Result<Mount> {
     }
 }
 
-/// Whether a mount hands the host's Docker engine to the container.
+/// Engine sockets (Docker, containerd, Podman): whoever can write to one is root on the host.
+const ENGINE_SOCKETS: [&str; 4] = ["docker.sock", "containerd.sock", "podman.sock", "dockershim.sock"];
+/// Folders whose bind mount carries the usual engine sockets with it (`/var/run` is a link to `/run`).
+const SOCKET_FOLDERS: [&str; 4] = ["/", "/run", "/var", "/var/run"];
+
+/// A bind source as the kernel will see it: `.` and `..` resolved lexically, slashes collapsed.
+fn lexical(source: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in source.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+fn names_engine_socket(path: &str) -> bool {
+    let path = lexical(path);
+    ENGINE_SOCKETS.iter().any(|s| path.ends_with(&format!("/{s}")))
+        || SOCKET_FOLDERS.contains(&path.as_str())
+        || path.starts_with("/run/containerd")
+        || path.starts_with("/var/run/containerd")
+}
+
+/// Whether a mount hands the host's container engine to the container: a bind of an engine socket, or of a
+/// folder that holds one, however the path is spelled (`//var/run/`, `/tmp/../run`) or linked (a workspace
+/// symlink to the socket is resolved when it exists on this host).
 pub fn is_docker_socket(mount: &Mount) -> bool {
-    mount.typ == Some(MountType::BIND)
-        && mount.source.as_deref().is_some_and(|s| s.ends_with("docker.sock") || s == "/var/run" || s == "/run")
+    if mount.typ != Some(MountType::BIND) {
+        return false;
+    }
+    let Some(source) = mount.source.as_deref() else { return false };
+    names_engine_socket(source)
+        || std::fs::canonicalize(source).is_ok_and(|real| names_engine_socket(&real.to_string_lossy()))
 }
 
 #[cfg(test)]
@@ -117,5 +151,29 @@ mod tests {
         let v = parse_volume("/var/run/docker.sock:/var/run/docker.sock:ro").unwrap();
         assert!(is_docker_socket(&v));
         assert_eq!(v.read_only, Some(true));
+    }
+
+    #[test]
+    fn the_engine_socket_is_found_however_it_is_spelled_or_linked() {
+        let bind = |source: &str| parse_mount(&format!("type=bind,source={source},target=/x")).unwrap();
+        for source in [
+            "/var/run/docker.sock", "//var//run/docker.sock", "/var/run/./docker.sock", "/tmp/../run/docker.sock",
+            "/var/run/", "/run/", "/", "/var", "/run/containerd/containerd.sock", "/run/user/1000/podman/podman.sock",
+        ] {
+            assert!(is_docker_socket(&bind(source)), "{source}");
+        }
+        for source in ["/home/u/project", "/var/lib/data", "/run-things", "/srv/docker.socket-notes"] {
+            assert!(!is_docker_socket(&bind(source)), "{source}");
+        }
+        // A named volume called like the socket is no bind of the host's file.
+        assert!(!is_docker_socket(&parse_mount("type=volume,source=docker.sock,target=/x").unwrap()));
+        // A workspace symlink to the socket (an agent can create one) is resolved.
+        let tmp = tempfile::tempdir().unwrap();
+        let socket_dir = tmp.path().join("real-run");
+        std::fs::create_dir(&socket_dir).unwrap();
+        std::fs::write(socket_dir.join("docker.sock"), "").unwrap();
+        let link = tmp.path().join("innocent");
+        std::os::unix::fs::symlink(socket_dir.join("docker.sock"), &link).unwrap();
+        assert!(is_docker_socket(&bind(link.to_str().unwrap())));
     }
 }

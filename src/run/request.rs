@@ -122,23 +122,33 @@ fn some_vec<T>(v: Vec<T>) -> Option<Vec<T>> {
     (!v.is_empty()).then_some(v)
 }
 
+/// The parsed `runArgs`, every mount, and what of them would defeat the isolation.
+fn checked_parts(input: &RequestInput) -> Result<(RunArgs, Vec<Mount>, Vec<String>)> {
+    let args = run_args::parse(input.config.run_args.as_deref().unwrap_or(&[]))?;
+    let mut all_mounts = Vec::new();
+    if let Some(ws) = &input.workspace.workspace_mount {
+        all_mounts.push(mounts::parse_mount(ws)?);
+    }
+    for entry in input.config.mounts.iter().flatten() {
+        all_mounts.push(mounts::from_entry(entry)?);
+    }
+    all_mounts.extend(args.mounts.iter().cloned());
+    let violations = unsafe_parts(input.config, &args, &all_mounts, input.policy);
+    Ok((args, all_mounts, violations))
+}
+
+/// What of the config defeats the isolation: refused by [`create_request`] unless `--allow-unsafe-config`,
+/// then each is a warning.
+pub fn unsafe_settings(input: &RequestInput) -> Result<Vec<String>> {
+    Ok(checked_parts(input)?.2)
+}
+
 /// Builds the create request. Fails on unknown `runArgs`, bad mounts or ports, and on config that would
 /// defeat the isolation (unless the policy allows it).
 pub fn create_request(input: &RequestInput) -> Result<CreateRequest> {
     let config = input.config;
     let policy = input.policy;
-    let args = run_args::parse(config.run_args.as_deref().unwrap_or(&[]))?;
-
-    let mut all_mounts = Vec::new();
-    if let Some(ws) = &input.workspace.workspace_mount {
-        all_mounts.push(mounts::parse_mount(ws)?);
-    }
-    for entry in config.mounts.iter().flatten() {
-        all_mounts.push(mounts::from_entry(entry)?);
-    }
-    all_mounts.extend(args.mounts.iter().cloned());
-
-    let violations = unsafe_parts(config, &args, &all_mounts, policy);
+    let (args, mut all_mounts, violations) = checked_parts(input)?;
     if !violations.is_empty() && !policy.allow_unsafe_config {
         return Err(RunError::Unsafe(violations));
     }

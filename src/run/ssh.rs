@@ -27,7 +27,7 @@ pub fn ensure_key(dir: &Path) -> Result<KeyPair> {
     let public = dir.join("id_ed25519.pub");
     let known_hosts = dir.join("known_hosts");
     if !private.exists() {
-        std::fs::create_dir_all(dir).map_err(RunError::io("create", dir))?;
+        super::ssh_config::private_dir(dir)?;
         set_mode(dir, 0o700)?;
         let key = PrivateKey::random(&mut rand_core::OsRng, Algorithm::Ed25519)
             .map_err(|e| RunError::SshKey(e.to_string()))?;

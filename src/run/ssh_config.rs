@@ -41,10 +41,16 @@ pub fn ssh_dir() -> PathBuf {
     dirs::home_dir().unwrap_or_else(|| PathBuf::from("/root")).join(".ssh")
 }
 
-/// Writes `bytes` to `path` atomically with `mode`, creating the parent folder.
+/// Creates `dir` (and missing parents) readable by the owner only: 0700.
+pub fn private_dir(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(RunError::io("create", dir))
+}
+
+/// Writes `bytes` to `path` atomically with `mode`, creating the parent folder (0700).
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    std::fs::create_dir_all(dir).map_err(RunError::io("create", dir))?;
+    private_dir(dir)?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(RunError::io("create a file in", dir))?;
     tmp.write_all(bytes).map_err(RunError::io("write", tmp.path()))?;
     tmp.as_file().sync_all().map_err(RunError::io("sync", tmp.path()))?;
@@ -56,7 +62,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
 /// Writes the container's entry and makes sure `~/.ssh/config` includes the folder. Returns the entry's path.
 pub fn install(ssh_dir: &Path, name: &str, entry: &HostEntry) -> Result<PathBuf> {
     let conf_dir = ssh_dir.join("containai.d");
-    std::fs::create_dir_all(&conf_dir).map_err(RunError::io("create", &conf_dir))?;
+    private_dir(&conf_dir)?;
     super::ssh::set_mode(ssh_dir, 0o700)?;
     let file = conf_dir.join(format!("{name}.conf"));
     let text = entry.render();

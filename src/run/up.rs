@@ -27,6 +27,8 @@ pub struct UpOptions {
     pub ssh_dir: PathBuf,
     /// `$XDG_CONFIG_HOME/containai`.
     pub config_dir: PathBuf,
+    /// `--secrets-file`: environment for the lifecycle commands only, never in the image or container config.
+    pub secrets: super::secrets::Secrets,
 }
 
 impl UpOptions {
@@ -40,6 +42,7 @@ impl UpOptions {
             ready_timeout: Duration::from_secs(120),
             ssh_dir: ssh_config::ssh_dir(),
             config_dir: ssh::containai_config_dir(),
+            secrets: Default::default(),
         }
     }
 }
@@ -99,6 +102,9 @@ pub async fn preflight(engine: &dyn ContainerEngine, config: &DevContainer, work
     let name = names::container_name(workspace);
     let input = RequestInput { config, workspace, image: "-", image_key: "-", name: &name, remote_user: "-", policy: &policy, ssh: wants_ssh(config) };
     create_request(&input)?;
+    for part in super::request::unsafe_settings(&input)? {
+        reporter.warn(&format!("UNSAFE (kept by `--allow-unsafe-config`): {part}"));
+    }
     if let Some(warning) = policy.warning() {
         reporter.warn(&warning);
     }
@@ -240,7 +246,7 @@ async fn up_locked(engine: &dyn ContainerEngine, target: &Target, policy: &Polic
             (false, true) => lifecycle::Known::AllDone,
             (false, false) => lifecycle::Known::Unknown,
         };
-        record.created_hooks_done = lifecycle::run(engine, target, &container, created || started, known, reporter).await?;
+        record.created_hooks_done = lifecycle::run(engine, target, &container, created || started, known, &options.secrets, reporter).await?;
         if record.created_hooks_done != hooks_done {
             state::save(&state_dir, &record)?;
         }

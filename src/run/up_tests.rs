@@ -199,3 +199,33 @@ async fn a_trust_change_is_refused_before_anything_is_created() {
     assert!(matches!(err, RunError::Untrusted { .. }), "{err}");
     assert_eq!(e.engine.creates().len(), creates);
 }
+
+#[tokio::test]
+async fn the_docker_socket_is_refused_and_kept_only_with_the_flag_and_then_with_a_warning() {
+    let config = serde_json::json!({"image": "x", "mounts": ["type=bind,source=/run/docker.sock,target=/var/run/docker.sock"]});
+    let mut e = env(&["sysbox-runc"], config).await;
+    let err = run_up(&e, &Recorder::default()).await.unwrap_err();
+    assert!(matches!(err, RunError::Unsafe(_)) && err.to_string().contains("docker socket"), "{err}");
+    assert!(e.engine.creates().is_empty());
+    e.options.policy.allow_unsafe_config = true;
+    let recorder = Recorder::default();
+    run_up(&e, &recorder).await.unwrap();
+    let log = recorder.0.lock().unwrap().clone();
+    assert!(log.iter().any(|l| l.starts_with("warn: UNSAFE") && l.contains("docker socket")), "{log:?}");
+    assert_eq!(e.engine.creates().len(), 1);
+}
+
+#[tokio::test]
+async fn secrets_reach_the_hooks_only_and_are_masked_in_their_output() {
+    let mut e = env(&["sysbox-runc"], hooks_config()).await;
+    e.options.secrets = super::super::secrets::Secrets::parse(r#"{"TOKEN": "s3cr3t-value"}"#).unwrap();
+    e.engine.on_exec(|r| r.env.iter().any(|v| v == "TOKEN=s3cr3t-value").then(|| ExecOutput { exit_code: 0, stdout: "token is s3cr3t-value\n".into(), ..Default::default() }));
+    let recorder = Recorder::default();
+    run_up(&e, &recorder).await.unwrap();
+    let hooks: Vec<_> = e.engine.execs().into_iter().filter(|r| r.user.as_deref() == Some("dev")).collect();
+    assert!(!hooks.is_empty() && hooks.iter().all(|r| r.env.contains(&"TOKEN=s3cr3t-value".to_string())));
+    let create = serde_json::to_string(&e.engine.creates()[0].body).unwrap();
+    assert!(!create.contains("s3cr3t"), "{create}");
+    let log = recorder.0.lock().unwrap().join("\n");
+    assert!(log.contains("token is ********") && !log.contains("s3cr3t"), "{log}");
+}

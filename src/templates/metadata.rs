@@ -88,7 +88,7 @@ pub fn valid_option_id(id: &str) -> bool {
 impl TemplateMetadata {
     /// Parses and checks the metadata; `Err` is a message for [`super::TemplateError::InvalidMetadata`].
     pub fn parse(text: &str) -> Result<TemplateMetadata, String> {
-        let metadata: TemplateMetadata = serde_json5::from_str(text).map_err(|e| e.to_string())?;
+        let metadata: TemplateMetadata = crate::config::jsonc::parse_json5(text)?;
         metadata.check()?;
         Ok(metadata)
     }

@@ -10,7 +10,7 @@ pub type OptionValues = IndexMap<String, String>;
 
 /// Parses `-a` text: a JSON object (JSONC accepted).
 pub fn parse_args(text: &str) -> Result<Map<String, Value>> {
-    let value: Value = serde_json5::from_str(text).map_err(|e| TemplateError::BadArgs { message: e.to_string() })?;
+    let value: Value = crate::config::jsonc::parse_json5(text).map_err(|message| TemplateError::BadArgs { message })?;
     match value {
         Value::Object(map) => Ok(map),
         other => Err(TemplateError::BadArgs { message: format!("found `{other}`") }),

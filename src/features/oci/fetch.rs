@@ -70,7 +70,7 @@ impl Remote {
     pub(super) fn record(&self, reference: &str, resolved: &str, files: &[ContextFile], digest: &str) {
         let raw = files.iter().find(|f| f.path == super::super::metadata::METADATA_FILE);
         let metadata: serde_json::Value =
-            raw.and_then(|f| serde_json5::from_str(&String::from_utf8_lossy(&f.bytes)).ok()).unwrap_or_default();
+            raw.and_then(|f| crate::config::jsonc::parse_json5(&String::from_utf8_lossy(&f.bytes)).ok()).unwrap_or_default();
         let entry = LockEntry {
             version: metadata.get("version").and_then(|v| v.as_str()).unwrap_or_default().to_string(),
             resolved: resolved.to_string(),

@@ -1,0 +1,7 @@
+//! libFuzzer bytes → [`targets::config`]; the checks live in fuzz/common/targets.rs, shared with tests/robust_fuzz_corpus.rs.
+#![no_main]
+
+#[path = "../common/targets.rs"]
+mod targets;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| targets::config(data));

@@ -1,0 +1,76 @@
+//! `--secrets-file` (a JSON object of names to string values, as the reference CLI takes it) → environment
+//! for the lifecycle commands `up` runs, and a mask that keeps the values out of everything containai prints.
+//!
+//! Secrets are given to the processes containai starts in the container (the exec requests of the hooks) and
+//! nowhere else: not the image, not its labels, not the container's create request, not the result JSON.
+
+use super::{Result, RunError};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// What replaces a secret's value in logs and error messages.
+pub const MASK: &str = "********";
+
+/// Secrets by name, in name order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Secrets(BTreeMap<String, String>);
+
+impl Secrets {
+    /// Reads a secrets file: one JSON object whose values are strings.
+    pub fn load(path: &Path) -> Result<Secrets> {
+        let text = std::fs::read_to_string(path).map_err(RunError::io("read", path))?;
+        Secrets::parse(&text).map_err(|reason| RunError::Config(format!("{}: {reason}", path.display())))
+    }
+
+    /// Parses the file's text; the error names the offending entry.
+    pub fn parse(text: &str) -> std::result::Result<Secrets, String> {
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+        let serde_json::Value::Object(map) = value else {
+            return Err("a secrets file must hold one JSON object of `\"NAME\": \"value\"` entries".into());
+        };
+        let mut secrets = BTreeMap::new();
+        for (name, value) in map {
+            let valid = !name.is_empty() && !name.contains(['=', '\0']);
+            if !valid {
+                return Err(format!("`{name}` is not an environment variable name"));
+            }
+            let serde_json::Value::String(value) = value else {
+                return Err(format!("`{name}`: the value must be a string"));
+            };
+            secrets.insert(name, value);
+        }
+        Ok(Secrets(secrets))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `NAME=value` entries, for an exec request's environment.
+    pub fn env(&self) -> impl Iterator<Item = String> + '_ {
+        self.0.iter().map(|(name, value)| format!("{name}={value}"))
+    }
+
+    /// `text` with every secret value replaced by [`MASK`] (longest first, so no part of one stays visible).
+    pub fn mask(&self, text: &str) -> String {
+        let mut values: Vec<&str> = self.0.values().map(String::as_str).filter(|v| !v.is_empty()).collect();
+        values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        values.into_iter().fold(text.to_string(), |out, value| out.replace(value, MASK))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secrets_file_is_an_object_of_strings() {
+        let s = Secrets::parse(r#"{"TOKEN": "abc123", "OTHER": "abc"}"#).unwrap();
+        assert_eq!(s.env().collect::<Vec<_>>(), ["OTHER=abc", "TOKEN=abc123"]);
+        assert_eq!(s.mask("x abc123 y abc z"), format!("x {MASK} y {MASK} z"));
+        for (bad, why) in [("[]", "one JSON object"), (r#"{"A": 1}"#, "`A`: the value must be a string"), (r#"{"A=B": "x"}"#, "not an environment"), ("{", "not JSON")] {
+            assert!(Secrets::parse(bad).unwrap_err().contains(why), "{bad}");
+        }
+        assert_eq!(Secrets::parse(r#"{"E": ""}"#).unwrap().mask("as is"), "as is");
+    }
+}
