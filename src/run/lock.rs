@@ -27,7 +27,7 @@ pub fn lock_path(config_dir: &Path, name: &str) -> PathBuf {
 /// Opens (creating it and its folder) a lock file.
 pub fn open(path: &Path) -> Result<File> {
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    std::fs::create_dir_all(dir).map_err(RunError::io("create", dir))?;
+    super::ssh_config::private_dir(dir)?;
     let mut options = std::fs::OpenOptions::new();
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     options
