@@ -1,4 +1,5 @@
-//! A typical devcontainer.json → timings of parse, substitute, validate, and the whole in-memory config stage.
+//! A typical and a large devcontainer.json → timings of parse, substitute, validate, and the whole in-memory
+//! config stage.
 
 use containai::config::discover::Found;
 use containai::config::substitute::Context;
@@ -9,6 +10,8 @@ use std::path::{Path, PathBuf};
 
 /// The bundled fixture with most of the spec in it (features, ports, lifecycle commands, mounts, customizations).
 const TYPICAL: &str = include_str!("../fixtures/config/typical/.devcontainer/devcontainer.json");
+/// 50 features, long lifecycle objects, many variables to substitute (made by scripts/bench-large-fixture).
+const LARGE: &str = include_str!("large/.devcontainer/devcontainer.json");
 
 fn env(name: &str) -> Option<String> {
     (name == "HOME").then(|| "/home/bench".to_string())
@@ -36,6 +39,9 @@ fn bench(c: &mut Criterion) {
     c.bench_function("validate (schema)", |b| b.iter(|| validate::validate(&path, TYPICAL, black_box(&value)).unwrap()));
     c.bench_function("parse + substitute + validate + model", |b| {
         b.iter(|| load_text(ws, &found, black_box(TYPICAL), &env, |_| None).unwrap())
+    });
+    c.bench_function("parse + substitute + validate + model (large)", |b| {
+        b.iter(|| load_text(ws, &found, black_box(LARGE), &env, |_| None).unwrap())
     });
 }
 

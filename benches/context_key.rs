@@ -1,7 +1,7 @@
 //! A generated context folder (CONTAINAI_BENCH_FILES files, CONTAINAI_BENCH_MB megabytes in all) → criterion
 //! figures for keying it cold (every byte read and hashed) and warm (the stat cache from disk, `lstat` only).
 //!
-//! Defaults are small (2,000 files, 16 MB) so `cargo test --all-targets` stays quick; `scripts/bench-context`
+//! Defaults are small (2,000 files, 16 MB) so `cargo test --all-targets` stays quick; `scripts/bench --only context`
 //! runs it on 100,000 files / 1 GB.
 
 use containai::build::StatCache;

@@ -213,9 +213,12 @@ fn system_layer_installs_masks_and_boots_systemd() {
         "e2scrub_reap.service",
         "STOPSIGNAL SIGRTMIN+3",
         "ENTRYPOINT [\"/sbin/init\"]",
-        "CMD []",
     ] {
         assert!(system.contains(needle), "system layer lacks `{needle}`:\n{system}");
+    }
+    // `ENTRYPOINT` clears the base's `CMD`; a root base needs no `USER root` (each instruction is an engine step).
+    for needle in ["\nCMD", "\nUSER"] {
+        assert!(!system.contains(needle), "system layer has `{needle}`:\n{system}");
     }
 }
 
@@ -229,6 +232,7 @@ fn a_non_root_base_user_becomes_the_first_container_user_entry() {
     };
     let cfg = loaded(json!({"image": "x"}));
     let plan = plan::plan(&cfg, &[], &base, &HOST, &Silent).unwrap();
+    assert!(plan.layers[1].dockerfile.contains("\nUSER root\n"), "the system layer runs as root");
     let entries = plan.metadata.as_array().unwrap();
     assert_eq!(entries[0], json!({"containerUser": "node"}));
     assert_eq!(entries[1], json!({"remoteUser": "vscode"}));

@@ -9,6 +9,7 @@ use super::context::{self, memory_tar};
 use super::error::{BuildError, Result};
 use crate::engine::{BuildContextBody, BuildRequest, EngineError, ImageEngine};
 use crate::plan::model::{BuildPlan, Layer, LayerContext, cache_tag};
+use crate::plan::render::dockerfile_quote;
 use crate::report::{LayerSource, Reporter};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -147,9 +148,32 @@ fn inside(root: &Path, dockerfile: &Path) -> Option<String> {
     (!rel.starts_with("../") && !rel.is_empty()).then_some(rel)
 }
 
+/// A rendered Dockerfile with `labels` in it as one `LABEL` instruction, joined to its last line when that is a
+/// one-line `LABEL`: the classic builder turns each label of a build request into an engine step of its own.
+fn with_labels(text: &str, labels: &BTreeMap<String, String>) -> String {
+    let pairs: Vec<String> = labels.iter().map(|(k, v)| format!("{k}=\"{}\"", dockerfile_quote(v))).collect();
+    let mut lines: Vec<&str> = text.trim_end().lines().collect();
+    let last = lines.pop().unwrap_or("");
+    let continued = lines.last().is_some_and(|l| l.trim_end().ends_with('\\'));
+    let head = lines.iter().map(|l| format!("{l}\n")).collect::<String>();
+    if last.starts_with("LABEL ") && !last.trim_end().ends_with('\\') && !continued {
+        format!("{head}{} {}\n", last.trim_end(), pairs.join(" "))
+    } else {
+        format!("{head}{last}\nLABEL {}\n", pairs.join(" "))
+    }
+}
+
 /// The engine request that builds `layer`.
 async fn request_for(layer: &Layer, no_cache: bool) -> Result<BuildRequest> {
-    let text = dockerfile_text(layer)?;
+    let mut labels = BTreeMap::from([(LABEL_KEY.to_string(), layer.key.clone())]);
+    if let Some(parent) = &layer.parent_key {
+        labels.insert(LABEL_PARENT_KEY.to_string(), parent.clone());
+    }
+    let mut text = dockerfile_text(layer)?;
+    if !matches!(layer.context, LayerContext::Directory { .. }) {
+        // A Dockerfile containai rendered: its labels go in it (one step), not in the request.
+        text = with_labels(&text, &std::mem::take(&mut labels));
+    }
     let bad_files = |source| BuildError::Context { path: PathBuf::from(&layer.name), source };
     let (context, dockerfile) = match &layer.context {
         LayerContext::Empty => {
@@ -175,10 +199,6 @@ async fn request_for(layer: &Layer, no_cache: bool) -> Result<BuildRequest> {
             (BuildContextBody::Stream(stream), name)
         }
     };
-    let mut labels = BTreeMap::from([(LABEL_KEY.to_string(), layer.key.clone())]);
-    if let Some(parent) = &layer.parent_key {
-        labels.insert(LABEL_PARENT_KEY.to_string(), parent.clone());
-    }
     Ok(BuildRequest {
         context,
         dockerfile,

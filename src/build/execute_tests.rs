@@ -68,8 +68,12 @@ async fn missing_layers_are_built_in_order_from_their_parent_with_key_labels_and
     let builds = engine.builds();
     let tags: Vec<_> = builds.iter().map(|b| b.tags.clone()).collect();
     assert_eq!(tags, [vec![cache_tag("k1")], vec![cache_tag("k2")], vec![cache_tag("k3")]]);
-    assert_eq!(builds[0].dockerfile, "FROM debian:bookworm\n");
-    assert_eq!(builds[1].dockerfile, "FROM containai-cache:k1\nRUN echo system\n");
+    // The key labels are one `LABEL` instruction of the rendered Dockerfile (one engine step), not request labels.
+    assert_eq!(builds[0].dockerfile, "FROM debian:bookworm\nLABEL containai.key=\"k1\"\n");
+    assert_eq!(
+        builds[1].dockerfile,
+        "FROM containai-cache:k1\nRUN echo system\nLABEL containai.key=\"k2\" containai.parent-key=\"k1\"\n"
+    );
     assert!(builds[2].dockerfile.starts_with("FROM containai-cache:k2\nCOPY . /tmp/feature\n"));
     assert_eq!(builds[2].dockerfile_path, DOCKERFILE_NAME);
     assert_eq!(builds[2].files.get("install.sh").map(Vec::as_slice), Some(&b"#!/bin/sh\necho sshd\n"[..]));
@@ -79,7 +83,7 @@ async fn missing_layers_are_built_in_order_from_their_parent_with_key_labels_and
     assert!(builds.iter().all(|b| !b.no_cache));
     let events = reporter.0.lock().unwrap().clone();
     assert_eq!(events.first().map(String::as_str), Some("start base k1"));
-    assert!(events.contains(&"log feature:containai/sshd Step 2/3 : COPY . /tmp/feature".to_string()), "{events:?}");
+    assert!(events.contains(&"log feature:containai/sshd Step 2/4 : COPY . /tmp/feature".to_string()), "{events:?}");
     assert_eq!(events.last().map(String::as_str), Some("done feature:containai/sshd Built"));
     assert_eq!(engine.image_id(&cache_tag("k3")), Some(outcome.image_id.clone()));
     assert_eq!(outcome.layers[2].image_id, outcome.image_id);

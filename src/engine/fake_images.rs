@@ -19,6 +19,7 @@ pub struct RecordedBuild {
     /// Text of the Dockerfile found in the context (empty when it was missing).
     pub dockerfile: String,
     pub tags: Vec<String>,
+    /// The request's labels plus those of the Dockerfile's `LABEL` instructions (as the image gets them).
     pub labels: BTreeMap<String, String>,
     pub build_args: BTreeMap<String, String>,
     pub target: Option<String>,
@@ -114,6 +115,43 @@ fn unpack(tar_bytes: &[u8]) -> Result<BTreeMap<String, Vec<u8>>> {
     Ok(files)
 }
 
+/// The labels a Dockerfile's `LABEL` instructions set (`key="value"` with backslash escapes, or `key=value`), as an
+/// engine puts them on the image beside the request's own labels.
+fn dockerfile_labels(dockerfile: &str) -> BTreeMap<String, String> {
+    let mut labels = BTreeMap::new();
+    let joined = dockerfile.replace("\\\n", " ");
+    for line in joined.lines() {
+        let Some(mut rest) = line.trim_start().strip_prefix("LABEL ") else { continue };
+        while let Some(eq) = rest.find('=') {
+            let key = rest[..eq].trim().to_string();
+            let mut value = String::new();
+            let mut chars = rest[eq + 1..].char_indices();
+            let quoted = rest[eq + 1..].starts_with('"');
+            if quoted {
+                chars.next();
+            }
+            let mut end = rest.len() - eq - 1;
+            while let Some((i, c)) = chars.next() {
+                match c {
+                    '\\' if quoted => value.extend(chars.next().map(|(_, c)| c)),
+                    '"' if quoted => {
+                        end = i + 1;
+                        break;
+                    }
+                    ' ' if !quoted => {
+                        end = i;
+                        break;
+                    }
+                    c => value.push(c),
+                }
+            }
+            labels.insert(key, value);
+            rest = &rest[eq + 1 + end..];
+        }
+    }
+    labels
+}
+
 #[async_trait::async_trait]
 impl ImageEngine for FakeImages {
     async fn engine_info(&self) -> Result<EngineInfo> {
@@ -151,7 +189,7 @@ impl ImageEngine for FakeImages {
             dockerfile_path: request.dockerfile,
             dockerfile: dockerfile.clone(),
             tags: request.tags,
-            labels: request.labels,
+            labels: request.labels.into_iter().chain(dockerfile_labels(&dockerfile)).collect(),
             build_args: request.build_args,
             target: request.target,
             no_cache: request.no_cache,

@@ -78,12 +78,15 @@ pub fn base(base: &BaseInput) -> Result<Layer> {
     }
 }
 
-/// systemd and what a system container needs, from templates/system.hbs.
-pub fn system(parent: &str) -> Result<Layer> {
+/// systemd and what a system container needs, from templates/system.hbs. `base_user` is the base image's
+/// `USER` (`None` while unknown): the layer switches to root unless the base already runs as root.
+pub fn system(parent: &str, base_user: Option<&str>) -> Result<Layer> {
+    let root = base_user.is_some_and(|u| matches!(u, "" | "root" | "0" | "root:root" | "0:0"));
     let dockerfile = render(
         "system",
         &json!({
             "parent": cache_tag(parent),
+            "switch_user": !root,
             "packages": SYSTEM_PACKAGES.join(" "),
             "masked_units": MASKED_UNITS.join(" "),
         }),
@@ -96,6 +99,36 @@ fn valid_env_name(name: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// The names a Dockerfile value refers to (`$NAME`, `${NAME}`, `${NAME:-x}`, ...).
+fn referenced_names(value: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = value;
+    while let Some(i) = rest.find('$') {
+        rest = &rest[i + 1..];
+        let body = rest.strip_prefix('{').unwrap_or(rest);
+        let end = body.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(body.len());
+        names.push(&body[..end]);
+    }
+    names
+}
+
+/// `containerEnv` pairs in order → the `ENV` instructions that set them: consecutive variables share one
+/// instruction (one engine step), except that a value referring to a variable set in the current instruction
+/// starts a new one (inside one `ENV` every value sees the variables as they were before it).
+fn env_groups(pairs: &[(&str, &str)]) -> Vec<Vec<serde_json::Value>> {
+    let mut groups: Vec<Vec<serde_json::Value>> = Vec::new();
+    let mut names: Vec<&str> = Vec::new();
+    for (name, value) in pairs {
+        if groups.is_empty() || referenced_names(value).iter().any(|r| names.contains(r)) {
+            groups.push(Vec::new());
+            names.clear();
+        }
+        names.push(name);
+        groups.last_mut().expect("a group").push(json!({ "name": name, "value": value }));
+    }
+    groups
 }
 
 /// A feature: its files plus the generated option file, install.sh run as root, `containerEnv` → `ENV`.
@@ -118,7 +151,7 @@ pub fn feature(f: &ResolvedFeature, parent: &str) -> Result<Layer> {
         }
         let value = v.as_str().filter(|s| !s.contains(['\n', '\r']));
         let value = value.ok_or_else(|| PlanError::EnvValue { feature: f.reference.clone(), name: k.clone() })?;
-        container_env.push(json!({ "name": k, "value": value }));
+        container_env.push((k.as_str(), value));
     }
     let text = |field: &str| f.metadata.get(field).and_then(|v| v.as_str()).unwrap_or("").to_string();
     let dockerfile = render(
@@ -130,7 +163,7 @@ pub fn feature(f: &ResolvedFeature, parent: &str) -> Result<Layer> {
             "version": text("version"),
             "dir": FEATURE_DIR,
             "env_file": FEATURE_ENV_FILE,
-            "container_env": container_env,
+            "env_groups": env_groups(&container_env),
         }),
     )?;
     let mut files: Vec<ContextFile> =
@@ -156,4 +189,23 @@ pub fn user(users: &UserPlan, label: &str, parent: &str) -> Result<Layer> {
     )?;
     let key = LayerKey::new("user", Some(parent), &dockerfile).hash();
     Ok(layer("user".into(), Some(parent), dockerfile, LayerContext::Empty, key))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(groups: &[Vec<serde_json::Value>]) -> Vec<Vec<&str>> {
+        groups.iter().map(|g| g.iter().map(|v| v["name"].as_str().unwrap()).collect()).collect()
+    }
+
+    #[test]
+    fn env_shares_one_instruction_until_a_value_refers_to_a_variable_of_it() {
+        assert!(env_groups(&[]).is_empty());
+        let independent = env_groups(&[("HOME_X", "/opt/x"), ("PATH", "/opt/x/bin:${PATH}"), ("Y", "$OTHER")]);
+        assert_eq!(names(&independent), [vec!["HOME_X", "PATH", "Y"]]);
+        let chained =
+            env_groups(&[("A", "1"), ("B", "${A}/b"), ("C", "$B:x"), ("D", "${A:-d}"), ("E", "$AB")]);
+        assert_eq!(names(&chained), [vec!["A"], vec!["B"], vec!["C", "D", "E"]]);
+    }
 }

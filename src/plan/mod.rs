@@ -173,23 +173,27 @@ pub fn plan(
     reporter: &dyn Reporter,
 ) -> Result<BuildPlan> {
     check_supported(loaded)?;
+    let (base_label, base_user) = match base {
+        BaseInput::Image { metadata_label, user, .. } => (metadata_label.as_deref(), Some(user.as_str())),
+        BaseInput::Dockerfile(DockerfileBase { built: Some(b), .. }) => {
+            (b.metadata_label.as_deref(), Some(b.user.as_str()))
+        }
+        BaseInput::Dockerfile(_) => {
+            reporter.warn(
+                "the Dockerfile's image is not built yet: its `devcontainer.metadata` label and `USER` join the plan \
+                 (and the keys from the system layer on) once it is\nhint: `containai build` builds it first and \
+                 plans again",
+            );
+            (None, None)
+        }
+    };
     let mut layers = vec![layers::base(base)?];
-    layers.push(layers::system(&layers[0].key)?);
+    layers.push(layers::system(&layers[0].key, base_user)?);
     for feature in features {
         let parent = layers.last().expect("base layer").key.clone();
         layers.push(layers::feature(feature, &parent)?);
     }
-    let (base_label, base_user) = match base {
-        BaseInput::Image { metadata_label, user, .. } => (metadata_label.as_deref(), user.as_str()),
-        BaseInput::Dockerfile(DockerfileBase { built: Some(b), .. }) => (b.metadata_label.as_deref(), b.user.as_str()),
-        BaseInput::Dockerfile(_) => {
-            reporter.warn(
-                "the Dockerfile's image is not built yet: its `devcontainer.metadata` label and `USER` join the plan \
-                 (and the user layer's key) once it is\nhint: `containai build` builds it first and plans again",
-            );
-            (None, "")
-        }
-    };
+    let base_user = base_user.unwrap_or("");
     let mut base_entries = metadata::base_user_entry(base_user);
     base_entries.extend(metadata::base_entries(base_label).unwrap_or_else(|warning| {
         reporter.warn(&warning);
