@@ -135,7 +135,8 @@ async fn builds_caches_and_rebuilds_only_from_the_changed_feature() {
         .args(["image", "inspect", &name, "--format", "{{json .Config.Entrypoint}} {{json .Config.Cmd}} {{.Config.StopSignal}}"])
         .output()
         .unwrap();
-    assert_eq!(String::from_utf8_lossy(&inspect.stdout), "[\"/sbin/init\"] [] SIGRTMIN+3\n");
+    // No `CMD`: setting `ENTRYPOINT` cleared the base's, so PID 1 is `/sbin/init` with no arguments.
+    assert_eq!(String::from_utf8_lossy(&inspect.stdout), "[\"/sbin/init\"] null SIGRTMIN+3\n");
     let info = engine().await.inspect_image(&name).await.unwrap().unwrap();
     let label: Value = serde_json::from_str(&info.labels["devcontainer.metadata"]).unwrap();
     assert_eq!(label, json!([{"id": "./marker", "containerEnv": {"MARKER": marker}},
