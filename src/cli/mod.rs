@@ -1,6 +1,7 @@
 //! Arguments → one subcommand run; errors printed once, as text or JSON, with a non-zero exit.
 
 mod build;
+mod doctor;
 mod down;
 mod exec;
 mod features;
@@ -15,6 +16,7 @@ mod templates;
 mod trust;
 mod up;
 mod upgrade;
+mod verify;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use containai::templates::{DefaultConfig, default_workspace_config};
@@ -107,6 +109,10 @@ pub enum Command {
     Outdated(outdated::OutdatedArgs),
     /// Resolve the config's OCI features afresh and rewrite `devcontainer-lock.json`.
     Upgrade(upgrade::UpgradeArgs),
+    /// Check the host: engine, sysbox-runc and its services, kernel, subordinate ids, ssh (exit 0: `up` can run).
+    Doctor(doctor::DoctorArgs),
+    /// Probe a running container's isolation: user namespace, seccomp, procfs, Docker-in-Docker, systemd.
+    Verify(verify::VerifyArgs),
 }
 
 impl Command {
@@ -148,6 +154,8 @@ pub fn main() -> ExitCode {
             Command::Features(args) => features::run(args).await,
             Command::Outdated(args) => outdated::run(args).await,
             Command::Upgrade(args) => upgrade::run(args),
+            Command::Doctor(args) => doctor::run(args).await,
+            Command::Verify(args) => verify::run(args).await,
         }
     });
     match result {
