@@ -24,6 +24,19 @@ impl Docker {
         Ok(Docker { client, endpoint })
     }
 
+    /// Connects to the engine on the given `unix://` socket (a second engine, in tests and `--docker-host`).
+    pub async fn connect_to(endpoint: &str) -> Result<Docker> {
+        let unreachable = |source| EngineError::Unreachable {
+            endpoint: endpoint.to_string(),
+            source,
+        };
+        let path = endpoint.strip_prefix("unix://").unwrap_or(endpoint);
+        let client = bollard::Docker::connect_with_unix(path, 120, bollard::API_DEFAULT_VERSION)
+            .map_err(unreachable)?;
+        let client = client.negotiate_version().await.map_err(unreachable)?;
+        Ok(Docker { client, endpoint: endpoint.to_string() })
+    }
+
     /// The underlying bollard client.
     pub fn client(&self) -> &bollard::Docker {
         &self.client

@@ -1,6 +1,8 @@
 //! Shared helpers of the engine-backed tests: a connected engine (or a loud failure), unique names, tar contexts.
 #![allow(dead_code)]
 
+pub mod daemon;
+
 use containai::engine::Docker;
 use std::sync::atomic::{AtomicU32, Ordering};
 
