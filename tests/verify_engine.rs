@@ -2,11 +2,13 @@
 //! gVisor (`runsc`: its own kernel and procfs), and a userns-remap engine (a non-identity map). Fails when no
 //! engine answers.
 
+mod common;
+
+use common::daemon::SecondEngine;
+use common::{BASE_IMAGE, unique};
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output};
-
-const BASE_IMAGE: &str = "containai-test/base:bookworm";
 
 fn containai(args: &[&str], home: &Path, docker_host: Option<&str>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_containai"));
@@ -24,11 +26,6 @@ fn json_of(out: &Output) -> Value {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let line = stdout.lines().last().unwrap_or_else(|| panic!("no stdout; stderr:\n{}", String::from_utf8_lossy(&out.stderr)));
     serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}\n{}", String::from_utf8_lossy(&out.stderr)))
-}
-
-fn unique(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    format!("{prefix}-{}-{nanos:x}", std::process::id())
 }
 
 /// Removes the containers it holds (by id or name) when dropped.
@@ -109,4 +106,25 @@ fn a_gvisor_container_is_reported_with_its_own_kernel() {
     assert_eq!(level(&summary, "userNamespaces"), "partial", "{summary}");
     assert_eq!(level(&summary, "systemd"), "no", "{summary}");
     assert!(summary["dockerInDocker"]["evidence"].to_string().contains("no inner engine"), "{summary}");
+}
+
+#[test]
+fn a_container_of_a_userns_remap_engine_shows_a_non_identity_map() {
+    let engine = SecondEngine::start(&["--userns-remap=default"]);
+    engine.load_image(BASE_IMAGE);
+    let name = unique("cai-verify-remap");
+    let run = engine.docker().args(["run", "-d", "--network", "none", "--name", &name, BASE_IMAGE, "sleep", "infinity"]).output().unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let dir = tempfile::tempdir().unwrap();
+    let host = engine.host();
+    let out = containai(&["verify", "--container", &name, "--json"], dir.path(), Some(&host));
+    let _ = engine.docker().args(["rm", "-f", &name]).output();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report = json_of(&out);
+    let summary = &report["summary"];
+    assert_eq!(level(summary, "userNamespaces"), "yes", "{summary}");
+    let outside = report["observations"]["uidMap"][0]["outside"].as_u64().unwrap();
+    assert!(outside > 0, "root maps to uid {outside}: {report}");
+    assert_eq!(report["observations"]["hostUid"].as_u64(), Some(outside), "the engine's view agrees with the map: {report}");
+    assert_eq!(summary["class"], "none", "runc under userns-remap is still runc: {summary}");
 }
