@@ -112,7 +112,7 @@ pub fn observe(output: &str, engine: EngineView, host_status: Option<&str>) -> O
         pid1: word("comm1"),
         kernel: word("kernel"),
         systemd_state: Some(word("systemd")).filter(|s| !s.is_empty()),
-        sockets: get("sockets").lines().map(str::to_string).collect(),
+        sockets: get("sockets").lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect(),
         inner_docker,
         host_uid: host_status.and_then(|t| Status::parse(t).uid),
         engine,

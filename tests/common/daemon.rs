@@ -1,7 +1,10 @@
 //! Extra dockerd arguments → a second, private Docker engine for a test ("machine B", userns-remap, restarts).
 //!
-//! It has its own socket, data root, exec root and pidfile, no bridge and no iptables rules, so it never
-//! disturbs the shared engine on /var/run/docker.sock. Stopped, and its files removed, on drop.
+//! It has its own socket, data root, exec root and pidfile, its own bridge and no iptables rules, so it never
+//! disturbs the shared engine on /var/run/docker.sock. It stays in the host's network namespace, so it reaches
+//! a registry on 127.0.0.1. Not `--bridge=none`: dockerd then deletes the host's `docker0` link. Its
+//! containers have no route out (no NAT): features built there must not need the network.
+//! Stopped, and its files and bridge removed, on drop.
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -11,6 +14,7 @@ pub struct SecondEngine {
     child: Option<Child>,
     args: Vec<String>,
     pub dir: PathBuf,
+    bridge: String,
 }
 
 impl SecondEngine {
@@ -18,17 +22,18 @@ impl SecondEngine {
     pub fn start(extra: &[&str]) -> SecondEngine {
         let dir = PathBuf::from(format!("/tmp/cai-engine-{}", super::unique("b")));
         std::fs::create_dir_all(&dir).unwrap();
+        let bridge = make_bridge();
         let mut args: Vec<String> = vec![
             format!("--host=unix://{}/docker.sock", dir.display()),
             format!("--data-root={}/data", dir.display()),
             format!("--exec-root={}/exec", dir.display()),
             format!("--pidfile={}/docker.pid", dir.display()),
-            "--bridge=none".into(),
+            format!("--bridge={bridge}"),
             "--iptables=false".into(),
             "--ip-masq=false".into(),
         ];
         args.extend(extra.iter().map(|arg| arg.to_string()));
-        let mut engine = SecondEngine { child: None, args, dir };
+        let mut engine = SecondEngine { child: None, args, dir, bridge };
         engine.resume();
         engine
     }
@@ -96,6 +101,20 @@ impl SecondEngine {
     }
 }
 
+/// A new bridge link `caib<n>` with its own /24 in 10.213.0.0/16, up; dockerd attaches its containers to it.
+fn make_bridge() -> String {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = (std::process::id() + NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) * 7) % 250 + 1;
+    let name = format!("caib{}-{n}", std::process::id() % 10_000);
+    let script = format!(
+        "ip link del {name} 2>/dev/null; ip link add name {name} type bridge && \
+         ip addr add 10.213.{n}.1/24 dev {name} && ip link set {name} up"
+    );
+    let status = Command::new("sh").arg("-c").arg(&script).status().unwrap();
+    assert!(status.success(), "could not create bridge `{name}` for the second engine");
+    name
+}
+
 fn tail(text: &str, lines: usize) -> String {
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
@@ -105,6 +124,7 @@ impl Drop for SecondEngine {
     fn drop(&mut self) {
         self.stop();
         // Layers are overlay mounts while the engine runs; it unmounts them on stop, then the files can go.
-        let _ = Command::new("sh").arg("-c").arg(format!("umount -R {0}/data/* 2>/dev/null; rm -rf {0}", self.dir.display())).status();
+        let script = format!("umount -R {0}/data/* 2>/dev/null; rm -rf {0}; ip link del {1}", self.dir.display(), self.bridge);
+        let _ = Command::new("sh").arg("-c").arg(script).status();
     }
 }
