@@ -140,7 +140,9 @@ fn up_ssh_systemd_inner_docker_hooks_reuse_change_and_down() {
     // First up: a container under runc, reported as not isolated.
     let (first, stderr, ok) = sandbox.up(&[]);
     assert!(ok, "{first}\n{stderr}");
-    assert_eq!((first["runtime"].as_str(), first["isolation"].as_str()), (Some("runc"), Some("none")), "{first}");
+    assert_eq!((first["runtime"].as_str(), first["isolation"]["class"].as_str()), (Some("runc"), Some("none")), "{first}");
+    assert_eq!(first["isolation"]["userNamespaces"]["level"], "no", "up's probes see no user namespace: {first}");
+    assert_eq!(first["isolation"]["dockerInDocker"]["level"], "partial", "an inner dockerd without a user namespace: {first}");
     assert!(stderr.contains("INSECURE"), "{stderr}");
     assert!(first["failedUnits"].as_array().unwrap().is_empty(), "{first}");
     let host = first["ssh"]["host"].as_str().unwrap().to_string();

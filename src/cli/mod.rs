@@ -2,6 +2,7 @@
 
 mod build;
 mod diagnostic;
+mod doctor;
 mod down;
 mod exec;
 mod features;
@@ -19,6 +20,7 @@ mod templates;
 mod trust;
 mod up;
 mod upgrade;
+mod verify;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use containai::templates::{DefaultConfig, default_workspace_config};
@@ -113,6 +115,10 @@ pub enum Command {
     Upgrade(upgrade::UpgradeArgs),
     /// Remove the cache layers (`containai-cache:*`) that no image or container uses (`--dry-run`: list them).
     Gc(gc::GcArgs),
+    /// Check the host: engine, sysbox-runc and its services, kernel, subordinate ids, ssh (exit 0: `up` can run).
+    Doctor(doctor::DoctorArgs),
+    /// Probe a running container's isolation: user namespace, seccomp, procfs, Docker-in-Docker, systemd.
+    Verify(verify::VerifyArgs),
 }
 
 impl Command {
@@ -178,5 +184,7 @@ async fn dispatch(command: Command, printer: &Printer) -> anyhow::Result<ExitCod
         Command::Outdated(args) => outdated::run(args).await,
         Command::Upgrade(args) => upgrade::run(args),
         Command::Gc(args) => gc::run(args, printer).await,
+        Command::Doctor(args) => doctor::run(args).await,
+        Command::Verify(args) => verify::run(args).await,
     }
 }

@@ -45,6 +45,34 @@ pub struct ContainerInfo {
     pub env: BTreeMap<String, String>,
 }
 
+/// A mount of a container as the engine lists it (`Mounts` of inspect).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MountPoint {
+    /// `bind`, `volume`, `tmpfs`, ...
+    pub kind: String,
+    /// Host path (binds) or volume path.
+    pub source: String,
+    pub destination: String,
+}
+
+/// What the engine knows about a container's isolation (for `verify` and `up`'s probes).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EngineView {
+    /// `HostConfig.Runtime`.
+    pub runtime: Option<String>,
+    /// `State.Pid`: the container's first process as the engine's host numbers it.
+    pub pid: Option<i64>,
+    pub mounts: Vec<MountPoint>,
+    /// The engine's daemon id (`docker info` `ID`).
+    pub engine_id: Option<String>,
+    /// The kernel of the engine's host (`docker info` `KernelVersion`).
+    pub host_kernel: Option<String>,
+    /// The engine is reached through a unix socket: its host is this machine, so its pids are ours to read.
+    pub local: bool,
+}
+
 /// One command run in a running container.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -93,4 +121,9 @@ pub trait ContainerEngine: Send + Sync {
     async fn exec_attached(&self, id: &str, request: &ExecRequest, tty: bool) -> Result<i64>;
     /// The last `tail` lines of the container's own output.
     async fn logs(&self, id: &str, tail: usize) -> Result<String>;
+    /// The engine's view of a container's isolation, or `None` when there is no such container.
+    /// The default knows only the runtime.
+    async fn isolation_view(&self, id: &str) -> Result<Option<EngineView>> {
+        Ok(self.inspect_container(id).await?.map(|c| EngineView { runtime: c.runtime, ..Default::default() }))
+    }
 }

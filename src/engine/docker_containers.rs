@@ -1,6 +1,6 @@
 //! [`ContainerEngine`] calls → Docker Engine API requests through bollard (never the docker CLI).
 
-use super::containers::{ContainerEngine, ContainerInfo, CreateRequest, RuntimeInfo, ExecOutput, ExecRequest};
+use super::containers::{ContainerEngine, ContainerInfo, CreateRequest, EngineView, ExecOutput, ExecRequest, MountPoint, RuntimeInfo};
 use super::{Docker, EngineError, Result};
 use bollard::container::LogOutput;
 use bollard::exec::{StartExecOptions, StartExecResults};
@@ -185,6 +185,28 @@ impl ContainerEngine for Docker {
         }
         pump.abort();
         self.exec_exit_code(&created.id).await
+    }
+
+    async fn isolation_view(&self, id: &str) -> Result<Option<EngineView>> {
+        let c = match self.client.inspect_container(id, None).await {
+            Ok(c) => c,
+            Err(e) if not_found(&e) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let info = self.client.info().await?;
+        let mounts = c.mounts.unwrap_or_default().into_iter().map(|m| MountPoint {
+            kind: m.typ.map(|t| t.to_string()).unwrap_or_default(),
+            source: m.source.unwrap_or_default(),
+            destination: m.destination.unwrap_or_default(),
+        });
+        Ok(Some(EngineView {
+            runtime: c.host_config.and_then(|h| h.runtime),
+            pid: c.state.and_then(|s| s.pid).filter(|p| *p > 0),
+            mounts: mounts.collect(),
+            engine_id: info.id,
+            host_kernel: info.kernel_version,
+            local: self.endpoint.starts_with("unix://") || self.endpoint.starts_with('/'),
+        }))
     }
 
     async fn logs(&self, id: &str, tail: usize) -> Result<String> {

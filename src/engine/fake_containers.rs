@@ -51,6 +51,11 @@ impl FakeContainers {
         self.scripts.lock().unwrap().push(Box::new(script));
     }
 
+    /// Forgets every exec answer added so far.
+    pub fn clear_scripts(&self) {
+        self.scripts.lock().unwrap().clear();
+    }
+
     /// Every published port gets host port `port` (tests point sshd's at a listener of theirs).
     pub fn pin_port(&self, port: u16) {
         *self.pinned_port.lock().unwrap() = Some(port);

@@ -12,7 +12,7 @@ pub mod fake_images;
 pub mod images;
 pub mod terminal;
 
-pub use containers::{ContainerEngine, ContainerInfo, CreateRequest, ExecOutput, ExecRequest, RuntimeInfo};
+pub use containers::{ContainerEngine, ContainerInfo, CreateRequest, EngineView, ExecOutput, ExecRequest, MountPoint, RuntimeInfo};
 pub use docker::Docker;
 pub use images::{BuildContextBody, BuildRequest, BuiltImage, ImageEngine, ImageInfo};
 

@@ -83,6 +83,12 @@ pub enum RunError {
     NoContainer(String),
     #[error("container `{name}` did not become ready within {seconds}s: {state}\nlast journal lines:\n{journal}")]
     NotReady { name: String, seconds: u64, state: String, journal: String },
+    #[error(
+        "container `{name}` runs under `sysbox-runc` but does not show its isolation:\n{}\n\
+         hint: check the host with `containai doctor`; the container is kept for `containai verify`, \
+         `containai down --remove` removes it", .shortfalls.iter().map(|l| format!("  - {l}")).collect::<Vec<_>>().join("\n")
+    )]
+    IsolationFailed { name: String, shortfalls: Vec<String> },
     #[error("`{hook}` failed with exit code {code}{}", if .output.is_empty() { String::new() } else { format!(":\n{}", .output) })]
     Hook { hook: String, code: i64, output: String },
     #[error("`initializeCommand` could not start: {0}")]

@@ -62,7 +62,8 @@ fn is_runc(name: &str) -> bool {
     matches!(name, "runc" | "io.containerd.runc.v2" | "io.containerd.runtime.v1.linux" | "crun")
 }
 
-fn isolation_of(runtime: &str) -> Isolation {
+/// What a runtime's name says about its isolation.
+pub fn isolation_of(runtime: &str) -> Isolation {
     match runtime {
         SYSBOX => Isolation::Sysbox,
         "runsc" | "gvisor" => Isolation::Gvisor,

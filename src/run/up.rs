@@ -79,7 +79,8 @@ pub struct UpResult {
     pub remote_user: String,
     pub remote_workspace_folder: String,
     pub runtime: String,
-    pub isolation: policy::Isolation,
+    /// What the probes saw inside the container ([`crate::isolation`]); `class` is what the runtime promises.
+    pub isolation: crate::isolation::Summary,
     pub ssh: Option<SshInfo>,
     pub image_key: String,
     pub layers_built: usize,
@@ -225,6 +226,7 @@ async fn up_locked(engine: &dyn ContainerEngine, target: &Target, policy: &Polic
             state::ContainerState { container_id: id.clone(), failed_units: readiness.failed_units, created_hooks_done: false }
         }
     };
+    let isolation = verify_isolation(engine, &id, &name).await?;
 
     let ssh_info = match ssh_port {
         Some(port) => {
@@ -257,12 +259,23 @@ async fn up_locked(engine: &dyn ContainerEngine, target: &Target, policy: &Polic
         remote_user: target.remote_user.clone(),
         remote_workspace_folder: target.workspace.workspace_folder.clone(),
         runtime: policy.runtime.clone(),
-        isolation: policy.isolation,
+        isolation,
         ssh: ssh_info,
         image_key: target.image_key.clone(),
         layers_built: target.layers_built,
         failed_units: record.failed_units,
     })
+}
+
+/// Probes the ready container; under sysbox-runc, a container that does not show sysbox's isolation is an error.
+async fn verify_isolation(engine: &dyn ContainerEngine, id: &str, name: &str) -> Result<crate::isolation::Summary> {
+    let observations = crate::isolation::probe(engine, id).await?.ok_or_else(|| RunError::NoContainer(name.into()))?;
+    let summary = crate::isolation::summarize(&observations);
+    let shortfalls = crate::isolation::sysbox_shortfalls(&summary);
+    if !shortfalls.is_empty() {
+        return Err(RunError::IsolationFailed { name: name.into(), shortfalls });
+    }
+    Ok(summary)
 }
 
 async fn install_key(engine: &dyn ContainerEngine, id: &str, user: &str, line: &str) -> Result<()> {

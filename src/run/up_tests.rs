@@ -3,6 +3,7 @@
 use super::*;
 use crate::engine::ExecOutput;
 use crate::engine::fake_containers::{Call, FakeContainers};
+use crate::isolation::{Level, probe};
 use std::sync::{Arc, Mutex};
 
 #[derive(Default)]
@@ -42,6 +43,7 @@ async fn env(runtimes: &[&str], config: serde_json::Value) -> Env {
     let engine = Arc::new(FakeContainers::with_runtimes(runtimes));
     engine.pin_port(fake_sshd().await);
     engine.on_exec(|r| (r.cmd == ["systemctl", "is-system-running"]).then(|| ExecOutput { exit_code: 0, stdout: "running\n".into(), ..Default::default() }));
+    engine.on_exec(|r| probe::is_probe(r).then(|| ExecOutput { stdout: probe::fixtures::sysbox(), ..Default::default() }));
     let mut options = UpOptions::new(PolicyOptions::default());
     options.ssh_dir = dir.path().join("home/.ssh");
     options.config_dir = dir.path().join("config/containai");
@@ -106,7 +108,8 @@ async fn without_sysbox_nothing_is_created() {
 async fn first_up_creates_under_sysbox_runs_hooks_in_order_and_writes_ssh() {
     let e = env(&["runc", "sysbox-runc"], hooks_config()).await;
     let out = run_up(&e, &Recorder::default()).await.unwrap();
-    assert_eq!((out.runtime.as_str(), out.isolation, out.layers_built), ("sysbox-runc", policy::Isolation::Sysbox, 2));
+    assert_eq!((out.runtime.as_str(), out.isolation.class, out.layers_built), ("sysbox-runc", policy::Isolation::Sysbox, 2));
+    assert_eq!((out.isolation.user_namespaces.level, out.isolation.procfs_virtualisation.level), (Level::Yes, Level::Yes));
     let create = &e.engine.creates()[0];
     assert_eq!(create.body.host_config.as_ref().unwrap().runtime.as_deref(), Some("sysbox-runc"));
     let expected = ["echo on-create", "update-content", "echo feature-post-create", "echo post-create-a", "post-create-b", "echo post-start", "echo post-attach"];
@@ -129,7 +132,7 @@ async fn second_up_reuses_and_runs_only_post_attach() {
     assert_eq!(first.container_id, second.container_id);
     let new_calls = &e.engine.calls()[before..];
     assert!(!new_calls.iter().any(|c| matches!(c, Call::Create(_) | Call::Start(_))), "{new_calls:?}");
-    let execs: Vec<&Call> = new_calls.iter().filter(|c| matches!(c, Call::Exec { .. })).collect();
+    let execs: Vec<&Call> = new_calls.iter().filter(|c| matches!(c, Call::Exec { request, .. } if !probe::is_probe(request))).collect();
     assert_eq!(execs.len(), 1, "only postAttachCommand runs: {execs:?}");
 }
 
@@ -228,4 +231,33 @@ async fn secrets_reach_the_hooks_only_and_are_masked_in_their_output() {
     assert!(!create.contains("s3cr3t"), "{create}");
     let log = recorder.0.lock().unwrap().join("\n");
     assert!(log.contains("token is ********") && !log.contains("s3cr3t"), "{log}");
+}
+
+/// Scripts a probe answer that wins over the sysbox one `env` installs (scripts are tried in order: clear, re-add).
+fn answer_probe_with(engine: &FakeContainers, output: String) {
+    engine.clear_scripts();
+    engine.on_exec(|r| (r.cmd == ["systemctl", "is-system-running"]).then(|| ExecOutput { exit_code: 0, stdout: "running\n".into(), ..Default::default() }));
+    engine.on_exec(move |r| probe::is_probe(r).then(|| ExecOutput { stdout: output.clone(), ..Default::default() }));
+}
+
+#[tokio::test]
+async fn a_sysbox_container_without_a_user_namespace_or_sysboxfs_is_an_error_and_runs_no_hook() {
+    let e = env(&["sysbox-runc"], hooks_config()).await;
+    answer_probe_with(&e.engine, probe::fixtures::runc_insecure());
+    let err = run_up(&e, &Recorder::default()).await.unwrap_err();
+    let RunError::IsolationFailed { shortfalls, .. } = &err else { panic!("{err}") };
+    assert!(shortfalls[0].starts_with("user namespace: no"), "{shortfalls:?}");
+    assert!(shortfalls.iter().any(|s| s.starts_with("procfs virtualisation: partial")), "{shortfalls:?}");
+    assert!(hook_commands(&e.engine).is_empty(), "hooks ran in a container that failed its probes");
+    assert!(!e.options.ssh_dir.join("config").exists(), "ssh was set up for a container that failed its probes");
+}
+
+#[tokio::test]
+async fn plain_runc_in_the_insecure_mode_is_reported_without_a_user_namespace_but_comes_up() {
+    let mut e = env(&["runc"], serde_json::json!({"image": "x"})).await;
+    e.options.policy.allow_insecure_runtime = true;
+    answer_probe_with(&e.engine, probe::fixtures::runc_insecure());
+    let out = run_up(&e, &Recorder::default()).await.unwrap();
+    assert_eq!((out.isolation.class, out.isolation.user_namespaces.level), (policy::Isolation::None, Level::No));
+    assert_eq!(out.isolation.syscall_vetting.level, Level::No);
 }
