@@ -8,6 +8,7 @@ pub mod config;
 pub mod engine;
 pub mod features;
 pub mod plan;
+pub mod registry;
 pub mod report;
 pub mod run;
 pub mod templates;
