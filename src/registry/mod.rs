@@ -1,10 +1,12 @@
 //! Image registries as containai talks to them → the user's Docker credentials ([`credentials`]), repository
-//! names ([`reference`]). Pushes and pulls go through the engine.
+//! names ([`reference`]), manifest lookups that download nothing ([`probe`]). Pushes and pulls go through the engine.
 
 pub mod credentials;
+pub mod probe;
 pub mod reference;
 
 pub use credentials::{Credentials, RegistryAuth};
+pub use probe::{HttpProbe, ManifestProbe, ProbeError};
 pub use reference::Repository;
 
 use std::path::PathBuf;
