@@ -9,6 +9,7 @@ pub mod engine;
 pub mod features;
 pub mod isolation;
 pub mod plan;
+pub mod registry;
 pub mod report;
 pub mod run;
 pub mod templates;

@@ -41,6 +41,8 @@ pub enum BuildError {
         #[source]
         source: EngineError,
     },
+    #[error("{message}")]
+    RemoteCache { message: String },
     #[error(transparent)]
     EngineCall(#[from] EngineError),
 }

@@ -1,12 +1,13 @@
 //! `containai build` arguments → the config's image built layer by layer (`--plan`: the plan as JSON, nothing
-//! built) on stdout; progress and warnings on stderr.
+//! built; `--check-cache`: which layers a registry has) on stdout; progress and warnings on stderr.
 
 use super::{Printer, WorkspaceArgs};
 use anyhow::Context;
-use containai::build::{self, BuildOptions, BuildOutcome, LayerOutcome};
+use containai::build::{self, BuildOptions, BuildOutcome, CacheOptions, LayerOutcome};
 use containai::config::{self, LoadOptions, Loaded};
 use containai::engine::Docker;
 use containai::features::{self, ResolvedFeature};
+use containai::registry::HttpProbe;
 use containai::plan::{self, BaseInput, BuildPlan, HostUser, cache_tag};
 use containai::report::{LayerSource, Reporter};
 use serde::Serialize;
@@ -29,10 +30,12 @@ pub struct Args {
     pub plan: bool,
     #[command(flatten)]
     pub remote: super::features::RemoteArgs,
+    #[command(flatten)]
+    pub prebuild: super::cache::PrebuildArgs,
 }
 
 /// Writes one JSON document and a newline to stdout.
-fn print_json(value: &impl Serialize) -> anyhow::Result<()> {
+pub fn print_json(value: &impl Serialize) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     serde_json::to_writer(&mut out, value).context("cannot write to stdout")?;
     writeln!(out).context("cannot write to stdout")
@@ -73,12 +76,13 @@ pub async fn build_workspace_with(
     reporter: &dyn Reporter,
     options: &BuildOptions,
     remote: &features::oci::RemoteOptions,
+    cache: &CacheOptions,
 ) -> anyhow::Result<(BuildPlan, BuildOutcome)> {
     plan::check_supported(loaded)?;
     // Shared with other builds, exclusive to `containai gc`: no layer is collected while it is built upon.
     let _cache = containai::run::lock::acquire(&containai::run::ssh::containai_config_dir(), containai::run::lock::CACHE_LOCK, false).await?;
     let features = features::resolve_with(loaded, remote)?;
-    build_resolved(loaded, &features, engine, reporter, options).await
+    build_resolved(loaded, &features, engine, reporter, options, cache).await
 }
 
 /// [`build_workspace_with`] after feature resolution, for a caller that needs the resolved features too.
@@ -88,24 +92,27 @@ pub async fn build_resolved(
     engine: &Docker,
     reporter: &dyn Reporter,
     options: &BuildOptions,
+    cache: &CacheOptions,
 ) -> anyhow::Result<(BuildPlan, BuildOutcome)> {
+    let probe = HttpProbe::new();
     let mut base = plan::base::resolve(loaded, engine, options.no_cache).await?;
     let mut first = None;
     if matches!(&base, BaseInput::Dockerfile(d) if d.built.is_none()) {
         let only = BuildPlan { features: vec![], layers: vec![plan::base_layer(&base)?], metadata: json!([]) };
         let only_options = BuildOptions { no_cache: options.no_cache, image_names: vec![] };
-        first = Some(build::execute(&only, engine, reporter, &only_options).await?);
+        let pull_only = CacheOptions { cache_to: None, push: false, ..cache.clone() };
+        first = Some(build::execute_with_cache(&only, engine, &probe, reporter, &only_options, &pull_only).await?);
         base = plan::base::resolve(loaded, engine, false).await?;
     }
     let plan = plan_over(loaded, features, &base, reporter)?;
-    let mut outcome = build::execute(&plan, engine, reporter, options).await?;
-    // The base built just before counts as built by this run.
+    let mut outcome = build::execute_with_cache(&plan, engine, &probe, reporter, options, cache).await?;
+    // The base built (or pulled) just before counts as such in this run.
     if let Some(first) = first
-        && first.layers[0].source == LayerSource::Built
+        && first.layers[0].source != LayerSource::Cached
         && outcome.layers[0].source == LayerSource::Cached
     {
-        outcome.layers[0].source = LayerSource::Built;
-        outcome.layers_built += 1;
+        outcome.layers[0].source = first.layers[0].source;
+        outcome.layers_built += usize::from(first.layers[0].source == LayerSource::Built);
     }
     Ok((plan, outcome))
 }
@@ -120,13 +127,18 @@ pub async fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitCode> {
         printer.warn(warning);
     }
     let engine = Docker::connect().await?;
+    let cache = args.prebuild.options(&loaded)?;
+    if args.prebuild.check_cache {
+        let plan = plan_workspace_with(&loaded, &engine, printer, false, &args.remote.options()?).await?;
+        return super::cache::check(&plan, &cache, printer).await;
+    }
     if args.plan {
         let remote = args.remote.options()?;
         print_json(&plan_workspace_with(&loaded, &engine, printer, args.no_cache, &remote).await?)?;
         return Ok(ExitCode::SUCCESS);
     }
     let options = BuildOptions { no_cache: args.no_cache, image_names: args.image_name };
-    let (_, outcome) = build_workspace_with(&loaded, &engine, printer, &options, &args.remote.options()?).await?;
+    let (_, outcome) = build_workspace_with(&loaded, &engine, printer, &options, &args.remote.options()?, &cache).await?;
     let image_name = match outcome.image_name.is_empty() {
         true => vec![cache_tag(&outcome.image_key)],
         false => outcome.image_name,

@@ -1,7 +1,7 @@
 //! A loaded config → sshd added when missing, features resolved, plan built → the image `up` runs and its key.
 
 use anyhow::Result;
-use containai::build::BuildOptions;
+use containai::build::{BuildOptions, CacheOptions};
 use containai::config::Loaded;
 use containai::engine::Docker;
 use containai::features::oci::RemoteOptions;
@@ -36,16 +36,22 @@ fn remote_user(entries: &serde_json::Value, loaded: &Loaded) -> String {
         .unwrap_or_else(|| "root".into())
 }
 
-/// Builds (or finds cached) the workspace's image, its features resolved as `containai build` resolves them
-/// (`remote`: offline, frozen lockfile, mirrors), and describes what `up` runs.
-pub async fn target(docker: &Docker, loaded: &Loaded, reporter: &dyn Reporter, remote: &RemoteOptions) -> Result<Target> {
+/// Builds (or finds cached, or pulls from `cache`'s repositories) the workspace's image, its features resolved as
+/// `containai build` resolves them (`remote`: offline, frozen lockfile, mirrors), and describes what `up` runs.
+pub async fn target(
+    docker: &Docker,
+    loaded: &Loaded,
+    reporter: &dyn Reporter,
+    remote: &RemoteOptions,
+    cache: &CacheOptions,
+) -> Result<Target> {
     let mut loaded = loaded.clone();
     if ensure_sshd(&mut loaded) {
         reporter.info(&format!("adding the `{SSHD_FEATURE}` feature for ssh (set `customizations.containai.ssh` to `false` to go without)"));
     }
     containai::plan::check_supported(&loaded)?;
     let features = containai::features::resolve_with(&loaded, remote)?;
-    let (plan, outcome) = super::build::build_resolved(&loaded, &features, docker, reporter, &BuildOptions::default()).await?;
+    let (plan, outcome) = super::build::build_resolved(&loaded, &features, docker, reporter, &BuildOptions::default(), cache).await?;
     Ok(Target {
         remote_user: remote_user(&plan.metadata, &loaded),
         config: loaded.model.clone(),

@@ -1,6 +1,7 @@
 //! Arguments → one subcommand run; errors printed once, as text or JSON, with a non-zero exit.
 
 mod build;
+mod cache;
 mod diagnostic;
 mod doctor;
 mod down;

@@ -41,6 +41,8 @@ pub struct UpArgs {
     pub ready_timeout: u64,
     #[command(flatten)]
     pub remote: super::features::RemoteArgs,
+    #[command(flatten)]
+    pub cache: super::cache::CacheArgs,
 }
 
 impl UpArgs {
@@ -73,7 +75,8 @@ pub async fn run(args: UpArgs, printer: &Printer) -> Result<std::process::ExitCo
     if let Some(command) = &loaded.model.initialize_command {
         run::hooks::run_initialize(command, &loaded.workspace.local_workspace_folder, printer).await?;
     }
-    let target = super::image::target(&docker, &loaded, printer, &remote).await?;
+    let cache = args.cache.options(&loaded)?;
+    let target = super::image::target(&docker, &loaded, printer, &remote, &cache).await?;
     let result = run::up(&docker, &target, &policy, &options, printer).await?;
     println!("{}", serde_json::to_string(&result).context("output")?);
     Ok(std::process::ExitCode::SUCCESS)

@@ -6,8 +6,10 @@ use super::images::{
 };
 use super::{Docker, EngineError, Result};
 use bollard::errors::Error as BollardError;
+use crate::registry::RegistryAuth;
+use crate::registry::reference::{host_of, server_address};
 use bollard::query_parameters::{
-    BuildImageOptions, ListImagesOptions, RemoveImageOptions, TagImageOptions,
+    BuildImageOptions, CreateImageOptions, ListImagesOptions, PushImageOptions, RemoveImageOptions, TagImageOptions,
 };
 use futures_util::StreamExt;
 use std::collections::{HashMap, VecDeque};
@@ -173,6 +175,14 @@ impl ImageEngine for Docker {
         }
     }
 
+    async fn push_image(&self, reference: &str, auth: Option<&RegistryAuth>, log: LogSink<'_>) -> Result<()> {
+        self.push(reference, auth, log).await
+    }
+
+    async fn pull_image(&self, reference: &str, auth: Option<&RegistryAuth>, log: LogSink<'_>) -> Result<()> {
+        self.pull(reference, auth, log).await
+    }
+
     async fn list_images_by_label(&self, label: &str) -> Result<Vec<ImageSummary>> {
         let filters = HashMap::from([("label".to_string(), vec![label.to_string()])]);
         let options = ListImagesOptions {
@@ -188,6 +198,73 @@ impl ImageEngine for Docker {
                 labels: image.labels.into_iter().collect(),
             })
             .collect())
+    }
+}
+
+/// The engine's `X-Registry-Auth` for the registry of `reference`.
+fn engine_auth(reference: &str, auth: Option<&RegistryAuth>) -> Option<bollard::auth::DockerCredentials> {
+    auth.map(|auth| auth.to_engine(&server_address(&host_of(reference))))
+}
+
+/// A push or pull status worth a log line: not the per-chunk progress of a layer.
+fn progress_line(status: Option<&str>, id: Option<&str>) -> Option<String> {
+    let status = status?;
+    let noisy = ["Pushing", "Downloading", "Extracting", "Waiting", "Preparing", "Verifying"];
+    if noisy.iter().any(|n| status.starts_with(n)) {
+        return None;
+    }
+    Some(match id {
+        Some(id) => format!("{id}: {status}"),
+        None => status.to_string(),
+    })
+}
+
+/// Drains a push or pull progress stream: `status` lines to `log` (layer progress bars are not logged); the
+/// first error ends it as [`EngineError::Registry`].
+async fn drain_progress<T>(
+    reference: &str,
+    stream: impl futures_util::Stream<Item = std::result::Result<T, BollardError>>,
+    line: impl Fn(&T) -> Option<String>,
+    log: LogSink<'_>,
+) -> Result<()> {
+    let registry_error = |message: String| EngineError::Registry { reference: reference.to_string(), message };
+    futures_util::pin_mut!(stream);
+    while let Some(item) = stream.next().await {
+        match item {
+            Ok(info) => {
+                if let Some(text) = line(&info) {
+                    log(&text);
+                }
+            }
+            Err(BollardError::DockerStreamError { error }) => return Err(registry_error(error)),
+            Err(BollardError::DockerResponseServerError { message, .. }) => return Err(registry_error(message)),
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Ok(())
+}
+
+impl Docker {
+    /// [`ImageEngine::push_image`].
+    async fn push(&self, reference: &str, auth: Option<&RegistryAuth>, log: LogSink<'_>) -> Result<()> {
+        let (repo, tag) = split_reference(reference);
+        let options = PushImageOptions { tag: Some(tag.to_string()), platform: None };
+        let stream = self.client.push_image(repo, Some(options), engine_auth(reference, auth));
+        let line = |info: &bollard::models::PushImageInfo| progress_line(info.status.as_deref(), None);
+        drain_progress(reference, stream, line, log).await
+    }
+
+    /// [`ImageEngine::pull_image`].
+    async fn pull(&self, reference: &str, auth: Option<&RegistryAuth>, log: LogSink<'_>) -> Result<()> {
+        let (repo, tag) = split_reference(reference);
+        let options = CreateImageOptions {
+            from_image: Some(repo.to_string()),
+            tag: Some(tag.to_string()),
+            ..Default::default()
+        };
+        let stream = self.client.create_image(Some(options), None, engine_auth(reference, auth));
+        let line = |info: &bollard::models::CreateImageInfo| progress_line(info.status.as_deref(), info.id.as_deref());
+        drain_progress(reference, stream, line, log).await
     }
 }
 

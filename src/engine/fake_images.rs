@@ -7,6 +7,7 @@ use super::images::{
     BuildContextBody, BuildRequest, BuiltImage, EngineInfo, ImageEngine, ImageInfo, ImageSummary, LogSink,
 };
 use super::{EngineError, Result};
+use crate::registry::{ManifestProbe, ProbeError, RegistryAuth, Repository};
 use futures_util::StreamExt;
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -37,6 +38,11 @@ pub enum Call {
     Tag { source: String, target: String },
     Remove(String),
     List(String),
+    /// A push: the reference and whether credentials were sent.
+    Push { reference: String, with_auth: bool },
+    Pull { reference: String, with_auth: bool },
+    /// A manifest lookup (the fake registry answers [`crate::registry::ManifestProbe`] too).
+    Head(String),
 }
 
 #[derive(Default)]
@@ -45,6 +51,10 @@ struct State {
     images: BTreeMap<String, ImageInfo>,
     calls: Vec<Call>,
     failures: Vec<(String, String, Vec<String>)>,
+    /// What the fake registry holds: reference → image.
+    remote: BTreeMap<String, ImageInfo>,
+    /// Registry calls fail with this message (unreachable or refusing registry).
+    registry_down: Option<String>,
 }
 
 /// The fake engine.
@@ -71,6 +81,21 @@ impl FakeImages {
     pub fn fail_builds_containing(&self, needle: &str, message: &str, log: &[&str]) {
         let log = log.iter().map(|l| l.to_string()).collect();
         self.state.lock().unwrap().failures.push((needle.into(), message.into(), log));
+    }
+
+    /// Puts `info` in the fake registry as `reference` (as if another machine pushed it).
+    pub fn add_remote(&self, reference: &str, info: ImageInfo) {
+        self.state.lock().unwrap().remote.insert(reference.to_string(), info);
+    }
+
+    /// The image the fake registry holds as `reference`.
+    pub fn remote(&self, reference: &str) -> Option<ImageInfo> {
+        self.state.lock().unwrap().remote.get(reference).cloned()
+    }
+
+    /// Makes every push and pull fail with `message` (`None`: the registry answers again).
+    pub fn set_registry_down(&self, message: Option<&str>) {
+        self.state.lock().unwrap().registry_down = message.map(String::from);
     }
 
     /// Every call so far, in order.
@@ -231,6 +256,33 @@ impl ImageEngine for FakeImages {
         Ok(self.state.lock().unwrap().images.remove(reference).is_some())
     }
 
+    async fn push_image(&self, reference: &str, auth: Option<&RegistryAuth>, log: LogSink<'_>) -> Result<()> {
+        self.record(Call::Push { reference: reference.into(), with_auth: auth.is_some() });
+        let mut state = self.state.lock().unwrap();
+        let failed = |message: String| EngineError::Registry { reference: reference.into(), message };
+        if let Some(message) = state.registry_down.clone() {
+            return Err(failed(message));
+        }
+        let info = state.images.get(reference).cloned().ok_or_else(|| failed("no such image".into()))?;
+        state.remote.insert(reference.into(), info);
+        log(&format!("pushed {reference}"));
+        Ok(())
+    }
+
+    async fn pull_image(&self, reference: &str, auth: Option<&RegistryAuth>, log: LogSink<'_>) -> Result<()> {
+        self.record(Call::Pull { reference: reference.into(), with_auth: auth.is_some() });
+        let mut state = self.state.lock().unwrap();
+        let failed = |message: String| EngineError::Registry { reference: reference.into(), message };
+        if let Some(message) = state.registry_down.clone() {
+            return Err(failed(message));
+        }
+        let info = state.remote.get(reference).cloned().ok_or_else(|| failed("manifest unknown".into()))?;
+        state.images.insert(info.id.clone(), info.clone());
+        state.images.insert(reference.into(), info);
+        log(&format!("pulled {reference}"));
+        Ok(())
+    }
+
     async fn list_images_by_label(&self, label: &str) -> Result<Vec<ImageSummary>> {
         self.record(Call::List(label.into()));
         let (name, value) = match label.split_once('=') {
@@ -253,5 +305,19 @@ impl ImageEngine for FakeImages {
             }
         }
         Ok(by_id.into_values().collect())
+    }
+}
+
+/// The fake registry answers manifest lookups from what was pushed or added.
+#[async_trait::async_trait]
+impl ManifestProbe for FakeImages {
+    async fn has_tag(&self, repository: &Repository, tag: &str) -> std::result::Result<bool, ProbeError> {
+        let reference = repository.tagged(tag);
+        self.record(Call::Head(reference.clone()));
+        let state = self.state.lock().unwrap();
+        match &state.registry_down {
+            Some(message) => Err(ProbeError { host: repository.host.clone(), message: message.clone() }),
+            None => Ok(state.remote.contains_key(&reference)),
+        }
     }
 }

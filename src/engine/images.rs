@@ -1,7 +1,8 @@
-//! Image operations the build stage needs (info, inspect, build, tag, remove, list) → one trait, implemented for
+//! Image operations the build stage needs (info, inspect, build, tag, remove, list, push, pull) → one trait, implemented for
 //! [`super::Docker`] in `docker_images.rs` and for tests by [`super::fake_images::FakeImages`].
 
 use super::Result;
+use crate::registry::RegistryAuth;
 use bytes::Bytes;
 use futures_util::stream::BoxStream;
 use std::collections::BTreeMap;
@@ -97,6 +98,12 @@ pub trait ImageEngine: Send + Sync {
     async fn remove_image(&self, reference: &str, force: bool) -> Result<bool>;
     /// Images carrying `label` (`name` or `name=value`).
     async fn list_images_by_label(&self, label: &str) -> Result<Vec<ImageSummary>>;
+    /// Pushes `reference` (`host/repository:tag`) to its registry, logging in with `auth`; progress to `log`.
+    /// A failure is [`super::EngineError::Registry`].
+    async fn push_image(&self, reference: &str, auth: Option<&RegistryAuth>, log: LogSink<'_>) -> Result<()>;
+    /// Pulls `reference` from its registry, logging in with `auth`; progress to `log`.
+    /// A failure (missing, refused, unreachable) is [`super::EngineError::Registry`].
+    async fn pull_image(&self, reference: &str, auth: Option<&RegistryAuth>, log: LogSink<'_>) -> Result<()>;
 }
 
 /// Splits `repo:tag` (a registry port is not a tag); the tag defaults to `latest`.

@@ -34,6 +34,13 @@ pub enum EngineError {
         /// The last lines of the build output.
         log_tail: Vec<String>,
     },
+    #[error("registry error for `{reference}`: {message}")]
+    Registry {
+        /// The image reference pushed or pulled.
+        reference: String,
+        /// The engine's message.
+        message: String,
+    },
     #[error("{0}")]
     Other(String),
 }
