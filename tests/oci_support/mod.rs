@@ -21,6 +21,17 @@ pub struct Registry {
 impl Registry {
     /// Starts a registry; panics (fails the test) when the binary is missing or it does not come up.
     pub fn start() -> Registry {
+        Registry::start_with("")
+    }
+
+    /// Starts a registry that answers only `user` with `password` (htpasswd, bcrypt): 401 to anyone else.
+    pub fn start_with_login(user: &str, password: &str) -> Registry {
+        let file = tempfile::NamedTempFile::new().unwrap().into_temp_path().keep().unwrap();
+        std::fs::write(&file, format!("{user}:{}\n", bcrypt::hash(password, 4).unwrap())).unwrap();
+        Registry::start_with(&format!("auth:\n  htpasswd:\n    realm: containai-test\n    path: {}\n", file.display()))
+    }
+
+    fn start_with(extra_config: &str) -> Registry {
         assert!(Path::new(REGISTRY_BIN).exists(), "`{REGISTRY_BIN}` is missing: run scripts/setup (Debian package `docker-registry`)");
         let dir = tempfile::tempdir().unwrap();
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
@@ -29,7 +40,7 @@ impl Registry {
         std::fs::write(
             &config,
             format!(
-                "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n",
+                "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n{extra_config}",
                 storage.display()
             ),
         )

@@ -63,34 +63,14 @@ pub fn client(registry: &str) -> Client {
     })
 }
 
-/// The user's credentials for `registry` from `$DOCKER_CONFIG/config.json` (default `~/.docker/config.json`),
-/// `auths.<registry>.auth` (base64 `user:password`); anonymous (token auth) otherwise.
+/// The user's credentials for `registry` as the docker CLI finds them ([`crate::registry::Credentials`]: `auths`,
+/// `credHelpers`, `credsStore`); anonymous (token auth) when there are none. A Docker config or credential helper
+/// that fails is treated as no credentials: the registry's refusal then names the feature.
 pub fn auth(registry: &str) -> RegistryAuth {
-    let path = match std::env::var_os("DOCKER_CONFIG") {
-        Some(dir) => std::path::PathBuf::from(dir).join("config.json"),
-        None => match dirs::home_dir() {
-            Some(home) => home.join(".docker").join("config.json"),
-            None => return RegistryAuth::Anonymous,
-        },
-    };
-    std::fs::read(&path)
-        .ok()
-        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
-        .and_then(|config| credentials(&config, registry))
-        .map(|(user, password)| RegistryAuth::Basic(user, password))
-        .unwrap_or(RegistryAuth::Anonymous)
-}
-
-fn credentials(config: &serde_json::Value, registry: &str) -> Option<(String, String)> {
-    let auths = config.get("auths")?.as_object()?;
-    let entry = auths.iter().find(|(key, _)| {
-        let key = key.trim_start_matches("https://").trim_start_matches("http://");
-        key.trim_end_matches('/') == registry
-    })?;
-    let encoded = entry.1.get("auth")?.as_str()?;
-    let decoded = data_encoding::BASE64.decode(encoded.as_bytes()).ok()?;
-    let (user, password) = std::str::from_utf8(&decoded).ok()?.split_once(':')?;
-    Some((user.to_string(), password.to_string()))
+    match crate::registry::Credentials::for_registry(registry) {
+        Ok(Some(found)) => found.to_oci(),
+        Ok(None) | Err(_) => RegistryAuth::Anonymous,
+    }
 }
 
 /// Whether an error means the registry could not be reached at all (so the store may answer instead).
@@ -193,10 +173,4 @@ mod tests {
         assert!("nohost".parse::<Mirror>().is_err());
     }
 
-    #[test]
-    fn docker_config_credentials() {
-        let config = serde_json::json!({"auths": {"https://ghcr.io": {"auth": data_encoding::BASE64.encode(b"me:secret")}}});
-        assert_eq!(credentials(&config, "ghcr.io"), Some(("me".into(), "secret".into())));
-        assert_eq!(credentials(&config, "example.com"), None);
-    }
 }
