@@ -1,16 +1,11 @@
 //! ../shared/corpus/templates/*/devcontainer.json → every file the spec's schema accepts, containai accepts too.
 
+mod common;
+
+use common::shared;
 use containai::config::{LoadOptions, jsonc, load};
 use std::path::{Path, PathBuf};
 
-/// `../shared` next to the repository (a worktree under `wt/` has it one level further up).
-fn shared() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    [root.join("../shared"), root.join("../../shared")]
-        .into_iter()
-        .find(|p| p.join("corpus/templates").is_dir())
-        .expect("../shared/corpus/templates next to the repository")
-}
 
 fn spec_validator() -> jsonschema::Validator {
     let path = shared().join("reference/schemas/devContainer.base.schema.json");

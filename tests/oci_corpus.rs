@@ -5,7 +5,10 @@
 //! template's defaults and gets through `build --plan`, its lockfile naming `ghcr.io`. The config's `image` is
 //! the local test base (this machine has no image registry). Needs the Docker engine (the base image's id).
 
+mod common;
 mod oci_support;
+
+use common::shared;
 
 use containai::templates::{Template, TemplateRef, options, render};
 use oci_support::{Registry, containai, publish};
@@ -16,14 +19,6 @@ use std::path::{Path, PathBuf};
 const PREFIX: &str = "ghcr.io/devcontainers/features/";
 const BASE: &str = "containai-test/base:bookworm";
 
-/// `../shared` next to the repository (a worktree under `wt/` has it one level further up).
-fn shared() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    [root.join("../shared"), root.join("../../shared")]
-        .into_iter()
-        .find(|p| p.join("corpus/templates").is_dir())
-        .expect("../shared/corpus/templates next to the repository")
-}
 
 /// Each corpus template folder with its devcontainer.json as parsed (JSONC).
 fn corpus() -> Vec<(PathBuf, Value)> {

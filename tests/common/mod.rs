@@ -6,6 +6,15 @@ pub mod daemon;
 use containai::engine::Docker;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+/// `../shared` (read-only reference data) next to the repository; a worktree under `wt/` has it one level up.
+pub fn shared() -> std::path::PathBuf {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    [root.join("../shared"), root.join("../../shared")]
+        .into_iter()
+        .find(|p| p.join("corpus/templates").is_dir())
+        .expect("../shared/corpus/templates next to the repository")
+}
+
 /// The test base image made by `scripts/setup`.
 pub const BASE_IMAGE: &str = "containai-test/base:bookworm";
 
