@@ -57,21 +57,30 @@ impl Workspace {
 
     /// Runs `containai build --workspace-folder <ws> ARGS` against `host` (None: the shared engine).
     fn build(&self, host: Option<&str>, args: &[&str]) -> (i32, Value, String) {
-        let docker = self.dir.path().join("docker");
-        let path = format!("{}:{}", docker.join("bin").display(), std::env::var("PATH").unwrap_or_default());
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_containai"));
-        cmd.arg("build").arg("--workspace-folder").arg(self.folder()).args(args);
-        cmd.env("DOCKER_CONFIG", &docker).env("PATH", path);
-        match host {
-            Some(host) => cmd.env("DOCKER_HOST", host),
-            None => cmd.env_remove("DOCKER_HOST"),
-        };
-        let out = cmd.output().unwrap();
+        self.json("build", host, args)
+    }
+
+    /// Runs `containai COMMAND --workspace-folder <ws> ARGS` and reads the JSON line it prints last.
+    fn json(&self, command: &str, host: Option<&str>, args: &[&str]) -> (i32, Value, String) {
+        let out = self.command(command, host, args).output().unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout).to_string();
         let stderr = String::from_utf8_lossy(&out.stderr).to_string();
         let line = stdout.lines().last().unwrap_or_else(|| panic!("no JSON on stdout; stderr:\n{stderr}"));
         let json = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}\n{stderr}"));
         (out.status.code().unwrap_or(-1), json, stderr)
+    }
+
+    fn command(&self, command: &str, host: Option<&str>, args: &[&str]) -> Command {
+        let docker = self.dir.path().join("docker");
+        let path = format!("{}:{}", docker.join("bin").display(), std::env::var("PATH").unwrap_or_default());
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_containai"));
+        cmd.arg(command).arg("--workspace-folder").arg(self.folder()).args(args);
+        cmd.env("DOCKER_CONFIG", &docker).env("PATH", path).env("HOME", self.dir.path().join("home"));
+        match host {
+            Some(host) => cmd.env("DOCKER_HOST", host),
+            None => cmd.env_remove("DOCKER_HOST"),
+        };
+        cmd
     }
 
     fn change_last_feature(&self, marker: &str) {
@@ -132,6 +141,16 @@ fn machine_b_builds_from_the_registry_then_only_what_changed_then_locally_when_i
     assert_eq!(from_registry["layersBuilt"], 0, "{from_registry}");
     assert!(sources(&from_registry).iter().all(|s| s == "registry"), "{from_registry}");
     assert_eq!(from_registry["imageId"], a["imageId"]);
+
+    // `up --cache-from` on B with none of those layers: all pulled, none built, and the container runs.
+    reset(&b);
+    let (code, up, stderr) = ws.json("up", Some(&b.host()), &["--cache-from", &repo, "--allow-insecure-runtime"]);
+    assert_eq!(code, 0, "{up}\n{stderr}");
+    assert_eq!(up["layersBuilt"], 0, "{up}\n{stderr}");
+    let seen = b.docker().args(["exec", up["containerId"].as_str().unwrap(), "cat", "/etc/prebuild-a", "/etc/prebuild-b"]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&seen.stdout), "prebuild-a\nprebuild-b\n");
+    let down = ws.command("down", Some(&b.host()), &["--remove"]).output().unwrap();
+    assert!(down.status.success(), "{}", String::from_utf8_lossy(&down.stderr));
 
     // `"image": REF` on B: the pushed image's label gives the same metadata as the build's plan on A.
     let pulled = b.docker().args(["pull", &image]).output().unwrap();
