@@ -168,6 +168,16 @@ fn machine_b_builds_from_the_registry_then_only_what_changed_then_locally_when_i
     let plan_ref: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
     let (entries_a, entries_ref) = (plan_a["metadata"].as_array().unwrap(), plan_ref["metadata"].as_array().unwrap());
     assert_eq!(&entries_ref[..entries_a.len()], &entries_a[..], "the label carries every entry of the build");
+    // The reference CLI reads the same label from the image on A: the config's own entry is in its merge.
+    let reference = Command::new("devcontainer")
+        .args(["read-configuration", "--include-merged-configuration", "--workspace-folder"])
+        .arg(by_ref.path())
+        .env_remove("DOCKER_HOST")
+        .output()
+        .expect("the reference CLI `devcontainer` (scripts/setup installs it)");
+    let merged: Value = serde_json::from_slice(&reference.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&reference.stderr)));
+    let containai = &merged["mergedConfiguration"]["customizations"]["containai"];
+    assert!(containai.as_array().is_some_and(|all| all.contains(&json!({"ssh": false}))), "{merged}");
 
     // A change to the last feature: B pulls every layer before it and builds from it on.
     ws.change_last_feature("changed-b");
