@@ -54,6 +54,9 @@ pub fn parse_volume(value: &str) -> Result<Mount> {
         [source, target, opts] => (Some(*source), *target, *opts),
         _ => return Err(invalid(value, "expected `source:target[:options]`")),
     };
+    if !target.starts_with('/') {
+        return Err(invalid(value, "the target must be an absolute path in the container"));
+    }
     let typ = match source {
         Some(s) if s.starts_with('/') || s.starts_with('.') || s.starts_with('~') => MountType::BIND,
         _ => MountType::VOLUME,
@@ -149,6 +152,9 @@ mod tests {
         let m = from_entry(&MountEntry::Object(obj)).unwrap();
         assert_eq!((m.source.as_deref(), m.typ), (Some("data"), Some(MountType::VOLUME)));
         let v = parse_volume("/var/run/docker.sock:/var/run/docker.sock:ro").unwrap();
+        for bad in ["", "/src:", "/src:relative", "name:"] {
+            assert!(parse_volume(bad).is_err(), "{bad:?} has no absolute target"); // fuzz/regressions/mounts/empty
+        }
         assert!(is_docker_socket(&v));
         assert_eq!(v.read_only, Some(true));
     }
