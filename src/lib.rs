@@ -8,6 +8,7 @@ pub mod config;
 pub mod engine;
 pub mod features;
 pub mod isolation;
+pub mod lock;
 pub mod plan;
 pub mod registry;
 pub mod report;

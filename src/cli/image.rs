@@ -1,7 +1,7 @@
 //! A loaded config → sshd added when missing, features resolved, plan built → the image `up` runs and its key.
 
 use anyhow::Result;
-use containai::build::{BuildOptions, CacheOptions};
+use containai::build::CacheOptions;
 use containai::config::Loaded;
 use containai::engine::Docker;
 use containai::features::oci::RemoteOptions;
@@ -51,7 +51,15 @@ pub async fn target(
     }
     containai::plan::check_supported(&loaded)?;
     let features = containai::features::resolve_with(&loaded, remote)?;
-    let (plan, outcome) = super::build::build_resolved(&loaded, &features, docker, reporter, &BuildOptions::default(), cache).await?;
+    let (plan, outcome) = super::build::build_resolved(
+        &loaded,
+        &features,
+        docker,
+        reporter,
+        &super::build::build_options(false, vec![]),
+        cache,
+    )
+    .await?;
     Ok(Target {
         remote_user: remote_user(&plan.metadata, &loaded),
         config: loaded.model.clone(),

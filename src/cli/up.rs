@@ -76,6 +76,8 @@ pub async fn run(args: UpArgs, printer: &Printer) -> Result<std::process::ExitCo
         run::hooks::run_initialize(command, &loaded.workspace.local_workspace_folder, printer).await?;
     }
     let cache = args.cache.options(&loaded)?;
+    // Held until the container exists: `gc` removes no layer between its build and the container's creation.
+    let _cache = super::build::cache_lock().await?;
     let target = super::image::target(&docker, &loaded, printer, &remote, &cache).await?;
     let result = run::up(&docker, &target, &policy, &options, printer).await?;
     println!("{}", serde_json::to_string(&result).context("output")?);

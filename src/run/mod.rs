@@ -93,6 +93,8 @@ pub enum RunError {
     Hook { hook: String, code: i64, output: String },
     #[error("`initializeCommand` could not start: {0}")]
     HookSpawn(std::io::Error),
+    #[error(transparent)]
+    Lock(#[from] crate::lock::LockError),
     #[error("cannot {action} `{path}`: {source}")]
     Io {
         action: &'static str,

@@ -43,8 +43,7 @@ pub fn ssh_dir() -> PathBuf {
 
 /// Creates `dir` (and missing parents) readable by the owner only: 0700.
 pub fn private_dir(dir: &Path) -> Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(RunError::io("create", dir))
+    Ok(crate::lock::private_dir(dir)?)
 }
 
 /// Writes `bytes` to `path` atomically with `mode`, creating the parent folder (0700).
@@ -118,12 +117,16 @@ pub fn locked<T>(lock_path: &Path, edit: impl FnOnce() -> Result<T>) -> Result<T
 /// Edited under a lock beside it, so concurrent `up`s each forget their own host and keep the others'.
 pub fn forget_host_key(known_hosts: &Path, host: &str) -> Result<()> {
     let matches = |l: &str| l.split_whitespace().next().is_some_and(|h| h.split(',').any(|n| n == host));
-    let Ok(text) = std::fs::read_to_string(known_hosts) else { return Ok(()) };
+    let Ok(text) = std::fs::read_to_string(known_hosts) else {
+        return Ok(());
+    };
     if !text.lines().any(matches) {
         return Ok(());
     }
     locked(&known_hosts.with_extension("lock"), || {
-        let Ok(text) = std::fs::read_to_string(known_hosts) else { return Ok(()) };
+        let Ok(text) = std::fs::read_to_string(known_hosts) else {
+            return Ok(());
+        };
         let kept: Vec<&str> = text.lines().filter(|l| !matches(l)).collect();
         if kept.len() != text.lines().count() {
             let body = if kept.is_empty() { String::new() } else { format!("{}\n", kept.join("\n")) };
@@ -181,7 +184,9 @@ mod tests {
         let handles: Vec<_> = (0..16)
             .map(|i| {
                 let ssh = ssh.clone();
-                std::thread::spawn(move || install(&ssh, &format!("c{i}"), &entry(&format!("containai-c{i}"), 2000 + i)).unwrap())
+                std::thread::spawn(move || {
+                    install(&ssh, &format!("c{i}"), &entry(&format!("containai-c{i}"), 2000 + i)).unwrap()
+                })
             })
             .collect();
         handles.into_iter().for_each(|h| { h.join().unwrap(); });
