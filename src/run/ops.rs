@@ -21,8 +21,11 @@ pub struct DownResult {
 }
 
 /// Stops the workspace's container with systemd's signal; `remove` also removes it and its ssh entry.
-/// `state_dir` holds the host-side records of containers ([`super::state`]).
-pub async fn down(engine: &dyn ContainerEngine, workspace: &WorkspaceInfo, remove: bool, ssh_dir: &Path, state_dir: &Path) -> Result<DownResult> {
+/// `config_dir` holds the workspace's lock, taken as `up` takes it, so that a `down` never interleaves with an
+/// `up` of the same workspace, and the host-side records of containers (`state/`, [`super::state`]).
+pub async fn down(engine: &dyn ContainerEngine, workspace: &WorkspaceInfo, remove: bool, ssh_dir: &Path, config_dir: &Path) -> Result<DownResult> {
+    let _lock = super::lock::workspace(config_dir, &workspace.devcontainer_id).await?;
+    let state_dir = config_dir.join("state");
     let container = find(engine, workspace)
         .await?
         .ok_or_else(|| RunError::NoContainer(workspace.local_workspace_folder.display().to_string()))?;
@@ -32,7 +35,7 @@ pub async fn down(engine: &dyn ContainerEngine, workspace: &WorkspaceInfo, remov
     }
     if remove {
         engine.remove_container(&container.id).await?;
-        super::state::forget(state_dir, &container.id);
+        super::state::forget(&state_dir, &container.id);
         if let Some(host) = container.labels.get(LABEL_SSH_HOST) {
             ssh_config::uninstall(ssh_dir, host.trim_start_matches("containai-"))?;
         }

@@ -261,3 +261,21 @@ async fn plain_runc_in_the_insecure_mode_is_reported_without_a_user_namespace_bu
     assert_eq!((out.isolation.class, out.isolation.user_namespaces.level), (policy::Isolation::None, Level::No));
     assert_eq!(out.isolation.syscall_vetting.level, Level::No);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn down_waits_for_the_workspace_lock_that_up_holds() {
+    let e = env(&["runc", "sysbox-runc"], serde_json::json!({"image": "x"})).await;
+    run_up(&e, &Recorder::default()).await.unwrap();
+    let before = e.engine.calls().len();
+    let held = super::super::lock::workspace(&e.options.config_dir, &e.target.workspace.devcontainer_id).await.unwrap();
+    let (engine, workspace, ssh_dir, config_dir) =
+        (e.engine.clone(), e.target.workspace.clone(), e.options.ssh_dir.clone(), e.options.config_dir.clone());
+    let down = tokio::spawn(async move { super::super::ops::down(engine.as_ref(), &workspace, true, &ssh_dir, &config_dir).await });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(!down.is_finished(), "down went ahead while the workspace was locked");
+    assert_eq!(e.engine.calls().len(), before, "down touched the engine while the workspace was locked");
+    drop(held);
+    let result = down.await.unwrap().unwrap();
+    assert!(result.removed);
+    assert!(e.engine.calls().len() > before);
+}
