@@ -6,6 +6,7 @@
 
 mod robust_support;
 
+use containai::run::known_hosts;
 use containai::run::ssh_config::{self, HostEntry, INCLUDE_LINE};
 use robust_support::{
     Home, Images, Workspaces, chain, docker, json, local_feature, own_tags, plan_layers, text, token,
@@ -135,7 +136,8 @@ fn concurrent_builds_of_one_plan_leave_complete_consistent_layers() {
 const WRITERS: usize = 12;
 const ENTRIES: usize = 8;
 
-/// The child side of the next test: writes its entries and forgets its own host key (a no-op unless spawned).
+/// The child side of the next test: writes its entries, pins its hosts' keys and forgets its own gone host
+/// (a no-op unless spawned).
 #[test]
 fn ssh_config_writer_child() {
     let (Ok(dir), Ok(me)) = (std::env::var("CAI_RACE_SSH_DIR"), std::env::var("CAI_RACE_WRITER")) else {
@@ -146,7 +148,8 @@ fn ssh_config_writer_child() {
         let host = format!("containai-w{me}-{n}");
         let entry = HostEntry { host: host.clone(), port: 2000, user: "u".into(), identity_file: "/k".into(), known_hosts: ssh.join("known_hosts") };
         ssh_config::install(ssh, &format!("w{me}-{n}"), &entry).unwrap();
-        ssh_config::forget_host_key(&ssh.join("known_hosts"), &format!("containai-gone{me}-{n}")).unwrap();
+        known_hosts::replace(&ssh.join("known_hosts"), &host, &[format!("ssh-ed25519 CCCC{me}{n}")]).unwrap();
+        known_hosts::forget(&ssh.join("known_hosts"), &format!("containai-gone{me}-{n}")).unwrap();
     }
 }
 
@@ -187,4 +190,7 @@ fn many_processes_writing_ssh_entries_lose_nothing() {
     let known = std::fs::read_to_string(ssh.join("known_hosts")).unwrap();
     assert_eq!(known.lines().filter(|l| l.starts_with("containai-keep")).count(), WRITERS * ENTRIES, "{known}");
     assert_eq!(known.lines().filter(|l| l.starts_with("containai-gone")).count(), 0, "{known}");
+    for (w, n) in (0..WRITERS).flat_map(|w| (0..ENTRIES).map(move |n| (w, n))) {
+        assert!(known.contains(&format!("containai-w{w}-{n} ssh-ed25519 CCCC{w}{n}\n")), "w{w}-{n} lost: {known}");
+    }
 }

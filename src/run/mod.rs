@@ -5,6 +5,7 @@
 //! [`hooks`] runs the lifecycle commands, [`up`] ties it together.
 
 pub mod hooks;
+pub mod known_hosts;
 pub mod lifecycle;
 pub mod lock;
 pub mod mounts;

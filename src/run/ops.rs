@@ -43,8 +43,17 @@ pub async fn down(engine: &dyn ContainerEngine, workspace: &WorkspaceInfo, remov
     Ok(DownResult { outcome: "success", container_id: container.id, stopped, removed: remove })
 }
 
-/// Runs `cmd` in the workspace's running container as the remote user with remoteEnv; returns its exit code.
-pub async fn exec(engine: &dyn ContainerEngine, config: &DevContainer, workspace: &WorkspaceInfo, cmd: Vec<String>, tty: bool) -> Result<i64> {
+/// Runs `cmd` in the workspace's running container as the remote user with remoteEnv, then `extra_env`
+/// (`NAME=value`, from `--remote-env` and `--secrets-file`: a later entry wins over an earlier one of the same
+/// name); returns its exit code.
+pub async fn exec(
+    engine: &dyn ContainerEngine,
+    config: &DevContainer,
+    workspace: &WorkspaceInfo,
+    cmd: Vec<String>,
+    extra_env: &[String],
+    tty: bool,
+) -> Result<i64> {
     let container = find(engine, workspace).await?.filter(|c| c.running).ok_or_else(|| {
         RunError::NoContainer(workspace.local_workspace_folder.display().to_string())
     })?;
@@ -52,10 +61,23 @@ pub async fn exec(engine: &dyn ContainerEngine, config: &DevContainer, workspace
     let request = ExecRequest {
         cmd,
         user: Some(user),
-        env: resolve_remote_env(config, &container.env),
+        env: merge_env(resolve_remote_env(config, &container.env), extra_env),
         working_dir: Some(container.labels.get(LABEL_WORKSPACE).cloned().unwrap_or_else(|| workspace.workspace_folder.clone())),
     };
     Ok(engine.exec_attached(&container.id, &request, tty).await?)
+}
+
+/// `base` with `extra` laid over it: an entry replaces the one of the same name in place, a new name is appended.
+pub fn merge_env(base: Vec<String>, extra: &[String]) -> Vec<String> {
+    let name = |entry: &str| entry.split_once('=').map_or(entry, |(n, _)| n).to_string();
+    let mut out = base;
+    for entry in extra {
+        match out.iter().position(|e| name(e) == name(entry)) {
+            Some(i) => out[i] = entry.clone(),
+            None => out.push(entry.clone()),
+        }
+    }
+    out
 }
 
 /// One row of `list`.
@@ -88,4 +110,14 @@ pub async fn list(engine: &dyn ContainerEngine) -> Result<Vec<ListEntry>> {
             name: c.name,
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn extra_env_replaces_a_name_in_place_and_appends_new_ones() {
+        let base = vec!["A=1".to_string(), "B=2".to_string()];
+        let extra = ["B=two".to_string(), "C=3=x".to_string(), "B=last".to_string()];
+        assert_eq!(super::merge_env(base, &extra), ["A=1", "B=last", "C=3=x"]);
+    }
 }

@@ -190,7 +190,7 @@ async fn up_locked(engine: &dyn ContainerEngine, target: &Target, policy: &Polic
             }
             reporter.info(&format!("creating container `{}` under `{}`", request.name, policy.runtime));
             let id = engine.create_container(&request).await?;
-            ssh_config::forget_host_key(&key.known_hosts, &host)?;
+            super::known_hosts::forget(&key.known_hosts, &host)?;
             let info = engine.inspect_container(&id).await?.ok_or_else(|| RunError::NoContainer(name.clone()))?;
             (info, true)
         }
@@ -232,6 +232,12 @@ async fn up_locked(engine: &dyn ContainerEngine, target: &Target, policy: &Polic
         Some(port) => {
             if created || started {
                 install_key(engine, &id, &target.remote_user, &key.public_line).await?;
+            }
+            // The client checks host keys strictly: they are pinned from the container itself (through the
+            // engine) whenever it may have new ones, or when containai's known_hosts lost them.
+            if created || started || !super::known_hosts::knows(&key.known_hosts, &host) {
+                let keys = super::known_hosts::read(engine, &id, &name).await?;
+                super::known_hosts::replace(&key.known_hosts, &host, &keys)?;
             }
             let entry = HostEntry { host: host.clone(), port, user: target.remote_user.clone(), identity_file: key.private.clone(), known_hosts: key.known_hosts.clone() };
             let config_file = ssh_config::install(&options.ssh_dir, &entry_name, &entry)?;

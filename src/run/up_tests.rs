@@ -4,6 +4,7 @@ use super::*;
 use crate::engine::ExecOutput;
 use crate::engine::fake_containers::{Call, FakeContainers};
 use crate::isolation::{Level, probe};
+use crate::run::known_hosts;
 use std::sync::{Arc, Mutex};
 
 #[derive(Default)]
@@ -42,8 +43,7 @@ async fn env(runtimes: &[&str], config: serde_json::Value) -> Env {
     let dir = tempfile::tempdir().unwrap();
     let engine = Arc::new(FakeContainers::with_runtimes(runtimes));
     engine.pin_port(fake_sshd().await);
-    engine.on_exec(|r| (r.cmd == ["systemctl", "is-system-running"]).then(|| ExecOutput { exit_code: 0, stdout: "running\n".into(), ..Default::default() }));
-    engine.on_exec(|r| probe::is_probe(r).then(|| ExecOutput { stdout: probe::fixtures::sysbox(), ..Default::default() }));
+    answer_with(&engine, probe::fixtures::sysbox(), Some(HOST_KEYS));
     let mut options = UpOptions::new(PolicyOptions::default());
     options.ssh_dir = dir.path().join("home/.ssh");
     options.config_dir = dir.path().join("config/containai");
@@ -234,10 +234,21 @@ async fn secrets_reach_the_hooks_only_and_are_masked_in_their_output() {
 }
 
 /// Scripts a probe answer that wins over the sysbox one `env` installs (scripts are tried in order: clear, re-add).
-fn answer_probe_with(engine: &FakeContainers, output: String) {
+/// What the fake container's `READ_HOST_KEYS` prints.
+const HOST_KEYS: &str = "ssh-ed25519 AAAAhostkey root@fake\n";
+
+/// Scripts the fake container: systemd running, the isolation probe printing `probe_output`, and `host_keys`
+/// served by its sshd (`None`: none readable).
+fn answer_with(engine: &FakeContainers, probe_output: String, host_keys: Option<&'static str>) {
     engine.clear_scripts();
     engine.on_exec(|r| (r.cmd == ["systemctl", "is-system-running"]).then(|| ExecOutput { exit_code: 0, stdout: "running\n".into(), ..Default::default() }));
-    engine.on_exec(move |r| probe::is_probe(r).then(|| ExecOutput { stdout: output.clone(), ..Default::default() }));
+    engine.on_exec(move |r| probe::is_probe(r).then(|| ExecOutput { stdout: probe_output.clone(), ..Default::default() }));
+    let reads_keys = |r: &crate::engine::ExecRequest| r.cmd.last().map(String::as_str) == Some(known_hosts::READ_HOST_KEYS);
+    engine.on_exec(move |r| reads_keys(r).then(|| ExecOutput { stdout: host_keys.unwrap_or_default().into(), ..Default::default() }));
+}
+
+fn answer_probe_with(engine: &FakeContainers, output: String) {
+    answer_with(engine, output, Some(HOST_KEYS));
 }
 
 #[tokio::test]
@@ -278,4 +289,33 @@ async fn down_waits_for_the_workspace_lock_that_up_holds() {
     let result = down.await.unwrap().unwrap();
     assert!(result.removed);
     assert!(e.engine.calls().len() > before);
+}
+
+#[tokio::test]
+async fn host_keys_are_pinned_from_the_container_and_read_again_only_when_needed() {
+    let e = env(&["runc", "sysbox-runc"], serde_json::json!({"image": "x"})).await;
+    let reads = |engine: &FakeContainers| {
+        engine.execs().iter().filter(|r| r.cmd.last().map(String::as_str) == Some(known_hosts::READ_HOST_KEYS)).count()
+    };
+    let host = run_up(&e, &Recorder::default()).await.unwrap().ssh.unwrap().host;
+    let known = e.options.config_dir.join("ssh/known_hosts");
+    assert_eq!(std::fs::read_to_string(&known).unwrap(), format!("{host} ssh-ed25519 AAAAhostkey\n"));
+    let entry = std::fs::read_to_string(e.options.ssh_dir.join(format!("containai.d/{}.conf", host.trim_start_matches("containai-")))).unwrap();
+    assert!(entry.contains("StrictHostKeyChecking yes") && !entry.contains("accept-new"), "{entry}");
+    assert_eq!(reads(&e.engine), 1);
+
+    run_up(&e, &Recorder::default()).await.unwrap();
+    assert_eq!(reads(&e.engine), 1, "a running container with pinned keys is not asked again");
+    std::fs::remove_file(&known).unwrap();
+    run_up(&e, &Recorder::default()).await.unwrap();
+    assert_eq!(reads(&e.engine), 2);
+    assert!(known_hosts::knows(&known, &host));
+}
+
+#[tokio::test]
+async fn a_container_serving_no_readable_host_key_is_an_error() {
+    let e = env(&["runc", "sysbox-runc"], serde_json::json!({"image": "x"})).await;
+    answer_with(&e.engine, probe::fixtures::sysbox(), None);
+    let err = run_up(&e, &Recorder::default()).await.unwrap_err();
+    assert!(err.to_string().contains("serves no ssh host key"), "{err}");
 }
