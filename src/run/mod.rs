@@ -12,6 +12,7 @@ pub mod mounts;
 pub mod names;
 pub mod ops;
 pub mod policy;
+pub mod ports;
 pub mod ready;
 pub mod request;
 pub mod run_args;

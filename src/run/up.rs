@@ -82,6 +82,9 @@ pub struct UpResult {
     /// What the probes saw inside the container ([`crate::isolation`]); `class` is what the runtime promises.
     pub isolation: crate::isolation::Summary,
     pub ssh: Option<SshInfo>,
+    /// `appPort` and `forwardPorts`: each container port and the 127.0.0.1 port it answers on.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub forwarded_ports: Vec<super::ports::ForwardedPort>,
     pub image_key: String,
     pub layers_built: usize,
     pub failed_units: Vec<String>,
@@ -189,6 +192,7 @@ async fn up_locked(engine: &dyn ContainerEngine, target: &Target, policy: &Polic
                 engine.remove_container(&old.id).await?;
             }
             reporter.info(&format!("creating container `{}` under `{}`", request.name, policy.runtime));
+            let request = super::ports::avoid_busy(request.clone(), &target.config, &super::ports::is_free, reporter);
             let id = engine.create_container(&request).await?;
             super::known_hosts::forget(&key.known_hosts, &host)?;
             let info = engine.inspect_container(&id).await?.ok_or_else(|| RunError::NoContainer(name.clone()))?;
@@ -267,6 +271,7 @@ async fn up_locked(engine: &dyn ContainerEngine, target: &Target, policy: &Polic
         runtime: policy.runtime.clone(),
         isolation,
         ssh: ssh_info,
+        forwarded_ports: super::ports::forwarded(&target.config, &container),
         image_key: target.image_key.clone(),
         layers_built: target.layers_built,
         failed_units: record.failed_units,
