@@ -189,6 +189,9 @@ fn up_ssh_systemd_inner_docker_hooks_reuse_change_and_down() {
     assert_eq!(second["containerId"], first["containerId"]);
     assert_eq!(std::fs::read_to_string(&known_hosts).unwrap(), pinned, "known_hosts changed by ssh or by a reuse");
     assert_eq!(sandbox.hooks_log(), ["onCreate", "postCreate", "postStart", "postAttach", "postAttach"]);
+    let (_, stderr, ok) = sandbox.up(&["--skip-post-attach"]);
+    assert!(ok, "{stderr}");
+    assert_eq!(sandbox.hooks_log().len(), 5, "`--skip-post-attach` ran postAttachCommand");
 
     // list shows it; `containai ssh -- CMD` runs through the same entry and passes the exit code.
     let list: Value = serde_json::from_slice(&sandbox.containai(&["list", "--json"]).stdout).unwrap();

@@ -32,6 +32,16 @@ pub struct UpArgs {
     /// Run no lifecycle command in the container.
     #[arg(long)]
     pub skip_post_create: bool,
+    /// Run the lifecycle commands only up to `waitFor` (default `updateContentCommand`); a later `up` runs the
+    /// rest.
+    #[arg(long)]
+    pub skip_non_blocking_commands: bool,
+    /// Run onCreateCommand and updateContentCommand (again, if it ran before) and nothing after: for prebuilds.
+    #[arg(long)]
+    pub prebuild: bool,
+    /// Do not run postAttachCommand.
+    #[arg(long)]
+    pub skip_post_attach: bool,
     /// A JSON object of secret environment variables (`{"NAME": "value"}`) for the lifecycle commands; never
     /// stored in the image or the container's config, masked in the output.
     #[arg(long, value_name = "FILE")]
@@ -57,7 +67,11 @@ impl UpArgs {
         options.skip_post_create = self.skip_post_create;
         options.ready_timeout = Duration::from_secs(self.ready_timeout);
         if let Some(path) = &self.secrets_file {
-            options.secrets = run::secrets::Secrets::load(path)?;
+            options.flow.secrets = run::secrets::Secrets::load(path)?;
+        }
+        options.flow.skip_post_attach = self.skip_post_attach;
+        if self.prebuild {
+            options.flow = options.flow.prebuild();
         }
         Ok(options)
     }
@@ -68,7 +82,10 @@ pub async fn run(args: UpArgs, printer: &Printer) -> Result<std::process::ExitCo
     if let Some(notice) = notice {
         printer.info(&notice);
     }
-    let options = args.options()?;
+    let mut options = args.options()?;
+    if args.skip_non_blocking_commands && !args.prebuild {
+        options.flow = options.flow.until_wait_for(&loaded.model);
+    }
     let remote = args.remote.options()?;
     let docker = Docker::connect().await?;
     let policy = run::up::preflight(&docker, &loaded.model, &loaded.workspace, &options, printer).await?;

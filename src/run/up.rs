@@ -27,8 +27,9 @@ pub struct UpOptions {
     pub ssh_dir: PathBuf,
     /// `$XDG_CONFIG_HOME/containai`.
     pub config_dir: PathBuf,
-    /// `--secrets-file`: environment for the lifecycle commands only, never in the image or container config.
-    pub secrets: super::secrets::Secrets,
+    /// `--secrets-file` (environment for the lifecycle commands only, never in the image or container config),
+    /// `--skip-non-blocking-commands`, `--prebuild`, `--skip-post-attach`.
+    pub flow: lifecycle::Flow,
 }
 
 impl UpOptions {
@@ -42,7 +43,7 @@ impl UpOptions {
             ready_timeout: Duration::from_secs(120),
             ssh_dir: ssh_config::ssh_dir(),
             config_dir: ssh::containai_config_dir(),
-            secrets: Default::default(),
+            flow: Default::default(),
         }
     }
 }
@@ -223,11 +224,13 @@ async fn up_locked(engine: &dyn ContainerEngine, target: &Target, policy: &Polic
         (None, Some(_)) => true,
         _ => false,
     };
+    let post_start_due = cached.as_ref().is_some_and(|r| r.post_start_due);
     let mut record = match (quick, cached) {
         (true, Some(record)) => record,
         _ => {
             let readiness = ready::wait_ready(engine, &id, &name, ssh_port, options.ready_timeout).await?;
-            state::ContainerState { container_id: id.clone(), failed_units: readiness.failed_units, created_hooks_done: false }
+            let failed_units = readiness.failed_units;
+            state::ContainerState { container_id: id.clone(), failed_units, created_hooks_done: false, post_start_due }
         }
     };
     let isolation = verify_isolation(engine, &id, &name).await?;
@@ -258,8 +261,11 @@ async fn up_locked(engine: &dyn ContainerEngine, target: &Target, policy: &Polic
             (false, true) => lifecycle::Known::AllDone,
             (false, false) => lifecycle::Known::Unknown,
         };
-        record.created_hooks_done = lifecycle::run(engine, target, &container, created || started, known, &options.secrets, reporter).await?;
-        if record.created_hooks_done != hooks_done {
+        let start_due = created || started || record.post_start_due;
+        let left = lifecycle::run(engine, target, &container, start_due, known, &options.flow, reporter).await?;
+        let before = (record.created_hooks_done, record.post_start_due);
+        (record.created_hooks_done, record.post_start_due) = (left.once_done, left.post_start_due);
+        if before != (left.once_done, left.post_start_due) {
             state::save(&state_dir, &record)?;
         }
     }

@@ -221,7 +221,7 @@ async fn the_docker_socket_is_refused_and_kept_only_with_the_flag_and_then_with_
 #[tokio::test]
 async fn secrets_reach_the_hooks_only_and_are_masked_in_their_output() {
     let mut e = env(&["sysbox-runc"], hooks_config()).await;
-    e.options.secrets = super::super::secrets::Secrets::parse(r#"{"TOKEN": "s3cr3t-value"}"#).unwrap();
+    e.options.flow.secrets = super::super::secrets::Secrets::parse(r#"{"TOKEN": "s3cr3t-value"}"#).unwrap();
     e.engine.on_exec(|r| r.env.iter().any(|v| v == "TOKEN=s3cr3t-value").then(|| ExecOutput { exit_code: 0, stdout: "token is s3cr3t-value\n".into(), ..Default::default() }));
     let recorder = Recorder::default();
     run_up(&e, &recorder).await.unwrap();
@@ -318,4 +318,57 @@ async fn a_container_serving_no_readable_host_key_is_an_error() {
     answer_with(&e.engine, probe::fixtures::sysbox(), None);
     let err = run_up(&e, &Recorder::default()).await.unwrap_err();
     assert!(err.to_string().contains("serves no ssh host key"), "{err}");
+}
+
+/// Makes the fake container keep the hook markers `mark_done` writes and list them as `done_stages` reads them.
+fn keep_markers(engine: &FakeContainers) {
+    let marked = Arc::new(Mutex::new(Vec::<String>::new()));
+    let written = marked.clone();
+    engine.on_exec(move |r| {
+        let script = r.cmd.last()?;
+        let stage = script.strip_prefix(&format!("mkdir -p {0} && date -u +%FT%TZ > {0}/", super::super::hooks::MARKER_DIR))?;
+        written.lock().unwrap().push(stage.to_string());
+        Some(ExecOutput::default())
+    });
+    engine.on_exec(move |r| {
+        (r.cmd == ["ls", "-1", super::super::hooks::MARKER_DIR]).then(|| ExecOutput { stdout: marked.lock().unwrap().iter().map(|m| format!("{m}\n")).collect(), ..Default::default() })
+    });
+}
+
+#[tokio::test]
+async fn skip_non_blocking_commands_stops_at_wait_for_and_the_next_up_runs_the_rest() {
+    let mut e = env(&["sysbox-runc"], hooks_config()).await;
+    keep_markers(&e.engine);
+    e.options.flow = lifecycle::Flow::default().until_wait_for(&e.target.config);
+    run_up(&e, &Recorder::default()).await.unwrap();
+    assert_eq!(hook_commands(&e.engine), ["echo on-create", "update-content"]);
+    e.options.flow = lifecycle::Flow::default();
+    run_up(&e, &Recorder::default()).await.unwrap();
+    // postStartCommand was due since the container started: it runs now, once.
+    let expected = ["echo on-create", "update-content", "echo feature-post-create", "echo post-create-a", "post-create-b", "echo post-start", "echo post-attach"];
+    assert_eq!(hook_commands(&e.engine), expected);
+    run_up(&e, &Recorder::default()).await.unwrap();
+    assert_eq!(hook_commands(&e.engine)[expected.len()..], ["echo post-attach"]);
+
+    // `waitFor` moves the stop: with postCreateCommand, everything once-per-container runs, nothing after.
+    let mut config = hooks_config();
+    config["waitFor"] = "postCreateCommand".into();
+    let mut e = env(&["sysbox-runc"], config).await;
+    e.options.flow = lifecycle::Flow::default().until_wait_for(&e.target.config);
+    run_up(&e, &Recorder::default()).await.unwrap();
+    assert_eq!(hook_commands(&e.engine), expected[..5]);
+}
+
+#[tokio::test]
+async fn prebuild_runs_on_create_and_update_content_again_and_skip_post_attach_skips_it() {
+    let mut e = env(&["sysbox-runc"], hooks_config()).await;
+    keep_markers(&e.engine);
+    e.options.flow = lifecycle::Flow::default().prebuild();
+    run_up(&e, &Recorder::default()).await.unwrap();
+    run_up(&e, &Recorder::default()).await.unwrap();
+    assert_eq!(hook_commands(&e.engine), ["echo on-create", "update-content", "update-content"]);
+    e.options.flow = lifecycle::Flow { skip_post_attach: true, ..Default::default() };
+    run_up(&e, &Recorder::default()).await.unwrap();
+    let rest = &hook_commands(&e.engine)[3..];
+    assert_eq!(rest, ["echo feature-post-create", "echo post-create-a", "post-create-b", "echo post-start"]);
 }
