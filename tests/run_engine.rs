@@ -189,9 +189,14 @@ fn up_ssh_systemd_inner_docker_hooks_reuse_change_and_down() {
     assert_eq!(second["containerId"], first["containerId"]);
     assert_eq!(std::fs::read_to_string(&known_hosts).unwrap(), pinned, "known_hosts changed by ssh or by a reuse");
     assert_eq!(sandbox.hooks_log(), ["onCreate", "postCreate", "postStart", "postAttach", "postAttach"]);
-    let (_, stderr, ok) = sandbox.up(&["--skip-post-attach"]);
+    let (third, stderr, ok) = sandbox.up(&["--skip-post-attach", "--include-configuration", "--include-merged-configuration"]);
     assert!(ok, "{stderr}");
     assert_eq!(sandbox.hooks_log().len(), 5, "`--skip-post-attach` ran postAttachCommand");
+    assert_eq!(third["configuration"]["containerEnv"]["CAI_TEST"], "one", "{third}");
+    let merged = &third["mergedConfiguration"];
+    assert_eq!(merged["remoteEnv"]["CAI_REMOTE"], "${containerEnv:CAI_TEST}-remote", "{merged}");
+    assert_eq!(merged["postCreateCommands"].as_array().map(Vec::len), Some(1), "{merged}");
+    assert!(merged.get("postCreateCommand").is_none() && merged["init"] == false, "{merged}");
 
     // list shows it; `containai ssh -- CMD` runs through the same entry and passes the exit code.
     let list: Value = serde_json::from_slice(&sandbox.containai(&["list", "--json"]).stdout).unwrap();

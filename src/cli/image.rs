@@ -68,5 +68,6 @@ pub async fn target(
         image_key: outcome.image_key,
         layers_built: outcome.layers_built,
         features: features.iter().map(|f| (f.reference.clone(), f.metadata.clone())).collect(),
+        metadata: plan.metadata.clone(),
     })
 }

@@ -39,6 +39,12 @@ pub struct UpArgs {
     /// Run onCreateCommand and updateContentCommand (again, if it ran before) and nothing after: for prebuilds.
     #[arg(long)]
     pub prebuild: bool,
+    /// Add the configuration (`configuration`) to the result, as `read-configuration` prints it.
+    #[arg(long)]
+    pub include_configuration: bool,
+    /// Add the configuration merged with the image's metadata (`mergedConfiguration`) to the result.
+    #[arg(long)]
+    pub include_merged_configuration: bool,
     /// Do not run postAttachCommand.
     #[arg(long)]
     pub skip_post_attach: bool,
@@ -97,6 +103,16 @@ pub async fn run(args: UpArgs, printer: &Printer) -> Result<std::process::ExitCo
     let _cache = super::build::cache_lock().await?;
     let target = super::image::target(&docker, &loaded, printer, &remote, &cache).await?;
     let result = run::up(&docker, &target, &policy, &options, printer).await?;
-    println!("{}", serde_json::to_string(&result).context("output")?);
+    let mut out = serde_json::to_value(&result).context("output")?;
+    let configuration = containai::config::output::read_configuration(&loaded)["configuration"].take();
+    if args.include_merged_configuration {
+        let entries = target.metadata.as_array().map(Vec::as_slice).unwrap_or_default();
+        let merged = containai::plan::merge::merged_configuration(&configuration, entries);
+        out["mergedConfiguration"] = containai::config::output::js_normalize(&merged);
+    }
+    if args.include_configuration {
+        out["configuration"] = configuration;
+    }
+    println!("{}", serde_json::to_string(&out).context("output")?);
     Ok(std::process::ExitCode::SUCCESS)
 }

@@ -60,6 +60,8 @@ pub struct Target {
     /// Resolved features in install order: `(id, devcontainer-feature.json)`, for their lifecycle commands.
     pub features: Vec<(String, serde_json::Value)>,
     pub remote_user: String,
+    /// The image's `devcontainer.metadata` entries (base image, features, devcontainer.json).
+    pub metadata: serde_json::Value,
 }
 
 /// `ssh` of the output.

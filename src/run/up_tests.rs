@@ -64,6 +64,7 @@ async fn env(runtimes: &[&str], config: serde_json::Value) -> Env {
         layers_built: 2,
         features: vec![("containai/sshd".into(), serde_json::json!({"postCreateCommand": "echo feature-post-create"}))],
         remote_user: "dev".into(),
+        metadata: serde_json::json!([]),
     };
     Env { _dir: dir, options, engine, target }
 }
