@@ -25,6 +25,8 @@ pub struct Args {
     /// Rebuild every layer, ignoring cached ones.
     #[arg(long)]
     pub no_cache: bool,
+    #[command(flatten)]
+    pub additional: super::features::AdditionalFeatures,
     /// Print the build plan as JSON and build nothing.
     #[arg(long)]
     pub plan: bool,
@@ -133,7 +135,8 @@ pub async fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitCode> {
         workspace_folder: args.workspace.workspace_folder,
         config_file: args.workspace.config,
     };
-    let loaded = config::load(&opts)?;
+    let mut loaded = config::load(&opts)?;
+    args.additional.apply(&mut loaded)?;
     for warning in &loaded.warnings {
         printer.warn(warning);
     }

@@ -2,7 +2,7 @@
 //! container as the remote user, with remoteEnv and those variables; its exit code is ours.
 
 use super::WorkspaceArgs;
-use anyhow::{Result, bail};
+use anyhow::Result;
 use containai::engine::{Docker, terminal};
 use containai::run::{ops, secrets::Secrets};
 
@@ -21,15 +21,9 @@ pub struct ExecArgs {
     pub command: Vec<String>,
 }
 
-/// `--remote-env` entries checked (`NAME=value`, a name without `=` or NUL), then the secrets.
+/// `--remote-env` entries checked, then the secrets.
 fn extra_env(args: &ExecArgs) -> Result<Vec<String>> {
-    let mut env = Vec::new();
-    for entry in &args.remote_env {
-        match entry.split_once('=') {
-            Some((name, _)) if !name.is_empty() && !entry.contains('\0') => env.push(entry.clone()),
-            _ => bail!("`--remote-env {entry}` is not `NAME=value`\nhint: write it as `--remote-env NAME=value`"),
-        }
-    }
+    let mut env = ops::check_remote_env(&args.remote_env)?;
     if let Some(path) = &args.secrets_file {
         env.extend(Secrets::load(path)?.env());
     }

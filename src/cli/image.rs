@@ -44,6 +44,7 @@ pub async fn target(
     reporter: &dyn Reporter,
     remote: &RemoteOptions,
     cache: &CacheOptions,
+    no_cache: bool,
 ) -> Result<Target> {
     let mut loaded = loaded.clone();
     if ensure_sshd(&mut loaded) {
@@ -56,7 +57,7 @@ pub async fn target(
         &features,
         docker,
         reporter,
-        &super::build::build_options(false, vec![]),
+        &super::build::build_options(no_cache, vec![]),
         cache,
     )
     .await?;

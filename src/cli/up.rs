@@ -39,6 +39,18 @@ pub struct UpArgs {
     /// Run onCreateCommand and updateContentCommand (again, if it ran before) and nothing after: for prebuilds.
     #[arg(long)]
     pub prebuild: bool,
+    /// Build without the engine's or containai's layer cache when the workspace has no container yet.
+    #[arg(long)]
+    pub build_no_cache: bool,
+    /// A mount beyond the config's, `type=bind|volume,source=...,target=...` (repeatable); checked as the
+    /// config's mounts are.
+    #[arg(long = "mount", value_name = "MOUNT")]
+    pub mounts: Vec<String>,
+    /// An environment variable for the lifecycle commands, `NAME=value`, over remoteEnv's (repeatable).
+    #[arg(long = "remote-env", value_name = "NAME=value")]
+    pub remote_env: Vec<String>,
+    #[command(flatten)]
+    pub additional: super::features::AdditionalFeatures,
     /// Add the configuration (`configuration`) to the result, as `read-configuration` prints it.
     #[arg(long)]
     pub include_configuration: bool,
@@ -76,6 +88,8 @@ impl UpArgs {
             options.flow.secrets = run::secrets::Secrets::load(path)?;
         }
         options.flow.skip_post_attach = self.skip_post_attach;
+        options.flow.remote_env = run::ops::check_remote_env(&self.remote_env)?;
+        options.extra_mounts = self.mounts.clone();
         if self.prebuild {
             options.flow = options.flow.prebuild();
         }
@@ -84,7 +98,8 @@ impl UpArgs {
 }
 
 pub async fn run(args: UpArgs, printer: &Printer) -> Result<std::process::ExitCode> {
-    let (loaded, notice) = args.workspace.load_or_default()?;
+    let (mut loaded, notice) = args.workspace.load_or_default()?;
+    args.additional.apply(&mut loaded)?;
     if let Some(notice) = notice {
         printer.info(&notice);
     }
@@ -101,7 +116,8 @@ pub async fn run(args: UpArgs, printer: &Printer) -> Result<std::process::ExitCo
     let cache = args.cache.options(&loaded)?;
     // Held until the container exists: `gc` removes no layer between its build and the container's creation.
     let _cache = super::build::cache_lock().await?;
-    let target = super::image::target(&docker, &loaded, printer, &remote, &cache).await?;
+    let no_cache = args.build_no_cache && run::up::find(&docker, &loaded.workspace).await?.is_none();
+    let target = super::image::target(&docker, &loaded, printer, &remote, &cache, no_cache).await?;
     let result = run::up(&docker, &target, &policy, &options, printer).await?;
     let mut out = serde_json::to_value(&result).context("output")?;
     let configuration = containai::config::output::read_configuration(&loaded)["configuration"].take();

@@ -33,6 +33,8 @@ pub struct Flow {
     pub rerun_update_content: bool,
     /// `--skip-post-attach`.
     pub skip_post_attach: bool,
+    /// `--remote-env NAME=value`: over remoteEnv's, for every command.
+    pub remote_env: Vec<String>,
 }
 
 impl Flow {
@@ -80,7 +82,7 @@ pub async fn run(engine: &dyn ContainerEngine, target: &Target, container: &Cont
     let ctx = HookContext {
         container_id: &container.id,
         user: &target.remote_user,
-        env: hooks::resolve_remote_env(&target.config, &container.env),
+        env: super::ops::merge_env(hooks::resolve_remote_env(&target.config, &container.env), &flow.remote_env),
         secrets: flow.secrets.clone(),
         working_dir: &target.workspace.workspace_folder,
     };

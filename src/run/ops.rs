@@ -67,6 +67,17 @@ pub async fn exec(
     Ok(engine.exec_attached(&container.id, &request, tty).await?)
 }
 
+/// `--remote-env` entries checked: `NAME=value`, a name without `=` or NUL.
+pub fn check_remote_env(entries: &[String]) -> Result<Vec<String>> {
+    for entry in entries {
+        let named = entry.split_once('=').is_some_and(|(name, _)| !name.is_empty()) && !entry.contains('\0');
+        if !named {
+            return Err(RunError::Config(format!("`--remote-env {entry}` is not `NAME=value`\nhint: write it as `--remote-env NAME=value`")));
+        }
+    }
+    Ok(entries.to_vec())
+}
+
 /// `base` with `extra` laid over it: an entry replaces the one of the same name in place, a new name is appended.
 pub fn merge_env(base: Vec<String>, extra: &[String]) -> Vec<String> {
     let name = |entry: &str| entry.split_once('=').map_or(entry, |(n, _)| n).to_string();

@@ -19,7 +19,7 @@ fn request(config: &DevContainer) -> CreateRequest {
         devcontainer_id: "abcdef".into(),
     };
     let policy = Policy { runtime: "sysbox-runc".into(), isolation: Isolation::Sysbox, insecure_additions: false, allow_unsafe_config: false };
-    let input = RequestInput { config, workspace: &workspace, image: "i", image_key: "k", name: "web", remote_user: "dev", policy: &policy, ssh: true };
+    let input = RequestInput { config, workspace: &workspace, image: "i", image_key: "k", name: "web", remote_user: "dev", policy: &policy, ssh: true, extra_mounts: &[] };
     create_request(&input).unwrap()
 }
 

@@ -36,6 +36,8 @@ pub struct RequestInput<'a> {
     pub policy: &'a Policy,
     /// Publish sshd's port.
     pub ssh: bool,
+    /// `up --mount`: more mounts in the `--mount` form, checked as the config's are.
+    pub extra_mounts: &'a [String],
 }
 
 /// Parsed `runArgs` plus the checks of the policy: what would defeat the isolation.
@@ -132,6 +134,9 @@ fn checked_parts(input: &RequestInput) -> Result<(RunArgs, Vec<Mount>, Vec<Strin
         all_mounts.push(mounts::from_entry(entry)?);
     }
     all_mounts.extend(args.mounts.iter().cloned());
+    for text in input.extra_mounts {
+        all_mounts.push(mounts::parse_mount(text)?);
+    }
     let violations = unsafe_parts(input.config, &args, &all_mounts, input.policy);
     Ok((args, all_mounts, violations))
 }

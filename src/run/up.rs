@@ -30,6 +30,8 @@ pub struct UpOptions {
     /// `--secrets-file` (environment for the lifecycle commands only, never in the image or container config),
     /// `--skip-non-blocking-commands`, `--prebuild`, `--skip-post-attach`.
     pub flow: lifecycle::Flow,
+    /// `--mount`: mounts beyond the config's, in the `--mount` form.
+    pub extra_mounts: Vec<String>,
 }
 
 impl UpOptions {
@@ -44,6 +46,7 @@ impl UpOptions {
             ssh_dir: ssh_config::ssh_dir(),
             config_dir: ssh::containai_config_dir(),
             flow: Default::default(),
+            extra_mounts: Vec::new(),
         }
     }
 }
@@ -107,7 +110,8 @@ pub async fn preflight(engine: &dyn ContainerEngine, config: &DevContainer, work
     let from_config = config.containai().map_err(|e| RunError::Config(format!("`customizations.containai`: {e}")))?.runtime;
     let policy = policy::decide(&options.policy, from_config.as_deref(), &engine.info().await?)?;
     let name = names::container_name(workspace);
-    let input = RequestInput { config, workspace, image: "-", image_key: "-", name: &name, remote_user: "-", policy: &policy, ssh: wants_ssh(config) };
+    let extra_mounts = &options.extra_mounts;
+    let input = RequestInput { config, workspace, image: "-", image_key: "-", name: &name, remote_user: "-", policy: &policy, ssh: wants_ssh(config), extra_mounts };
     create_request(&input)?;
     for part in super::request::unsafe_settings(&input)? {
         reporter.warn(&format!("UNSAFE (kept by `--allow-unsafe-config`): {part}"));
@@ -174,6 +178,7 @@ async fn up_locked(engine: &dyn ContainerEngine, target: &Target, policy: &Polic
         remote_user: &target.remote_user,
         policy,
         ssh: ssh_on,
+        extra_mounts: &options.extra_mounts,
     };
     let request = create_request(&input)?;
     let config_hash = request.body.labels.as_ref().and_then(|l| l.get(LABEL_CONFIG)).cloned().unwrap_or_default();
