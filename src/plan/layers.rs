@@ -154,6 +154,7 @@ pub fn feature(f: &ResolvedFeature, parent: &str) -> Result<Layer> {
         container_env.push((k.as_str(), value));
     }
     let text = |field: &str| f.metadata.get(field).and_then(|v| v.as_str()).unwrap_or("").to_string();
+    let entrypoint = super::entrypoint::unit(&f.reference, &f.metadata)?;
     let dockerfile = render(
         "feature",
         &json!({
@@ -164,11 +165,17 @@ pub fn feature(f: &ResolvedFeature, parent: &str) -> Result<Layer> {
             "dir": FEATURE_DIR,
             "env_file": FEATURE_ENV_FILE,
             "env_groups": env_groups(&container_env),
+            "entrypoint_unit": entrypoint.as_ref().map(|e| e.unit.as_str()),
+            "entrypoint_wrapper": entrypoint.as_ref().map(|e| e.wrapper.as_str()),
+            "unit_file": super::entrypoint::UNIT_FILE,
+            "wrapper_file": super::entrypoint::WRAPPER_FILE,
         }),
     )?;
+    let generated = [FEATURE_ENV_FILE, super::entrypoint::UNIT_FILE, super::entrypoint::WRAPPER_FILE];
     let mut files: Vec<ContextFile> =
-        f.files.iter().filter(|file| file.path != FEATURE_ENV_FILE).cloned().collect();
+        f.files.iter().filter(|file| !generated.contains(&file.path.as_str())).cloned().collect();
     files.push(ContextFile { path: FEATURE_ENV_FILE.into(), mode: 0o644, bytes: env_file.into_bytes() });
+    files.extend(entrypoint.into_iter().flat_map(|e| e.files));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let mut key = LayerKey::new(&name, Some(parent), &dockerfile).with_files(&files);
     key.options = Some(&f.options);

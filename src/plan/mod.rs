@@ -5,6 +5,7 @@
 //! label, so that a change to the config's own metadata (a lifecycle hook, say) rebuilds only that cheap layer.
 
 pub mod base;
+pub mod entrypoint;
 pub mod key;
 mod layers;
 pub mod merge;
@@ -41,6 +42,8 @@ pub enum PlanError {
     EnvName { feature: String, name: String },
     #[error("feature `{feature}`: `containerEnv.{name}` must be a single-line string")]
     EnvValue { feature: String, name: String },
+    #[error("feature `{feature}`: its `entrypoint` `{entrypoint}` is not an absolute path of plain characters\nhint: containai runs a feature's entrypoint as a systemd service; name a script by its absolute path, with no spaces, quotes or shell characters")]
+    Entrypoint { feature: String, entrypoint: String },
     #[error("`{property}` is `{user}`, which is not a valid user name\nhint: use lower-case letters, digits, `_` and `-`, starting with a letter or `_`")]
     UserName { property: &'static str, user: String },
     #[error("the base image `{reference}` is not in the engine\nhint: containai does not pull images yet: run `docker pull {reference}` (or build it), then try again")]
