@@ -140,7 +140,7 @@ fn secrets_stay_out_of_image_config_logs_and_result_and_exposure_is_minimal() {
     }));
     // The refused config above was recorded as trusted on first use; this one changes the host-affecting parts.
     assert!(sandbox.containai(&["trust"]).status.success());
-    let up = sandbox.containai(&["up", "--allow-insecure-runtime", "--secrets-file", secrets_file.to_str().unwrap()]);
+    let up = sandbox.containai(&["up", "--allow-insecure-runtime", "--include-configuration", "--include-merged-configuration", "--secrets-file", secrets_file.to_str().unwrap()]);
     let (stdout, stderr) = (String::from_utf8_lossy(&up.stdout).into_owned(), String::from_utf8_lossy(&up.stderr).into_owned());
     assert!(up.status.success(), "{stdout}\n{stderr}");
     let result: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();

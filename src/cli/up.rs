@@ -124,11 +124,22 @@ pub async fn run(args: UpArgs, printer: &Printer) -> Result<std::process::ExitCo
     if args.include_merged_configuration {
         let entries = target.metadata.as_array().map(Vec::as_slice).unwrap_or_default();
         let merged = containai::plan::merge::merged_configuration(&configuration, entries);
-        out["mergedConfiguration"] = containai::config::output::js_normalize(&merged);
+        out["mergedConfiguration"] = mask_remote_env(containai::config::output::js_normalize(&merged));
     }
     if args.include_configuration {
-        out["configuration"] = configuration;
+        out["configuration"] = mask_remote_env(configuration);
     }
     println!("{}", serde_json::to_string(&out).context("output")?);
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// `config` with every `remoteEnv` value masked: they may come from `${localEnv:...}` (tokens, say), and the
+/// result of `up` is logged by CI jobs; `read-configuration` prints them, as the reference CLI does.
+fn mask_remote_env(mut config: serde_json::Value) -> serde_json::Value {
+    if let Some(env) = config.get_mut("remoteEnv").and_then(serde_json::Value::as_object_mut) {
+        for value in env.values_mut().filter(|v| v.is_string()) {
+            *value = run::secrets::MASK.into();
+        }
+    }
+    config
 }
