@@ -5,7 +5,7 @@
 mod features_support;
 
 use containai::features::{FeatureUsers, LocalRoots, ResolvedFeature, resolve_features};
-use features_support::{Docker, unique};
+use features_support::{Docker, SSHD_IMAGE_CHECKS, unique};
 use indexmap::IndexMap;
 use serde_json::json;
 use std::os::unix::fs::PermissionsExt;
@@ -63,12 +63,8 @@ fn builtins_install_and_boot_under_systemd() {
     let image = docker.build(context.path(), &unique("containai-test/features-engine"));
 
     // Static checks inside the image (no systemd running).
-    let checks = r#"
-        set -eu
-        for f in /etc/ssh/ssh_host_*; do [ -e "$f" ] && { echo "baked host key: $f"; exit 1; }; done
-        mkdir -p /run/sshd
-        ssh-keygen -q -t ed25519 -N '' -f /tmp/probe_key
-        /usr/sbin/sshd -t -h /tmp/probe_key
+    let checks = SSHD_IMAGE_CHECKS.to_string()
+        + r#"
         /usr/sbin/sshd -T -h /tmp/probe_key -C user=dev,host=h,addr=127.0.0.1 > /tmp/effective
         for line in 'passwordauthentication no' 'kbdinteractiveauthentication no' \
                     'permitrootlogin (prohibit-password|without-password)' 'allowtcpforwarding yes'; do
@@ -81,7 +77,7 @@ fn builtins_install_and_boot_under_systemd() {
         echo "groups=$(id -nG dev)"
         grep -q '"data-root": "/var/lib/docker"' /etc/docker/daemon.json && echo data-root-ok
     "#;
-    let out = docker.run_sh(&image, checks);
+    let out = docker.run_sh(&image, &checks);
     for expected in [
         "ssh=enabled",
         "docker=enabled",
