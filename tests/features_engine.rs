@@ -1,6 +1,7 @@
 //! The built-in features' install.sh → a real image on the local engine (needs a Docker engine; fails when
 //! none answers): sshd and dockerd install on `containai-test/base:bookworm`, no host keys are baked in,
-//! units are enabled, and under systemd both services come up and sshd makes its host keys at first boot.
+//! units are enabled, and under systemd both services come up and sshd makes its host keys at first boot;
+//! apt-packages refuses words that are not package names.
 
 mod features_support;
 
@@ -138,4 +139,27 @@ fn a_base_without_apt_is_refused_by_name() {
             "{output}"
         );
     }
+}
+
+/// `containai/apt-packages` checks its list before apt-get sees it; the install itself is exercised by
+/// tests/templates_engine.rs (the agent-sandbox image with `jq`).
+#[test]
+fn apt_packages_refuses_non_package_words_and_needs_apt_only_for_a_list() {
+    let docker = Docker::connect();
+    let context = tempfile::tempdir().unwrap();
+    let script = containai::assets::FEATURES.get_file("apt-packages/install.sh").expect("features/apt-packages");
+    std::fs::write(context.path().join("install.sh"), script.contents()).unwrap();
+    let run = |script: &str| docker.run_mounted("containai-test/base:bookworm", context.path(), script);
+
+    for word in ["-oops", "jq;id", "$(id)"] {
+        let (code, output) = run(&format!("PACKAGES='jq {word}' sh /feature/install.sh"));
+        assert_eq!(code, 1, "`{word}` accepted: {output}");
+        assert!(output.contains(&format!("containai/apt-packages: `{word}` is not a package name")), "{output}");
+    }
+    let (code, output) = run("rm -f /usr/bin/apt-get && PACKAGES=' ' sh /feature/install.sh");
+    assert_eq!(code, 0, "{output}");
+    assert!(output.contains("containai/apt-packages: no extra packages"), "{output}");
+    let (code, output) = run("rm -f /usr/bin/apt-get && PACKAGES='jq' sh /feature/install.sh");
+    assert_eq!(code, 1, "{output}");
+    assert!(output.contains("containai/apt-packages: this base image has no `apt-get`"), "{output}");
 }

@@ -319,7 +319,7 @@ mod tests {
 
     #[test]
     fn builtins_load_with_executable_install_script() {
-        assert_eq!(builtin_ids(), ["dockerd", "sshd"]);
+        assert_eq!(builtin_ids(), ["apt-packages", "dockerd", "sshd"]);
         for id in builtin_ids() {
             let loaded = load(
                 &format!("containai/{id}"),
