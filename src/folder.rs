@@ -67,6 +67,17 @@ fn collect_embedded(dir: &Dir<'static>, root: &Path, out: &mut Vec<FolderFile>) 
     }
 }
 
+/// Names of the subfolders of `dir` that hold a file named `marker` (the built-ins of a catalogue), sorted.
+pub fn subfolders_with(dir: &Dir<'static>, marker: &str) -> Vec<String> {
+    let mut names: Vec<String> = dir
+        .dirs()
+        .filter(|d| d.get_file(d.path().join(marker)).is_some())
+        .filter_map(|d| d.path().file_name()?.to_str().map(str::to_string))
+        .collect();
+    names.sort();
+    names
+}
+
 fn relative(path: &Path, root: &Path) -> String {
     path.strip_prefix(root).unwrap_or(path).to_string_lossy().replace('\\', "/")
 }
@@ -97,6 +108,12 @@ mod tests {
             Err(FolderError::Unsupported { path }) => assert_eq!(path, dir.path().join("link")),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn only_subfolders_with_the_marker_count() {
+        assert_eq!(subfolders_with(&crate::assets::TEMPLATES, "devcontainer-template.json")[..2], ["agent-sandbox", "minimal"]);
+        assert!(subfolders_with(&crate::assets::FEATURES, "devcontainer-template.json").is_empty());
     }
 
     #[test]

@@ -174,13 +174,7 @@ pub fn from_files(reference: &str, files: Vec<ContextFile>) -> Result<LoadedFeat
 
 /// Ids of the built-in features, sorted.
 pub fn builtin_ids() -> Vec<String> {
-    let mut ids: Vec<String> = FEATURES
-        .dirs()
-        .filter(|d| d.get_file(d.path().join(METADATA_FILE)).is_some())
-        .filter_map(|d| d.path().file_name()?.to_str().map(str::to_string))
-        .collect();
-    ids.sort();
-    ids
+    folder::subfolders_with(&FEATURES, METADATA_FILE)
 }
 
 fn builtin_files(reference: &str, id: &str) -> Result<Vec<ContextFile>> {

@@ -78,13 +78,7 @@ impl Template {
 
 /// Ids of the built-in templates, sorted.
 pub fn builtin_ids() -> Vec<String> {
-    let mut ids: Vec<String> = TEMPLATES
-        .dirs()
-        .filter(|d| d.get_file(d.path().join(METADATA_FILE)).is_some())
-        .filter_map(|d| d.path().file_name()?.to_str().map(str::to_string))
-        .collect();
-    ids.sort();
-    ids
+    folder::subfolders_with(&TEMPLATES, METADATA_FILE)
 }
 
 /// Every built-in template, sorted by id.
