@@ -9,6 +9,7 @@ pub mod engine;
 pub mod features;
 pub mod folder;
 pub mod isolation;
+pub mod lock;
 pub mod plan;
 pub mod registry;
 pub mod report;

@@ -67,7 +67,7 @@ async fn a_plan_builds_once_then_every_layer_is_cached() {
 
     let name = format!("containai-test/{}:latest", &unique_key("name")[..16]);
     cleanup.add(name.clone());
-    let options = BuildOptions { no_cache: true, image_names: vec![name.clone()] };
+    let options = BuildOptions { no_cache: true, image_names: vec![name.clone()], ..Default::default() };
     let rebuilt = execute(&plan, &docker, &Lines::default(), &options).await.unwrap();
     track(&cleanup, &plan, Some(&rebuilt));
     assert_eq!(rebuilt.layers_built, 3);

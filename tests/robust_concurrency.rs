@@ -1,12 +1,17 @@
 //! Races, for real: `containai up` several times at once on one workspace (one container) and on different
 //! workspaces (shared layers, own ssh port and entry each), `containai build` of one plan several times at
-//! once (every layer complete and consistent after), and many processes writing ssh entries and forgetting
-//! host keys at once (nothing lost). Engine-backed but the last; fails when no engine answers.
+//! once (each new layer built once, under the layer locks, and complete and consistent after), and many
+//! processes writing ssh entries and forgetting host keys at once (nothing lost). Engine-backed but the last;
+//! fails when no engine answers.
 
 mod robust_support;
 
+use containai::run::known_hosts;
 use containai::run::ssh_config::{self, HostEntry, INCLUDE_LINE};
-use robust_support::{Home, Images, Workspaces, docker, json, local_feature, own_tags, plan_layers, text, token, workspace_containers, chain};
+use robust_support::{
+    Home, Images, Workspaces, chain, docker, json, local_feature, own_tags, plan_layers, text, token,
+    workspace_containers,
+};
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
@@ -78,12 +83,35 @@ fn concurrent_builds_of_one_plan_leave_complete_consistent_layers() {
     }
     let layers = plan_layers(&home, &ws);
     let images = Images::new();
-    own_tags(&layers, &marker).into_iter().for_each(|t| images.add(t));
+    let own = own_tags(&layers, &marker);
+    own.iter().for_each(|t| images.add(t.clone()));
 
-    let outputs = wait((0..3).map(|_| home.command("build", Some(&ws), &[]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()).collect());
+    let outputs = wait(
+        (0..3)
+            .map(|_| {
+                home.command("build", Some(&ws), &[]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
+            })
+            .collect(),
+    );
     for out in &outputs {
         assert!(out.status.success(), "{}", text(out));
         assert_eq!(json(out)["imageKey"].as_str(), layers.last().map(|l| l.1.as_str()));
+    }
+
+    // The layer locks: each layer this test's marker makes new was built by exactly one of the three; none twice.
+    for (name, key, _) in &layers {
+        let built = outputs
+            .iter()
+            .filter(|out| {
+                json(out)["layers"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|l| l["key"] == key.as_str() && l["source"] == "built")
+            })
+            .count();
+        let expected = if own.contains(&format!("containai-cache:{key}")) { 1 } else { built.min(1) };
+        assert_eq!(built, expected, "layer `{name}` was built {built} times");
     }
 
     // Whichever build tagged last, each tag names a complete layer built on a complete parent layer.
@@ -108,16 +136,20 @@ fn concurrent_builds_of_one_plan_leave_complete_consistent_layers() {
 const WRITERS: usize = 12;
 const ENTRIES: usize = 8;
 
-/// The child side of the next test: writes its entries and forgets its own host key (a no-op unless spawned).
+/// The child side of the next test: writes its entries, pins its hosts' keys and forgets its own gone host
+/// (a no-op unless spawned).
 #[test]
 fn ssh_config_writer_child() {
-    let (Ok(dir), Ok(me)) = (std::env::var("CAI_RACE_SSH_DIR"), std::env::var("CAI_RACE_WRITER")) else { return };
+    let (Ok(dir), Ok(me)) = (std::env::var("CAI_RACE_SSH_DIR"), std::env::var("CAI_RACE_WRITER")) else {
+        return;
+    };
     let ssh = Path::new(&dir);
     for n in 0..ENTRIES {
         let host = format!("containai-w{me}-{n}");
         let entry = HostEntry { host: host.clone(), port: 2000, user: "u".into(), identity_file: "/k".into(), known_hosts: ssh.join("known_hosts") };
         ssh_config::install(ssh, &format!("w{me}-{n}"), &entry).unwrap();
-        ssh_config::forget_host_key(&ssh.join("known_hosts"), &format!("containai-gone{me}-{n}")).unwrap();
+        known_hosts::replace(&ssh.join("known_hosts"), &host, &[format!("ssh-ed25519 CCCC{me}{n}")]).unwrap();
+        known_hosts::forget(&ssh.join("known_hosts"), &format!("containai-gone{me}-{n}")).unwrap();
     }
 }
 
@@ -158,4 +190,7 @@ fn many_processes_writing_ssh_entries_lose_nothing() {
     let known = std::fs::read_to_string(ssh.join("known_hosts")).unwrap();
     assert_eq!(known.lines().filter(|l| l.starts_with("containai-keep")).count(), WRITERS * ENTRIES, "{known}");
     assert_eq!(known.lines().filter(|l| l.starts_with("containai-gone")).count(), 0, "{known}");
+    for (w, n) in (0..WRITERS).flat_map(|w| (0..ENTRIES).map(move |n| (w, n))) {
+        assert!(known.contains(&format!("containai-w{w}-{n} ssh-ed25519 CCCC{w}{n}\n")), "w{w}-{n} lost: {known}");
+    }
 }

@@ -90,7 +90,7 @@ fn ssh(config_file: &Path, host: &str, command: &str) -> Output {
     Command::new("ssh")
         .arg("-F")
         .arg(config_file)
-        .args(["-o", "BatchMode=yes", "-o", "ConnectTimeout=20", host, command])
+        .args(["-o", "BatchMode=yes", "-o", "ConnectTimeout=60", host, command])
         .output()
         .expect("an ssh client")
 }
@@ -152,6 +152,24 @@ fn up_ssh_systemd_inner_docker_hooks_reuse_change_and_down() {
     // A real ssh client, with nothing but the per-container file.
     let t = ssh(&config_file, &host, "true");
     assert!(t.status.success(), "ssh failed: {}", text(&t));
+    // The client checked the host key strictly against the one containai pinned from the container itself;
+    // another key under that name is refused, and ssh wrote nothing to the file.
+    let known_hosts = sandbox.home().join(".config/containai/ssh/known_hosts");
+    let pinned = std::fs::read_to_string(&known_hosts).unwrap();
+    let id = first["containerId"].as_str().unwrap();
+    let served = Command::new("docker").args(["exec", id, "cat", "/etc/ssh/ssh_host_ed25519_key.pub"]).output().unwrap();
+    let served: Vec<&str> = std::str::from_utf8(&served.stdout).unwrap().split_whitespace().take(2).collect();
+    assert!(pinned.lines().any(|l| l == format!("{host} {} {}", served[0], served[1])), "{pinned}\n{served:?}");
+    assert!(pinned.lines().all(|l| l.starts_with(&format!("{host} "))), "{pinned}");
+    let other = sandbox.home().join("other-host-key");
+    let made = Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-f"]).arg(&other).output().unwrap();
+    assert!(made.status.success(), "{}", text(&made));
+    let other = std::fs::read_to_string(other.with_extension("pub")).unwrap();
+    let other: Vec<&str> = other.split_whitespace().take(2).collect();
+    std::fs::write(&known_hosts, format!("{host} {} {}\n", other[0], other[1])).unwrap();
+    let refused = ssh(&config_file, &host, "true");
+    assert!(!refused.status.success() && text(&refused).contains("Host key verification failed"), "{}", text(&refused));
+    std::fs::write(&known_hosts, &pinned).unwrap();
     let state = ssh(&config_file, &host, "systemctl is-system-running; cat /proc/1/comm");
     assert_eq!(String::from_utf8_lossy(&state.stdout).trim(), "running\nsystemd", "{}", text(&state));
 
@@ -169,7 +187,16 @@ fn up_ssh_systemd_inner_docker_hooks_reuse_change_and_down() {
     let (second, stderr, ok) = sandbox.up(&[]);
     assert!(ok, "{stderr}");
     assert_eq!(second["containerId"], first["containerId"]);
+    assert_eq!(std::fs::read_to_string(&known_hosts).unwrap(), pinned, "known_hosts changed by ssh or by a reuse");
     assert_eq!(sandbox.hooks_log(), ["onCreate", "postCreate", "postStart", "postAttach", "postAttach"]);
+    let (third, stderr, ok) = sandbox.up(&["--skip-post-attach", "--include-configuration", "--include-merged-configuration"]);
+    assert!(ok, "{stderr}");
+    assert_eq!(sandbox.hooks_log().len(), 5, "`--skip-post-attach` ran postAttachCommand");
+    assert_eq!(third["configuration"]["containerEnv"]["CAI_TEST"], "one", "{third}");
+    let merged = &third["mergedConfiguration"];
+    assert_eq!(merged["remoteEnv"]["CAI_REMOTE"], "${containerEnv:CAI_TEST}-remote", "{merged}");
+    assert_eq!(merged["postCreateCommands"].as_array().map(Vec::len), Some(1), "{merged}");
+    assert!(merged.get("postCreateCommand").is_none() && merged["init"] == false, "{merged}");
 
     // list shows it; `containai ssh -- CMD` runs through the same entry and passes the exit code.
     let list: Value = serde_json::from_slice(&sandbox.containai(&["list", "--json"]).stdout).unwrap();
@@ -181,6 +208,15 @@ fn up_ssh_systemd_inner_docker_hooks_reuse_change_and_down() {
     // exec passes the exit code through.
     let exec = sandbox.containai(&["exec", "--", "sh", "-c", "test \"$CAI_REMOTE\" = one-remote && exit 7"]);
     assert_eq!(exec.status.code(), Some(7), "{}", text(&exec));
+    // `--remote-env` over remoteEnv, and `--secrets-file`, as the reference CLI's exec and our up take them.
+    let secrets = sandbox.workspace.join("exec-secrets.json");
+    std::fs::write(&secrets, r#"{"CAI_EXEC_SECRET": "s3 cret"}"#).unwrap();
+    let script = r#"test "$CAI_REMOTE" = over && test "$CAI_NEW" = x=y && test "$CAI_EXEC_SECRET" = "s3 cret" && exit 9"#;
+    let args = ["exec", "--remote-env", "CAI_REMOTE=over", "--remote-env", "CAI_NEW=x=y", "--secrets-file"];
+    let exec = sandbox.containai(&[&args[..], &[secrets.to_str().unwrap(), "--", "sh", "-c", script]].concat());
+    assert_eq!(exec.status.code(), Some(9), "{}", text(&exec));
+    let bad = sandbox.containai(&["exec", "--remote-env", "NOVALUE", "--", "true"]);
+    assert!(!bad.status.success() && text(&bad).contains("`--remote-env NOVALUE` is not `NAME=value`"), "{}", text(&bad));
 
     // A container setting changed: said, and the old container kept.
     sandbox.write_config(&config("two"));

@@ -44,6 +44,8 @@ pub enum BuildError {
     #[error("{message}")]
     RemoteCache { message: String },
     #[error(transparent)]
+    Lock(#[from] crate::lock::LockError),
+    #[error(transparent)]
     EngineCall(#[from] EngineError),
 }
 

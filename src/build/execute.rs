@@ -29,6 +29,9 @@ pub struct BuildOptions {
     pub no_cache: bool,
     /// Extra references given to the final image (`--image-name`).
     pub image_names: Vec<String>,
+    /// containai's config folder, whose layer locks make concurrent builds of one layer build it once
+    /// ([`crate::lock::layer`]); `None` builds without them.
+    pub lock_dir: Option<PathBuf>,
 }
 
 /// What happened to one layer.
@@ -67,14 +70,26 @@ pub async fn execute(
     let mut layers = Vec::with_capacity(plan.layers.len());
     for layer in &plan.layers {
         let engine_error = |source| BuildError::Engine { layer: layer.name.clone(), source };
-        let tag = cache_tag(&layer.key);
-        if !options.no_cache {
-            let existing = engine.inspect_image(&tag).await.map_err(engine_error)?;
-            if let Some(image) = existing.filter(|i| i.labels.get(LABEL_KEY) == Some(&layer.key)) {
-                reporter.layer_finished(&layer.name, LayerSource::Cached);
-                layers.push(outcome(layer, LayerSource::Cached, image.id));
-                continue;
-            }
+        if !options.no_cache
+            && let Some(id) = cached(engine, layer).await.map_err(engine_error)?
+        {
+            reporter.layer_finished(&layer.name, LayerSource::Cached);
+            layers.push(outcome(layer, LayerSource::Cached, id));
+            continue;
+        }
+        // Held until this layer is tagged: a concurrent build of the same layer waits, then finds it.
+        let _held = match &options.lock_dir {
+            Some(dir) => Some(crate::lock::layer(dir, &layer.key).await?),
+            None => None,
+        };
+        if _held.is_some()
+            && !options.no_cache
+            && let Some(id) = cached(engine, layer).await.map_err(engine_error)?
+        {
+            reporter.info(&format!("layer `{}` was built by another containai meanwhile", layer.name));
+            reporter.layer_finished(&layer.name, LayerSource::Cached);
+            layers.push(outcome(layer, LayerSource::Cached, id));
+            continue;
         }
         reporter.layer_started(&layer.name, &layer.key);
         let request = request_for(layer, options.no_cache).await?;
@@ -103,6 +118,15 @@ pub async fn execute(
         layers_built: layers.iter().filter(|l| l.source == LayerSource::Built).count(),
         layers,
     })
+}
+
+/// The id of the image tagged with `layer`'s key, when it carries that key's label.
+pub(super) async fn cached(
+    engine: &dyn ImageEngine,
+    layer: &Layer,
+) -> std::result::Result<Option<String>, EngineError> {
+    let image = engine.inspect_image(&cache_tag(&layer.key)).await?;
+    Ok(image.filter(|i| i.labels.get(LABEL_KEY) == Some(&layer.key)).map(|i| i.id))
 }
 
 fn outcome(layer: &Layer, source: LayerSource, image_id: String) -> LayerOutcome {

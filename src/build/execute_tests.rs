@@ -1,7 +1,7 @@
 //! Tests of [`super::execute`] against the recording fake engine.
 
-use super::execute::{BuildOptions, DOCKERFILE_NAME, LABEL_KEY, LABEL_PARENT_KEY, execute};
 use super::BuildError;
+use super::execute::{BuildOptions, DOCKERFILE_NAME, LABEL_KEY, LABEL_PARENT_KEY, execute};
 use crate::engine::fake_images::{Call, FakeImages};
 use crate::plan::model::{BuildPlan, ContextFile, Layer, LayerContext, cache_tag};
 use crate::report::{LayerSource, Reporter};
@@ -192,4 +192,29 @@ async fn a_file_path_escaping_the_context_is_an_error_not_a_panic() {
     let err = execute(&plan, &engine, &Recorder::default(), &BuildOptions::default()).await.unwrap_err();
     assert!(matches!(err, BuildError::Context { .. }), "{err:?}");
     assert_eq!(engine.builds().len(), 2, "the bad layer was never sent");
+}
+
+/// Two builds of one plan at once against one engine; the layers each of them built.
+async fn two_at_once(lock_dir: Option<std::path::PathBuf>) -> (FakeImages, [Vec<LayerSource>; 2]) {
+    let engine = FakeImages::new();
+    engine.set_build_delay(std::time::Duration::from_millis(30));
+    let options = BuildOptions { lock_dir, ..Default::default() };
+    let (a, b) = tokio::join!(run(&engine, &options), run(&engine, &options));
+    let sources = |o: super::BuildOutcome| o.layers.into_iter().map(|l| l.source).collect();
+    let both = [sources(a.unwrap()), sources(b.unwrap())];
+    (engine, both)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_layer_locks_concurrent_builds_of_one_layer_build_it_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (engine, [a, b]) = two_at_once(Some(dir.path().to_path_buf())).await;
+    assert_eq!(engine.builds().len(), 3, "each of the 3 layers built once");
+    for i in 0..3 {
+        let built = [a[i], b[i]].iter().filter(|s| **s == LayerSource::Built).count();
+        assert_eq!(built, 1, "layer {i}: {a:?} {b:?}");
+    }
+    // Without the locks the same race builds layers twice: the test above can tell.
+    let (unlocked, _) = two_at_once(None).await;
+    assert!(unlocked.builds().len() > 3, "{}", unlocked.builds().len());
 }

@@ -138,8 +138,7 @@ impl Reporter for PulledReporter<'_> {
 
 /// Whether the engine has `layer` under its key (with the key label, as [`execute`] checks).
 async fn have(engine: &dyn ImageEngine, layer: &Layer) -> Result<bool> {
-    let image = engine.inspect_image(&cache_tag(&layer.key)).await?;
-    Ok(image.is_some_and(|i| i.labels.get(LABEL_KEY) == Some(&layer.key)))
+    Ok(super::execute::cached(engine, layer).await?.is_some())
 }
 
 /// Pulls the layers missing here, in order, until one no registry has; returns the keys pulled.

@@ -1,7 +1,7 @@
 //! Tests of [`super::remote_cache`] against the recording fake engine, whose fake registry also answers lookups.
 
-use crate::build::execute::{BuildOptions, LABEL_KEY, LABEL_PARENT_KEY};
 use super::{CacheOptions, check, execute_with_cache, repositories};
+use crate::build::execute::{BuildOptions, LABEL_KEY, LABEL_PARENT_KEY};
 use crate::engine::ImageInfo;
 use crate::engine::fake_images::{Call, FakeImages};
 use crate::plan::model::{BuildPlan, Layer, LayerContext, cache_tag};
@@ -143,7 +143,8 @@ async fn an_unreachable_registry_warns_and_builds_unless_the_cache_is_required()
 #[tokio::test]
 async fn push_sends_the_image_names_and_no_cache_skips_the_registry() {
     let b = FakeImages::new();
-    let options = BuildOptions { no_cache: true, image_names: vec!["localhost:5000/app:1".into()] };
+    let options =
+        BuildOptions { no_cache: true, image_names: vec!["localhost:5000/app:1".into()], ..Default::default() };
     let cache = CacheOptions { push: true, ..from(&[REPO]) };
     let outcome = execute_with_cache(&plan(), &b, &b, &Recorder::default(), &options, &cache).await.unwrap();
     assert_eq!(b.remote("localhost:5000/app:1").map(|i| i.id), Some(outcome.image_id));

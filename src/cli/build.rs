@@ -7,8 +7,8 @@ use containai::build::{self, BuildOptions, BuildOutcome, CacheOptions, LayerOutc
 use containai::config::{self, LoadOptions, Loaded};
 use containai::engine::Docker;
 use containai::features::{self, ResolvedFeature};
-use containai::registry::HttpProbe;
 use containai::plan::{self, BaseInput, BuildPlan, HostUser, cache_tag};
+use containai::registry::HttpProbe;
 use containai::report::{LayerSource, Reporter};
 use serde::Serialize;
 use serde_json::json;
@@ -25,6 +25,8 @@ pub struct Args {
     /// Rebuild every layer, ignoring cached ones.
     #[arg(long)]
     pub no_cache: bool,
+    #[command(flatten)]
+    pub additional: super::features::AdditionalFeatures,
     /// Print the build plan as JSON and build nothing.
     #[arg(long)]
     pub plan: bool,
@@ -67,6 +69,18 @@ fn plan_over(
     Ok(plan::plan(loaded, features, base, &host, reporter)?)
 }
 
+/// The cache lock, shared with other builds and `up`s, exclusive to `containai gc`: no layer is collected while
+/// it is built upon, or between its build and the container `up` creates from it.
+pub async fn cache_lock() -> anyhow::Result<containai::lock::FileLock> {
+    Ok(containai::lock::acquire(&containai::run::ssh::containai_config_dir(), containai::lock::CACHE_LOCK, false)
+        .await?)
+}
+
+/// How a command builds: `no_cache`, extra image names, and this machine's layer locks.
+pub fn build_options(no_cache: bool, image_names: Vec<String>) -> BuildOptions {
+    BuildOptions { no_cache, image_names, lock_dir: Some(containai::run::ssh::containai_config_dir()) }
+}
+
 /// Plans and builds the workspace's image (what `containai up` needs before it creates a container), its
 /// features resolved with remote-feature options. A Dockerfile config whose image is not built yet is built
 /// first, so that its label and `USER` are planned with.
@@ -79,8 +93,7 @@ pub async fn build_workspace_with(
     cache: &CacheOptions,
 ) -> anyhow::Result<(BuildPlan, BuildOutcome)> {
     plan::check_supported(loaded)?;
-    // Shared with other builds, exclusive to `containai gc`: no layer is collected while it is built upon.
-    let _cache = containai::run::lock::acquire(&containai::run::ssh::containai_config_dir(), containai::run::lock::CACHE_LOCK, false).await?;
+    let _cache = cache_lock().await?;
     let features = features::resolve_with(loaded, remote)?;
     build_resolved(loaded, &features, engine, reporter, options, cache).await
 }
@@ -99,7 +112,7 @@ pub async fn build_resolved(
     let mut first = None;
     if matches!(&base, BaseInput::Dockerfile(d) if d.built.is_none()) {
         let only = BuildPlan { features: vec![], layers: vec![plan::base_layer(&base)?], metadata: json!([]) };
-        let only_options = BuildOptions { no_cache: options.no_cache, image_names: vec![] };
+        let only_options = BuildOptions { image_names: vec![], ..options.clone() };
         let pull_only = CacheOptions { cache_to: None, push: false, ..cache.clone() };
         first = Some(build::execute_with_cache(&only, engine, &probe, reporter, &only_options, &pull_only).await?);
         base = plan::base::resolve(loaded, engine, false).await?;
@@ -122,7 +135,8 @@ pub async fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitCode> {
         workspace_folder: args.workspace.workspace_folder,
         config_file: args.workspace.config,
     };
-    let loaded = config::load(&opts)?;
+    let mut loaded = config::load(&opts)?;
+    args.additional.apply(&mut loaded)?;
     for warning in &loaded.warnings {
         printer.warn(warning);
     }
@@ -137,8 +151,9 @@ pub async fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitCode> {
         print_json(&plan_workspace_with(&loaded, &engine, printer, args.no_cache, &remote).await?)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let options = BuildOptions { no_cache: args.no_cache, image_names: args.image_name };
-    let (_, outcome) = build_workspace_with(&loaded, &engine, printer, &options, &args.remote.options()?, &cache).await?;
+    let options = build_options(args.no_cache, args.image_name);
+    let (_, outcome) =
+        build_workspace_with(&loaded, &engine, printer, &options, &args.remote.options()?, &cache).await?;
     let image_name = match outcome.image_name.is_empty() {
         true => vec![cache_tag(&outcome.image_key)],
         false => outcome.image_name,

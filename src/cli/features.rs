@@ -23,6 +23,31 @@ pub struct RemoteArgs {
     pub registry_mirror: Vec<Mirror>,
 }
 
+/// `--additional-features JSON`, as the reference CLI's `build` and `up` take it.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct AdditionalFeatures {
+    /// More features, as devcontainer.json's `features` object (JSON); the config's own win on the same id.
+    #[arg(long = "additional-features", value_name = "JSON")]
+    pub additional_features: Option<String>,
+}
+
+impl AdditionalFeatures {
+    /// Adds the features to the loaded config's, after them; an id the config has already is left as it is.
+    pub fn apply(&self, loaded: &mut containai::config::Loaded) -> Result<()> {
+        let Some(text) = &self.additional_features else { return Ok(()) };
+        let parsed: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| anyhow::anyhow!("`--additional-features` is not JSON: {e}\nhint: pass an object, e.g. `{{\"ghcr.io/devcontainers/features/node:1\": {{}}}}`"))?;
+        let serde_json::Value::Object(added) = parsed else {
+            anyhow::bail!("`--additional-features` must be a JSON object of feature ids to options\nhint: e.g. `{{\"./my-feature\": {{}}}}`");
+        };
+        let features = loaded.model.features.get_or_insert_with(Default::default);
+        for (id, options) in added {
+            features.entry(id).or_insert(options);
+        }
+        Ok(())
+    }
+}
+
 impl RemoteArgs {
     /// The options, with the user config's mirrors for registries the command line gives none for.
     pub fn options(&self) -> Result<RemoteOptions> {

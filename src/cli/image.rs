@@ -1,7 +1,7 @@
 //! A loaded config → sshd added when missing, features resolved, plan built → the image `up` runs and its key.
 
 use anyhow::Result;
-use containai::build::{BuildOptions, CacheOptions};
+use containai::build::CacheOptions;
 use containai::config::Loaded;
 use containai::engine::Docker;
 use containai::features::oci::RemoteOptions;
@@ -44,6 +44,7 @@ pub async fn target(
     reporter: &dyn Reporter,
     remote: &RemoteOptions,
     cache: &CacheOptions,
+    no_cache: bool,
 ) -> Result<Target> {
     let mut loaded = loaded.clone();
     if ensure_sshd(&mut loaded) {
@@ -51,7 +52,15 @@ pub async fn target(
     }
     containai::plan::check_supported(&loaded)?;
     let features = containai::features::resolve_with(&loaded, remote)?;
-    let (plan, outcome) = super::build::build_resolved(&loaded, &features, docker, reporter, &BuildOptions::default(), cache).await?;
+    let (plan, outcome) = super::build::build_resolved(
+        &loaded,
+        &features,
+        docker,
+        reporter,
+        &super::build::build_options(no_cache, vec![]),
+        cache,
+    )
+    .await?;
     Ok(Target {
         remote_user: remote_user(&plan.metadata, &loaded),
         config: loaded.model.clone(),
@@ -60,5 +69,6 @@ pub async fn target(
         image_key: outcome.image_key,
         layers_built: outcome.layers_built,
         features: features.iter().map(|f| (f.reference.clone(), f.metadata.clone())).collect(),
+        metadata: plan.metadata.clone(),
     })
 }

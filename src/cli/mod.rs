@@ -171,7 +171,7 @@ pub fn main() -> ExitCode {
 
 async fn dispatch(command: Command, printer: &Printer) -> anyhow::Result<ExitCode> {
     match command {
-        Command::ReadConfiguration(args) => read_configuration::run(args, printer),
+        Command::ReadConfiguration(args) => read_configuration::run(args, printer).await,
         Command::Build(args) => build::run(args, printer).await,
         Command::Up(args) => up::run(args, printer).await,
         Command::Down(args) => down::run(args).await,

@@ -1,4 +1,5 @@
-//! `containai read-configuration` arguments → the loaded config as one JSON object on stdout (warnings on stderr).
+//! `containai read-configuration` arguments → the loaded config as one JSON object on stdout (warnings on stderr);
+//! with `--include-merged-configuration`, also the config merged with its image's metadata (engine needed).
 
 use super::Printer;
 use anyhow::Context;
@@ -16,15 +17,33 @@ pub struct Args {
     /// devcontainer.json to use instead of `.devcontainer/devcontainer.json` or `.devcontainer.json`.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Also print `mergedConfiguration`: the config merged with the metadata of its image (base image label and
+    /// features), as the reference CLI prints it. Asks the engine for the base image.
+    #[arg(long)]
+    pub include_merged_configuration: bool,
+    #[command(flatten)]
+    pub remote: super::features::RemoteArgs,
 }
 
-pub fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitCode> {
+pub async fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitCode> {
     let opts = LoadOptions { workspace_folder: args.workspace_folder.unwrap_or_default(), config_file: args.config };
     let loaded = config::load(&opts)?;
     for warning in &loaded.warnings {
         printer.warn(warning);
     }
-    let json = config::output::read_configuration(&loaded);
+    let mut json = config::output::read_configuration(&loaded);
+    if args.include_merged_configuration {
+        let engine = containai::engine::Docker::connect().await?;
+        let plan = super::build::plan_workspace_with(&loaded, &engine, printer, false, &args.remote.options()?).await?;
+        let entries = plan.metadata.as_array().map(Vec::as_slice).unwrap_or_default();
+        let merged = containai::plan::merge::merged_configuration(&json["configuration"], entries);
+        let out = json.as_object_mut().expect("read-configuration prints an object");
+        let diagnostics = out.shift_remove("ociAuthDiagnostics");
+        out.insert("mergedConfiguration".into(), config::output::js_normalize(&merged));
+        if let Some(diagnostics) = diagnostics {
+            out.insert("ociAuthDiagnostics".into(), diagnostics);
+        }
+    }
     let mut out = std::io::stdout().lock();
     serde_json::to_writer(&mut out, &json).context("cannot write to stdout")?;
     writeln!(out).context("cannot write to stdout")?;

@@ -32,6 +32,34 @@ pub struct UpArgs {
     /// Run no lifecycle command in the container.
     #[arg(long)]
     pub skip_post_create: bool,
+    /// Run the lifecycle commands only up to `waitFor` (default `updateContentCommand`); a later `up` runs the
+    /// rest.
+    #[arg(long)]
+    pub skip_non_blocking_commands: bool,
+    /// Run onCreateCommand and updateContentCommand (again, if it ran before) and nothing after: for prebuilds.
+    #[arg(long)]
+    pub prebuild: bool,
+    /// Build without the engine's or containai's layer cache when the workspace has no container yet.
+    #[arg(long)]
+    pub build_no_cache: bool,
+    /// A mount beyond the config's, `type=bind|volume,source=...,target=...` (repeatable); checked as the
+    /// config's mounts are.
+    #[arg(long = "mount", value_name = "MOUNT")]
+    pub mounts: Vec<String>,
+    /// An environment variable for the lifecycle commands, `NAME=value`, over remoteEnv's (repeatable).
+    #[arg(long = "remote-env", value_name = "NAME=value")]
+    pub remote_env: Vec<String>,
+    #[command(flatten)]
+    pub additional: super::features::AdditionalFeatures,
+    /// Add the configuration (`configuration`) to the result, as `read-configuration` prints it.
+    #[arg(long)]
+    pub include_configuration: bool,
+    /// Add the configuration merged with the image's metadata (`mergedConfiguration`) to the result.
+    #[arg(long)]
+    pub include_merged_configuration: bool,
+    /// Do not run postAttachCommand.
+    #[arg(long)]
+    pub skip_post_attach: bool,
     /// A JSON object of secret environment variables (`{"NAME": "value"}`) for the lifecycle commands; never
     /// stored in the image or the container's config, masked in the output.
     #[arg(long, value_name = "FILE")]
@@ -57,18 +85,28 @@ impl UpArgs {
         options.skip_post_create = self.skip_post_create;
         options.ready_timeout = Duration::from_secs(self.ready_timeout);
         if let Some(path) = &self.secrets_file {
-            options.secrets = run::secrets::Secrets::load(path)?;
+            options.flow.secrets = run::secrets::Secrets::load(path)?;
+        }
+        options.flow.skip_post_attach = self.skip_post_attach;
+        options.flow.remote_env = run::ops::check_remote_env(&self.remote_env)?;
+        options.extra_mounts = self.mounts.clone();
+        if self.prebuild {
+            options.flow = options.flow.prebuild();
         }
         Ok(options)
     }
 }
 
 pub async fn run(args: UpArgs, printer: &Printer) -> Result<std::process::ExitCode> {
-    let (loaded, notice) = args.workspace.load_or_default()?;
+    let (mut loaded, notice) = args.workspace.load_or_default()?;
+    args.additional.apply(&mut loaded)?;
     if let Some(notice) = notice {
         printer.info(&notice);
     }
-    let options = args.options()?;
+    let mut options = args.options()?;
+    if args.skip_non_blocking_commands && !args.prebuild {
+        options.flow = options.flow.until_wait_for(&loaded.model);
+    }
     let remote = args.remote.options()?;
     let docker = Docker::connect().await?;
     let policy = run::up::preflight(&docker, &loaded.model, &loaded.workspace, &options, printer).await?;
@@ -76,8 +114,21 @@ pub async fn run(args: UpArgs, printer: &Printer) -> Result<std::process::ExitCo
         run::hooks::run_initialize(command, &loaded.workspace.local_workspace_folder, printer).await?;
     }
     let cache = args.cache.options(&loaded)?;
-    let target = super::image::target(&docker, &loaded, printer, &remote, &cache).await?;
+    // Held until the container exists: `gc` removes no layer between its build and the container's creation.
+    let _cache = super::build::cache_lock().await?;
+    let no_cache = args.build_no_cache && run::up::find(&docker, &loaded.workspace).await?.is_none();
+    let target = super::image::target(&docker, &loaded, printer, &remote, &cache, no_cache).await?;
     let result = run::up(&docker, &target, &policy, &options, printer).await?;
-    println!("{}", serde_json::to_string(&result).context("output")?);
+    let mut out = serde_json::to_value(&result).context("output")?;
+    let configuration = containai::config::output::read_configuration(&loaded)["configuration"].take();
+    if args.include_merged_configuration {
+        let entries = target.metadata.as_array().map(Vec::as_slice).unwrap_or_default();
+        let merged = containai::plan::merge::merged_configuration(&configuration, entries);
+        out["mergedConfiguration"] = containai::config::output::js_normalize(&merged);
+    }
+    if args.include_configuration {
+        out["configuration"] = configuration;
+    }
+    println!("{}", serde_json::to_string(&out).context("output")?);
     Ok(std::process::ExitCode::SUCCESS)
 }

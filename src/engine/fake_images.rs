@@ -56,6 +56,8 @@ struct State {
     remote: BTreeMap<String, ImageInfo>,
     /// Registry calls fail with this message (unreachable or refusing registry).
     registry_down: Option<String>,
+    /// How long each build takes (after it is recorded, before its image exists).
+    build_delay: Option<std::time::Duration>,
 }
 
 /// The fake engine.
@@ -100,6 +102,11 @@ impl FakeImages {
     }
 
     /// Every call so far, in order.
+    /// Makes every build take `delay`, so that concurrent builds overlap.
+    pub fn set_build_delay(&self, delay: std::time::Duration) {
+        self.state.lock().unwrap().build_delay = Some(delay);
+    }
+
     pub fn calls(&self) -> Vec<Call> {
         self.state.lock().unwrap().calls.clone()
     }
@@ -147,7 +154,9 @@ fn dockerfile_labels(dockerfile: &str) -> BTreeMap<String, String> {
     let mut labels = BTreeMap::new();
     let joined = dockerfile.replace("\\\n", " ");
     for line in joined.lines() {
-        let Some(mut rest) = line.trim_start().strip_prefix("LABEL ") else { continue };
+        let Some(mut rest) = line.trim_start().strip_prefix("LABEL ") else {
+            continue;
+        };
         while let Some(eq) = rest.find('=') {
             let key = rest[..eq].trim().to_string();
             let mut value = String::new();
@@ -223,6 +232,10 @@ impl ImageEngine for FakeImages {
             files,
         };
         self.record(Call::Build(Box::new(recorded.clone())));
+        let delay = self.state.lock().unwrap().build_delay;
+        if let Some(delay) = delay {
+            tokio::time::sleep(delay).await;
+        }
         let lines: Vec<&str> = dockerfile.lines().filter(|l| !l.trim().is_empty()).collect();
         for (i, line) in lines.iter().enumerate() {
             log(&format!("Step {}/{} : {}", i + 1, lines.len(), line.trim()));

@@ -7,6 +7,7 @@
 pub mod base;
 pub mod key;
 mod layers;
+pub mod merge;
 pub mod metadata;
 pub mod model;
 pub mod render;

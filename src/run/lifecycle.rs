@@ -5,6 +5,7 @@ use super::secrets::Secrets;
 use super::up::Target;
 use super::Result;
 use crate::config::DevContainer;
+use crate::config::model::WaitFor;
 use crate::engine::{ContainerEngine, ContainerInfo};
 use crate::report::Reporter;
 
@@ -20,27 +21,91 @@ pub enum Known {
     Unknown,
 }
 
-/// Returns whether the once-per-container stages are all done.
+/// What `up`'s flags ask of the lifecycle commands.
+#[derive(Debug, Clone, Default)]
+pub struct Flow {
+    /// `--secrets-file`: added to every command's environment.
+    pub secrets: Secrets,
+    /// Run nothing after this point: `--skip-non-blocking-commands` stops at `waitFor` (default
+    /// `updateContentCommand`), `--prebuild` after `updateContentCommand`.
+    pub stop_after: Option<WaitFor>,
+    /// `--prebuild`: `updateContentCommand` runs again even when it ran before.
+    pub rerun_update_content: bool,
+    /// `--skip-post-attach`.
+    pub skip_post_attach: bool,
+    /// `--remote-env NAME=value`: over remoteEnv's, for every command.
+    pub remote_env: Vec<String>,
+}
+
+impl Flow {
+    /// `--skip-non-blocking-commands`: stop at the config's `waitFor`.
+    pub fn until_wait_for(mut self, config: &DevContainer) -> Flow {
+        self.stop_after = Some(config.wait_for.unwrap_or(WaitFor::UpdateContentCommand));
+        self
+    }
+
+    /// `--prebuild`: onCreate and updateContent (again), nothing after.
+    pub fn prebuild(mut self) -> Flow {
+        self.stop_after = Some(WaitFor::UpdateContentCommand);
+        self.rerun_update_content = true;
+        self
+    }
+}
+
+/// Where a point of `waitFor` falls among the stages (initializeCommand runs on the host, before all of them).
+fn rank(point: WaitFor) -> usize {
+    match point {
+        WaitFor::InitializeCommand => 0,
+        WaitFor::OnCreateCommand => 1,
+        WaitFor::UpdateContentCommand => 2,
+        WaitFor::PostCreateCommand => 3,
+        WaitFor::PostStartCommand => 4,
+    }
+}
+
+const STAGES: [Stage; 5] = [Stage::OnCreate, Stage::UpdateContent, Stage::PostCreate, Stage::PostStart, Stage::PostAttach];
+
+/// What is left after [`run`], for the next `up`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Left {
+    /// The once-per-container stages all ran (a stage with no command counts as run).
+    pub once_done: bool,
+    /// postStartCommand was due (the container was started) but `flow.stop_after` came first.
+    pub post_start_due: bool,
+}
+
+/// Runs the stages due, in order, up to `flow.stop_after`; `started`: the container was started since
+/// postStartCommand last ran.
 #[allow(clippy::too_many_arguments)]
-pub async fn run(engine: &dyn ContainerEngine, target: &Target, container: &ContainerInfo, started: bool, known: Known, secrets: &Secrets, reporter: &dyn Reporter) -> Result<bool> {
+pub async fn run(engine: &dyn ContainerEngine, target: &Target, container: &ContainerInfo, started: bool, known: Known, flow: &Flow, reporter: &dyn Reporter) -> Result<Left> {
     let hooks_done = known == Known::AllDone;
     let ctx = HookContext {
         container_id: &container.id,
         user: &target.remote_user,
-        env: hooks::resolve_remote_env(&target.config, &container.env),
-        secrets: secrets.clone(),
+        env: super::ops::merge_env(hooks::resolve_remote_env(&target.config, &container.env), &flow.remote_env),
+        secrets: flow.secrets.clone(),
         working_dir: &target.workspace.workspace_folder,
     };
-    let stages = [Stage::OnCreate, Stage::UpdateContent, Stage::PostCreate, Stage::PostStart, Stage::PostAttach];
-    let planned: Vec<(Stage, Vec<hooks::Hook>)> = stages
+    let planned: Vec<(usize, Stage, Vec<hooks::Hook>)> = STAGES
         .into_iter()
-        .map(|s| (s, hooks::stage_hooks(s, &target.config, &target.features)))
-        .filter(|(_, h)| !h.is_empty())
+        .enumerate()
+        .map(|(i, s)| (i + 1, s, hooks::stage_hooks(s, &target.config, &target.features)))
+        .filter(|(_, _, h)| !h.is_empty())
         .collect();
-    let done = if known == Known::Unknown && planned.iter().any(|(s, _)| s.once()) { hooks::done_stages(engine, &container.id).await? } else { Vec::new() };
-    for (stage, list) in planned {
+    let done = if known == Known::Unknown && planned.iter().any(|(_, s, _)| s.once()) { hooks::done_stages(engine, &container.id).await? } else { Vec::new() };
+    let mut left = Left { once_done: true, post_start_due: false };
+    for (rank_of_stage, stage, list) in planned {
         let ran_before = hooks_done || done.iter().any(|d| d == stage.property());
-        let skip = (stage.once() && ran_before) || (stage == Stage::PostStart && !started);
+        let rerun = flow.rerun_update_content && stage == Stage::UpdateContent;
+        let stopped = flow.stop_after.is_some_and(|point| rank_of_stage > rank(point));
+        if stopped {
+            left.once_done &= !stage.once() || ran_before;
+            left.post_start_due |= stage == Stage::PostStart && started;
+            continue;
+        }
+        let skip = (stage.once() && ran_before && !rerun)
+            || (stage == Stage::PostStart && !started)
+            || (stage == Stage::PostAttach && flow.skip_post_attach);
         if skip {
             continue;
         }
@@ -49,7 +114,7 @@ pub async fn run(engine: &dyn ContainerEngine, target: &Target, container: &Cont
             hooks::mark_done(engine, &container.id, stage).await?;
         }
     }
-    Ok(true)
+    Ok(left)
 }
 
 /// `postAttachCommand` for a running container (on `containai ssh`), as the user and in the folder `up` recorded.

@@ -5,12 +5,14 @@
 //! [`hooks`] runs the lifecycle commands, [`up`] ties it together.
 
 pub mod hooks;
+pub mod known_hosts;
 pub mod lifecycle;
 pub mod lock;
 pub mod mounts;
 pub mod names;
 pub mod ops;
 pub mod policy;
+pub mod ports;
 pub mod ready;
 pub mod request;
 pub mod run_args;
@@ -93,6 +95,8 @@ pub enum RunError {
     Hook { hook: String, code: i64, output: String },
     #[error("`initializeCommand` could not start: {0}")]
     HookSpawn(std::io::Error),
+    #[error(transparent)]
+    Lock(#[from] crate::lock::LockError),
     #[error("cannot {action} `{path}`: {source}")]
     Io {
         action: &'static str,

@@ -21,8 +21,11 @@ pub struct DownResult {
 }
 
 /// Stops the workspace's container with systemd's signal; `remove` also removes it and its ssh entry.
-/// `state_dir` holds the host-side records of containers ([`super::state`]).
-pub async fn down(engine: &dyn ContainerEngine, workspace: &WorkspaceInfo, remove: bool, ssh_dir: &Path, state_dir: &Path) -> Result<DownResult> {
+/// `config_dir` holds the workspace's lock, taken as `up` takes it, so that a `down` never interleaves with an
+/// `up` of the same workspace, and the host-side records of containers (`state/`, [`super::state`]).
+pub async fn down(engine: &dyn ContainerEngine, workspace: &WorkspaceInfo, remove: bool, ssh_dir: &Path, config_dir: &Path) -> Result<DownResult> {
+    let _lock = super::lock::workspace(config_dir, &workspace.devcontainer_id).await?;
+    let state_dir = config_dir.join("state");
     let container = find(engine, workspace)
         .await?
         .ok_or_else(|| RunError::NoContainer(workspace.local_workspace_folder.display().to_string()))?;
@@ -32,7 +35,7 @@ pub async fn down(engine: &dyn ContainerEngine, workspace: &WorkspaceInfo, remov
     }
     if remove {
         engine.remove_container(&container.id).await?;
-        super::state::forget(state_dir, &container.id);
+        super::state::forget(&state_dir, &container.id);
         if let Some(host) = container.labels.get(LABEL_SSH_HOST) {
             ssh_config::uninstall(ssh_dir, host.trim_start_matches("containai-"))?;
         }
@@ -40,8 +43,17 @@ pub async fn down(engine: &dyn ContainerEngine, workspace: &WorkspaceInfo, remov
     Ok(DownResult { outcome: "success", container_id: container.id, stopped, removed: remove })
 }
 
-/// Runs `cmd` in the workspace's running container as the remote user with remoteEnv; returns its exit code.
-pub async fn exec(engine: &dyn ContainerEngine, config: &DevContainer, workspace: &WorkspaceInfo, cmd: Vec<String>, tty: bool) -> Result<i64> {
+/// Runs `cmd` in the workspace's running container as the remote user with remoteEnv, then `extra_env`
+/// (`NAME=value`, from `--remote-env` and `--secrets-file`: a later entry wins over an earlier one of the same
+/// name); returns its exit code.
+pub async fn exec(
+    engine: &dyn ContainerEngine,
+    config: &DevContainer,
+    workspace: &WorkspaceInfo,
+    cmd: Vec<String>,
+    extra_env: &[String],
+    tty: bool,
+) -> Result<i64> {
     let container = find(engine, workspace).await?.filter(|c| c.running).ok_or_else(|| {
         RunError::NoContainer(workspace.local_workspace_folder.display().to_string())
     })?;
@@ -49,10 +61,34 @@ pub async fn exec(engine: &dyn ContainerEngine, config: &DevContainer, workspace
     let request = ExecRequest {
         cmd,
         user: Some(user),
-        env: resolve_remote_env(config, &container.env),
+        env: merge_env(resolve_remote_env(config, &container.env), extra_env),
         working_dir: Some(container.labels.get(LABEL_WORKSPACE).cloned().unwrap_or_else(|| workspace.workspace_folder.clone())),
     };
     Ok(engine.exec_attached(&container.id, &request, tty).await?)
+}
+
+/// `--remote-env` entries checked: `NAME=value`, a name without `=` or NUL.
+pub fn check_remote_env(entries: &[String]) -> Result<Vec<String>> {
+    for entry in entries {
+        let named = entry.split_once('=').is_some_and(|(name, _)| !name.is_empty()) && !entry.contains('\0');
+        if !named {
+            return Err(RunError::Config(format!("`--remote-env {entry}` is not `NAME=value`\nhint: write it as `--remote-env NAME=value`")));
+        }
+    }
+    Ok(entries.to_vec())
+}
+
+/// `base` with `extra` laid over it: an entry replaces the one of the same name in place, a new name is appended.
+pub fn merge_env(base: Vec<String>, extra: &[String]) -> Vec<String> {
+    let name = |entry: &str| entry.split_once('=').map_or(entry, |(n, _)| n).to_string();
+    let mut out = base;
+    for entry in extra {
+        match out.iter().position(|e| name(e) == name(entry)) {
+            Some(i) => out[i] = entry.clone(),
+            None => out.push(entry.clone()),
+        }
+    }
+    out
 }
 
 /// One row of `list`.
@@ -85,4 +121,14 @@ pub async fn list(engine: &dyn ContainerEngine) -> Result<Vec<ListEntry>> {
             name: c.name,
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn extra_env_replaces_a_name_in_place_and_appends_new_ones() {
+        let base = vec!["A=1".to_string(), "B=2".to_string()];
+        let extra = ["B=two".to_string(), "C=3=x".to_string(), "B=last".to_string()];
+        assert_eq!(super::merge_env(base, &extra), ["A=1", "B=last", "C=3=x"]);
+    }
 }

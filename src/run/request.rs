@@ -36,6 +36,8 @@ pub struct RequestInput<'a> {
     pub policy: &'a Policy,
     /// Publish sshd's port.
     pub ssh: bool,
+    /// `up --mount`: more mounts in the `--mount` form, checked as the config's are.
+    pub extra_mounts: &'a [String],
 }
 
 /// Parsed `runArgs` plus the checks of the policy: what would defeat the isolation.
@@ -72,14 +74,13 @@ fn port_bindings(config: &DevContainer, args: &RunArgs, ssh: bool) -> Result<Has
     let mut refs: Vec<PortRef> = config.app_port.as_ref().map(|a| a.to_vec()).unwrap_or_default();
     refs.extend(config.forward_ports.iter().flatten().cloned());
     for port in refs {
-        match port {
-            PortRef::Number(p) => publish(&mut out, Some(&p.to_string()), &p.to_string()),
-            PortRef::Label(text) => match text.split_once(':') {
-                Some((h, c)) if h.parse::<u16>().is_ok() && c.parse::<u16>().is_ok() => publish(&mut out, Some(h), c),
-                Some(_) => {} // `service:port` names a Compose service: nothing to publish here
-                None if text.parse::<u16>().is_ok() => publish(&mut out, Some(&text), &text),
-                None => return Err(RunError::Invalid { what: "port", value: text, reason: "not a port".into() }),
-            },
+        let value = || match &port {
+            PortRef::Number(p) => p.to_string(),
+            PortRef::Label(text) => text.clone(),
+        };
+        let pair = super::ports::pair(&port).map_err(|reason| RunError::Invalid { what: "port", value: value(), reason })?;
+        if let Some((host, container)) = pair {
+            publish(&mut out, Some(&host.to_string()), &container.to_string());
         }
     }
     for spec in &args.publish {
@@ -133,6 +134,9 @@ fn checked_parts(input: &RequestInput) -> Result<(RunArgs, Vec<Mount>, Vec<Strin
         all_mounts.push(mounts::from_entry(entry)?);
     }
     all_mounts.extend(args.mounts.iter().cloned());
+    for text in input.extra_mounts {
+        all_mounts.push(mounts::parse_mount(text)?);
+    }
     let violations = unsafe_parts(input.config, &args, &all_mounts, input.policy);
     Ok((args, all_mounts, violations))
 }

@@ -46,6 +46,7 @@ fn request(config: &DevContainer, policy: &Policy) -> Result<CreateRequest> {
         remote_user: "dev",
         policy,
         ssh: true,
+        extra_mounts: &[],
     })
 }
 

@@ -25,7 +25,7 @@ impl HostEntry {
         format!(
             "# written by containai; `containai down --remove` deletes it\n\
              Host {host}\n  HostName 127.0.0.1\n  Port {port}\n  User {user}\n  IdentityFile \"{key}\"\n  \
-             IdentitiesOnly yes\n  UserKnownHostsFile \"{known}\"\n  StrictHostKeyChecking accept-new\n  \
+             IdentitiesOnly yes\n  UserKnownHostsFile \"{known}\"\n  StrictHostKeyChecking yes\n  \
              HostKeyAlias {host}\n  HashKnownHosts no\n",
             host = self.host,
             port = self.port,
@@ -43,8 +43,7 @@ pub fn ssh_dir() -> PathBuf {
 
 /// Creates `dir` (and missing parents) readable by the owner only: 0700.
 pub fn private_dir(dir: &Path) -> Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(RunError::io("create", dir))
+    Ok(crate::lock::private_dir(dir)?)
 }
 
 /// Writes `bytes` to `path` atomically with `mode`, creating the parent folder (0700).
@@ -114,25 +113,6 @@ pub fn locked<T>(lock_path: &Path, edit: impl FnOnce() -> Result<T>) -> Result<T
     edit()
 }
 
-/// Forgets the host keys recorded for `host` (a recreated container has new ones).
-/// Edited under a lock beside it, so concurrent `up`s each forget their own host and keep the others'.
-pub fn forget_host_key(known_hosts: &Path, host: &str) -> Result<()> {
-    let matches = |l: &str| l.split_whitespace().next().is_some_and(|h| h.split(',').any(|n| n == host));
-    let Ok(text) = std::fs::read_to_string(known_hosts) else { return Ok(()) };
-    if !text.lines().any(matches) {
-        return Ok(());
-    }
-    locked(&known_hosts.with_extension("lock"), || {
-        let Ok(text) = std::fs::read_to_string(known_hosts) else { return Ok(()) };
-        let kept: Vec<&str> = text.lines().filter(|l| !matches(l)).collect();
-        if kept.len() != text.lines().count() {
-            let body = if kept.is_empty() { String::new() } else { format!("{}\n", kept.join("\n")) };
-            write_atomic(known_hosts, body.as_bytes(), 0o600)?;
-        }
-        Ok(())
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,7 +131,7 @@ mod tests {
     fn the_entry_says_everything_ssh_needs() {
         let text = entry("containai-web-1", 32770).render();
         for line in ["Host containai-web-1", "HostName 127.0.0.1", "Port 32770", "User vscode", "IdentitiesOnly yes",
-            "StrictHostKeyChecking accept-new", "UserKnownHostsFile \"/cfg/containai/ssh/known_hosts\""] {
+            "StrictHostKeyChecking yes", "UserKnownHostsFile \"/cfg/containai/ssh/known_hosts\""] {
             assert!(text.contains(line), "{line} missing from\n{text}");
         }
     }
@@ -181,7 +161,9 @@ mod tests {
         let handles: Vec<_> = (0..16)
             .map(|i| {
                 let ssh = ssh.clone();
-                std::thread::spawn(move || install(&ssh, &format!("c{i}"), &entry(&format!("containai-c{i}"), 2000 + i)).unwrap())
+                std::thread::spawn(move || {
+                    install(&ssh, &format!("c{i}"), &entry(&format!("containai-c{i}"), 2000 + i)).unwrap()
+                })
             })
             .collect();
         handles.into_iter().for_each(|h| { h.join().unwrap(); });
@@ -189,14 +171,5 @@ mod tests {
         assert_eq!(config.matches(INCLUDE_LINE).count(), 1, "{config}");
         assert!(config.contains("Host mine\n  User me\n"));
         assert_eq!(std::fs::read_dir(ssh.join("containai.d")).unwrap().count(), 16);
-    }
-
-    #[test]
-    fn forgetting_a_host_key_keeps_the_others() {
-        let dir = tempfile::tempdir().unwrap();
-        let kh = dir.path().join("known_hosts");
-        std::fs::write(&kh, "containai-a ssh-ed25519 AAA\ncontainai-b ssh-ed25519 BBB\n").unwrap();
-        forget_host_key(&kh, "containai-a").unwrap();
-        assert_eq!(std::fs::read_to_string(&kh).unwrap(), "containai-b ssh-ed25519 BBB\n");
     }
 }

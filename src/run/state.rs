@@ -14,6 +14,9 @@ pub struct ContainerState {
     pub failed_units: Vec<String>,
     /// onCreate/updateContent/postCreate ran (their markers are in the container).
     pub created_hooks_done: bool,
+    /// The container was started but postStartCommand did not run yet (`--skip-non-blocking-commands`).
+    #[serde(default)]
+    pub post_start_due: bool,
 }
 
 fn path(dir: &Path, id: &str) -> PathBuf {
@@ -43,7 +46,7 @@ mod tests {
     #[test]
     fn records_round_trip_per_container() {
         let dir = tempfile::tempdir().unwrap();
-        let state = ContainerState { container_id: "abc".repeat(10), failed_units: vec!["x.service".into()], created_hooks_done: true };
+        let state = ContainerState { container_id: "abc".repeat(10), failed_units: vec!["x.service".into()], created_hooks_done: true, post_start_due: true };
         save(dir.path(), &state).unwrap();
         assert_eq!(load(dir.path(), &state.container_id), Some(state.clone()));
         assert_eq!(load(dir.path(), "other"), None);

@@ -27,8 +27,11 @@ pub struct UpOptions {
     pub ssh_dir: PathBuf,
     /// `$XDG_CONFIG_HOME/containai`.
     pub config_dir: PathBuf,
-    /// `--secrets-file`: environment for the lifecycle commands only, never in the image or container config.
-    pub secrets: super::secrets::Secrets,
+    /// `--secrets-file` (environment for the lifecycle commands only, never in the image or container config),
+    /// `--skip-non-blocking-commands`, `--prebuild`, `--skip-post-attach`.
+    pub flow: lifecycle::Flow,
+    /// `--mount`: mounts beyond the config's, in the `--mount` form.
+    pub extra_mounts: Vec<String>,
 }
 
 impl UpOptions {
@@ -42,7 +45,8 @@ impl UpOptions {
             ready_timeout: Duration::from_secs(120),
             ssh_dir: ssh_config::ssh_dir(),
             config_dir: ssh::containai_config_dir(),
-            secrets: Default::default(),
+            flow: Default::default(),
+            extra_mounts: Vec::new(),
         }
     }
 }
@@ -59,6 +63,8 @@ pub struct Target {
     /// Resolved features in install order: `(id, devcontainer-feature.json)`, for their lifecycle commands.
     pub features: Vec<(String, serde_json::Value)>,
     pub remote_user: String,
+    /// The image's `devcontainer.metadata` entries (base image, features, devcontainer.json).
+    pub metadata: serde_json::Value,
 }
 
 /// `ssh` of the output.
@@ -82,6 +88,9 @@ pub struct UpResult {
     /// What the probes saw inside the container ([`crate::isolation`]); `class` is what the runtime promises.
     pub isolation: crate::isolation::Summary,
     pub ssh: Option<SshInfo>,
+    /// `appPort` and `forwardPorts`: each container port and the 127.0.0.1 port it answers on.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub forwarded_ports: Vec<super::ports::ForwardedPort>,
     pub image_key: String,
     pub layers_built: usize,
     pub failed_units: Vec<String>,
@@ -101,7 +110,8 @@ pub async fn preflight(engine: &dyn ContainerEngine, config: &DevContainer, work
     let from_config = config.containai().map_err(|e| RunError::Config(format!("`customizations.containai`: {e}")))?.runtime;
     let policy = policy::decide(&options.policy, from_config.as_deref(), &engine.info().await?)?;
     let name = names::container_name(workspace);
-    let input = RequestInput { config, workspace, image: "-", image_key: "-", name: &name, remote_user: "-", policy: &policy, ssh: wants_ssh(config) };
+    let extra_mounts = &options.extra_mounts;
+    let input = RequestInput { config, workspace, image: "-", image_key: "-", name: &name, remote_user: "-", policy: &policy, ssh: wants_ssh(config), extra_mounts };
     create_request(&input)?;
     for part in super::request::unsafe_settings(&input)? {
         reporter.warn(&format!("UNSAFE (kept by `--allow-unsafe-config`): {part}"));
@@ -168,6 +178,7 @@ async fn up_locked(engine: &dyn ContainerEngine, target: &Target, policy: &Polic
         remote_user: &target.remote_user,
         policy,
         ssh: ssh_on,
+        extra_mounts: &options.extra_mounts,
     };
     let request = create_request(&input)?;
     let config_hash = request.body.labels.as_ref().and_then(|l| l.get(LABEL_CONFIG)).cloned().unwrap_or_default();
@@ -189,8 +200,9 @@ async fn up_locked(engine: &dyn ContainerEngine, target: &Target, policy: &Polic
                 engine.remove_container(&old.id).await?;
             }
             reporter.info(&format!("creating container `{}` under `{}`", request.name, policy.runtime));
+            let request = super::ports::avoid_busy(request.clone(), &target.config, &super::ports::is_free, reporter);
             let id = engine.create_container(&request).await?;
-            ssh_config::forget_host_key(&key.known_hosts, &host)?;
+            super::known_hosts::forget(&key.known_hosts, &host)?;
             let info = engine.inspect_container(&id).await?.ok_or_else(|| RunError::NoContainer(name.clone()))?;
             (info, true)
         }
@@ -219,11 +231,13 @@ async fn up_locked(engine: &dyn ContainerEngine, target: &Target, policy: &Polic
         (None, Some(_)) => true,
         _ => false,
     };
+    let post_start_due = cached.as_ref().is_some_and(|r| r.post_start_due);
     let mut record = match (quick, cached) {
         (true, Some(record)) => record,
         _ => {
             let readiness = ready::wait_ready(engine, &id, &name, ssh_port, options.ready_timeout).await?;
-            state::ContainerState { container_id: id.clone(), failed_units: readiness.failed_units, created_hooks_done: false }
+            let failed_units = readiness.failed_units;
+            state::ContainerState { container_id: id.clone(), failed_units, created_hooks_done: false, post_start_due }
         }
     };
     let isolation = verify_isolation(engine, &id, &name).await?;
@@ -232,6 +246,12 @@ async fn up_locked(engine: &dyn ContainerEngine, target: &Target, policy: &Polic
         Some(port) => {
             if created || started {
                 install_key(engine, &id, &target.remote_user, &key.public_line).await?;
+            }
+            // The client checks host keys strictly: they are pinned from the container itself (through the
+            // engine) whenever it may have new ones, or when containai's known_hosts lost them.
+            if created || started || !super::known_hosts::knows(&key.known_hosts, &host) {
+                let keys = super::known_hosts::read(engine, &id, &name).await?;
+                super::known_hosts::replace(&key.known_hosts, &host, &keys)?;
             }
             let entry = HostEntry { host: host.clone(), port, user: target.remote_user.clone(), identity_file: key.private.clone(), known_hosts: key.known_hosts.clone() };
             let config_file = ssh_config::install(&options.ssh_dir, &entry_name, &entry)?;
@@ -248,8 +268,11 @@ async fn up_locked(engine: &dyn ContainerEngine, target: &Target, policy: &Polic
             (false, true) => lifecycle::Known::AllDone,
             (false, false) => lifecycle::Known::Unknown,
         };
-        record.created_hooks_done = lifecycle::run(engine, target, &container, created || started, known, &options.secrets, reporter).await?;
-        if record.created_hooks_done != hooks_done {
+        let start_due = created || started || record.post_start_due;
+        let left = lifecycle::run(engine, target, &container, start_due, known, &options.flow, reporter).await?;
+        let before = (record.created_hooks_done, record.post_start_due);
+        (record.created_hooks_done, record.post_start_due) = (left.once_done, left.post_start_due);
+        if before != (left.once_done, left.post_start_due) {
             state::save(&state_dir, &record)?;
         }
     }
@@ -261,6 +284,7 @@ async fn up_locked(engine: &dyn ContainerEngine, target: &Target, policy: &Polic
         runtime: policy.runtime.clone(),
         isolation,
         ssh: ssh_info,
+        forwarded_ports: super::ports::forwarded(&target.config, &container),
         image_key: target.image_key.clone(),
         layers_built: target.layers_built,
         failed_units: record.failed_units,
