@@ -7,6 +7,7 @@ pub mod build;
 pub mod config;
 pub mod engine;
 pub mod features;
+pub mod folder;
 pub mod isolation;
 pub mod lock;
 pub mod plan;

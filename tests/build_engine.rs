@@ -7,7 +7,6 @@ use containai::build::{BuildError, BuildOptions, BuildOutcome, execute};
 use containai::engine::ImageEngine;
 use containai::plan::model::{BuildPlan, ContextFile, Layer, LayerContext, cache_tag};
 use containai::report::{LayerSource, Reporter};
-use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 /// Keeps every log line.
@@ -17,18 +16,6 @@ struct Lines(Mutex<Vec<String>>);
 impl Reporter for Lines {
     fn layer_log(&self, name: &str, line: &str) {
         self.0.lock().unwrap().push(format!("{name}: {line}"));
-    }
-}
-
-fn layer(name: &str, key: &str, parent: Option<&str>, dockerfile: &str, context: LayerContext) -> Layer {
-    Layer {
-        name: name.into(),
-        key: key.into(),
-        parent_key: parent.map(String::from),
-        dockerfile: dockerfile.into(),
-        context,
-        build_args: BTreeMap::new(),
-        target: None,
     }
 }
 
@@ -52,15 +39,15 @@ async fn a_plan_builds_once_then_every_layer_is_cached() {
     let (k1, k2, k3) = (unique_key("base"), unique_key("feature"), unique_key("user"));
     let script = ContextFile { path: "install.sh".into(), mode: 0o755, bytes: b"#!/bin/sh\necho hello > /etc/feature-ran\n".to_vec() };
     let plan = plan(vec![
-        layer("base", &k1, None, &format!("FROM {BASE_IMAGE}\n"), LayerContext::Empty),
-        layer(
+        Layer::new("base", &k1, None, &format!("FROM {BASE_IMAGE}\n"), LayerContext::Empty),
+        Layer::new(
             "feature:test/hello",
             &k2,
             Some(&k1),
             "COPY install.sh /tmp/f/install.sh\nRUN /tmp/f/install.sh\n",
             LayerContext::Files { files: vec![script] },
         ),
-        layer("user", &k3, Some(&k2), "RUN test \"$(cat /etc/feature-ran)\" = hello\n", LayerContext::Empty),
+        Layer::new("user", &k3, Some(&k2), "RUN test \"$(cat /etc/feature-ran)\" = hello\n", LayerContext::Empty),
     ]);
     track(&cleanup, &plan, None);
 
@@ -93,8 +80,8 @@ async fn a_failing_run_names_the_layer_shows_its_log_tail_and_tags_nothing() {
     let cleanup = Cleanup::new();
     let (k1, k2) = (unique_key("base"), unique_key("failing"));
     let plan = plan(vec![
-        layer("base", &k1, None, &format!("FROM {BASE_IMAGE}\n"), LayerContext::Empty),
-        layer(
+        Layer::new("base", &k1, None, &format!("FROM {BASE_IMAGE}\n"), LayerContext::Empty),
+        Layer::new(
             "feature:containai/broken",
             &k2,
             Some(&k1),
@@ -142,8 +129,8 @@ async fn a_directory_context_sends_only_what_dockerignore_lets_through() {
     let context = LayerContext::Directory { root: root.into(), dockerfile: "Dockerfile".into() };
     let check = "RUN test -f /ctx/secrets/public.pem && test ! -e /ctx/secrets/private.key && test ! -e /ctx/app.log\n";
     let plan = plan(vec![
-        layer("base", &k1, None, "", context),
-        layer("user", &k2, Some(&k1), check, LayerContext::Empty),
+        Layer::new("base", &k1, None, "", context),
+        Layer::new("user", &k2, Some(&k1), check, LayerContext::Empty),
     ]);
     track(&cleanup, &plan, None);
     let lines = Lines::default();

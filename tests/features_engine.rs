@@ -1,11 +1,12 @@
 //! The built-in features' install.sh → a real image on the local engine (needs a Docker engine; fails when
 //! none answers): sshd and dockerd install on `containai-test/base:bookworm`, no host keys are baked in,
-//! units are enabled, and under systemd both services come up and sshd makes its host keys at first boot.
+//! units are enabled, and under systemd both services come up and sshd makes its host keys at first boot;
+//! apt-packages refuses words that are not package names.
 
 mod features_support;
 
 use containai::features::{FeatureUsers, LocalRoots, ResolvedFeature, resolve_features};
-use features_support::{Docker, unique};
+use features_support::{Docker, SSHD_IMAGE_CHECKS, unique};
 use indexmap::IndexMap;
 use serde_json::json;
 use std::os::unix::fs::PermissionsExt;
@@ -63,12 +64,8 @@ fn builtins_install_and_boot_under_systemd() {
     let image = docker.build(context.path(), &unique("containai-test/features-engine"));
 
     // Static checks inside the image (no systemd running).
-    let checks = r#"
-        set -eu
-        for f in /etc/ssh/ssh_host_*; do [ -e "$f" ] && { echo "baked host key: $f"; exit 1; }; done
-        mkdir -p /run/sshd
-        ssh-keygen -q -t ed25519 -N '' -f /tmp/probe_key
-        /usr/sbin/sshd -t -h /tmp/probe_key
+    let checks = SSHD_IMAGE_CHECKS.to_string()
+        + r#"
         /usr/sbin/sshd -T -h /tmp/probe_key -C user=dev,host=h,addr=127.0.0.1 > /tmp/effective
         for line in 'passwordauthentication no' 'kbdinteractiveauthentication no' \
                     'permitrootlogin (prohibit-password|without-password)' 'allowtcpforwarding yes'; do
@@ -81,7 +78,7 @@ fn builtins_install_and_boot_under_systemd() {
         echo "groups=$(id -nG dev)"
         grep -q '"data-root": "/var/lib/docker"' /etc/docker/daemon.json && echo data-root-ok
     "#;
-    let out = docker.run_sh(&image, checks);
+    let out = docker.run_sh(&image, &checks);
     for expected in [
         "ssh=enabled",
         "docker=enabled",
@@ -142,4 +139,27 @@ fn a_base_without_apt_is_refused_by_name() {
             "{output}"
         );
     }
+}
+
+/// `containai/apt-packages` checks its list before apt-get sees it; the install itself is exercised by
+/// tests/templates_engine.rs (the agent-sandbox image with `jq`).
+#[test]
+fn apt_packages_refuses_non_package_words_and_needs_apt_only_for_a_list() {
+    let docker = Docker::connect();
+    let context = tempfile::tempdir().unwrap();
+    let script = containai::assets::FEATURES.get_file("apt-packages/install.sh").expect("features/apt-packages");
+    std::fs::write(context.path().join("install.sh"), script.contents()).unwrap();
+    let run = |script: &str| docker.run_mounted("containai-test/base:bookworm", context.path(), script);
+
+    for word in ["-oops", "jq;id", "$(id)"] {
+        let (code, output) = run(&format!("PACKAGES='jq {word}' sh /feature/install.sh"));
+        assert_eq!(code, 1, "`{word}` accepted: {output}");
+        assert!(output.contains(&format!("containai/apt-packages: `{word}` is not a package name")), "{output}");
+    }
+    let (code, output) = run("rm -f /usr/bin/apt-get && PACKAGES=' ' sh /feature/install.sh");
+    assert_eq!(code, 0, "{output}");
+    assert!(output.contains("containai/apt-packages: no extra packages"), "{output}");
+    let (code, output) = run("rm -f /usr/bin/apt-get && PACKAGES='jq' sh /feature/install.sh");
+    assert_eq!(code, 1, "{output}");
+    assert!(output.contains("containai/apt-packages: this base image has no `apt-get`"), "{output}");
 }

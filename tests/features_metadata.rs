@@ -87,7 +87,7 @@ fn builtins_are_valid_against_the_spec_schema() {
         ids.push(id);
     }
     ids.sort();
-    assert_eq!(ids, ["dockerd", "sshd"]);
+    assert_eq!(ids, ["apt-packages", "dockerd", "sshd"]);
 }
 
 #[test]

@@ -4,7 +4,7 @@
 mod features_support;
 
 use containai::assets::FEATURES;
-use features_support::{Docker, unique};
+use features_support::{Docker, SSHD_IMAGE_CHECKS, last_lines, unique};
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 
@@ -107,36 +107,24 @@ fn the_reference_cli_builds_the_builtins_as_local_features() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    let tail: Vec<&str> = log
-        .lines()
-        .rev()
-        .take(40)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
     assert!(
         out.status.success(),
         "`devcontainer build` failed:\n{}",
-        tail.join("\n")
+        last_lines(&log, 40)
     );
     assert!(log.contains("\"outcome\":\"success\""), "{log}");
     adopt_reference_leftovers(&docker, &started);
 
     // No systemd in this base: the units are enabled by their wants/ symlinks.
-    let checks = r#"
-        set -eu
-        for f in /etc/ssh/ssh_host_*; do [ -e "$f" ] && { echo "baked host key: $f"; exit 1; }; done
-        mkdir -p /run/sshd
-        ssh-keygen -q -t ed25519 -N '' -f /tmp/probe_key
-        /usr/sbin/sshd -t -h /tmp/probe_key
+    let checks = SSHD_IMAGE_CHECKS.to_string()
+        + r#"
         test -L /etc/systemd/system/multi-user.target.wants/ssh.service
         test -L /etc/systemd/system/multi-user.target.wants/docker.service
         test -L /etc/systemd/system/multi-user.target.wants/containerd.service
         for tool in dockerd docker containerd; do command -v "$tool"; done
         echo checks-passed
     "#;
-    let result = docker.run_sh(&tag, checks);
+    let result = docker.run_sh(&tag, &checks);
     assert!(result.lines().any(|l| l == "checks-passed"), "{result}");
     assert!(result.contains("/usr/sbin/dockerd"), "{result}");
 }

@@ -3,8 +3,10 @@
 //! tag of the plan names a complete layer (its labels carry its key and its parent's key, its parent image is
 //! an ancestor, the feature's file is in it), SIGINT exits 130 with a message, and the next run completes.
 
+mod common;
 mod robust_support;
 
+use common::daemon::SecondEngine;
 use robust_support::{Home, chain, Images, docker, json, local_feature, own_tags, plan_layers as plan, text, token};
 use serde_json::Value;
 use std::collections::HashSet;
@@ -163,12 +165,12 @@ fn an_engine_restart_during_up_fails_clearly_and_the_next_up_recovers() {
     let built = home.run("build", Some(&ws), &[]);
     assert!(built.status.success(), "{}", text(&built));
     let layers = plan(&home, &ws);
-    let mut daemon = robust_support::daemon::Daemon::start();
-    let mut references = vec!["containai-test/base:bookworm".to_string()];
+    let mut daemon = SecondEngine::start(&[]);
+    let mut references = vec![common::BASE_IMAGE.to_string()];
     references.extend(layers.iter().map(|(_, key, _)| format!("containai-cache:{key}")));
-    daemon.load_from_main(&references.iter().map(String::as_str).collect::<Vec<_>>());
+    daemon.load_images(&references.iter().map(String::as_str).collect::<Vec<_>>());
 
-    let up = |daemon: &robust_support::daemon::Daemon| {
+    let up = |daemon: &SecondEngine| {
         let mut cmd = home.command("up", Some(&ws), &["--allow-insecure-runtime", "--ready-timeout", "60"]);
         cmd.env("DOCKER_HOST", daemon.host()).stdout(Stdio::piped()).stderr(Stdio::piped());
         cmd
@@ -182,7 +184,7 @@ fn an_engine_restart_during_up_fails_clearly_and_the_next_up_recovers() {
         log.push('\n');
         if line.contains("creating container") && !stopped {
             std::thread::sleep(Duration::from_millis(500));
-            daemon.stop(libc::SIGTERM);
+            daemon.stop();
             stopped = true;
         }
     }
@@ -195,10 +197,10 @@ fn an_engine_restart_during_up_fails_clearly_and_the_next_up_recovers() {
     assert!(said.contains("Docker engine") && said.contains(&daemon.host()), "unclear error: {said}\n{log}");
     assert!(!log.contains("panicked"), "{log}");
 
-    daemon.restart();
+    daemon.resume();
     let out = up(&daemon).output().unwrap();
     assert!(out.status.success(), "the next `up` did not recover:\n{}\n{}", text(&out), daemon.log());
-    let ids = daemon.docker(&["ps", "-q", "--filter", "label=containai.managed=true"]);
+    let ids = daemon.docker().args(["ps", "-q", "--filter", "label=containai.managed=true"]).output().unwrap();
     let running: Vec<String> = String::from_utf8_lossy(&ids.stdout).split_whitespace().map(String::from).collect();
     assert_eq!(running.len(), 1, "{running:?}");
     assert!(json(&out)["containerId"].as_str().unwrap().starts_with(&running[0]));

@@ -1,5 +1,5 @@
 //! Every built-in template → applied into an empty folder → loaded by `config::load` without warnings, its features
-//! resolved and its image planned; each one documented, its options all used; the shared local feature identical.
+//! resolved and its image planned; each one documented, its options all used; packages from the built-in feature.
 
 use containai::config::{self, LoadOptions, Loaded};
 use containai::plan::{self, BaseInput, HostUser};
@@ -52,7 +52,7 @@ fn every_builtin_applies_into_an_empty_folder_loads_and_plans() {
             assert_eq!(features, ["containai/sshd"]);
             assert!(!user_layer.contains("useradd"), "{id} creates no user");
         } else {
-            assert_eq!(features, ["containai/sshd", "containai/dockerd", "./apt-packages"], "{id}");
+            assert_eq!(features, ["containai/sshd", "containai/dockerd", "containai/apt-packages"], "{id}");
             assert_eq!(loaded.model.remote_user.as_deref(), Some("agent"), "{id}");
             assert_eq!(loaded.model.container_user.as_deref(), Some("agent"), "{id}");
             assert!(loaded.model.post_create_command.is_some(), "{id}");
@@ -63,35 +63,33 @@ fn every_builtin_applies_into_an_empty_folder_loads_and_plans() {
 }
 
 #[test]
-fn options_reach_the_config_and_toolchains_come_from_the_local_feature() {
+fn options_reach_the_config_and_toolchains_come_from_the_packages_feature() {
     let args = json!({"baseImage": "ubuntu:24.04", "userName": "bob", "packages": "git jq"});
     for (id, toolchain) in [("agent-sandbox", "")].into_iter().chain(TOOLCHAINS) {
         let dir = tempfile::tempdir().unwrap();
         let (_, loaded) = apply(id, args.clone(), dir.path());
         let model = &loaded.model;
         assert_eq!((model.image.as_deref(), model.remote_user.as_deref()), (Some("ubuntu:24.04"), Some("bob")), "{id}");
-        let packages = &model.features.as_ref().unwrap()["./apt-packages"]["packages"];
+        let packages = &model.features.as_ref().unwrap()["containai/apt-packages"]["packages"];
         assert_eq!(packages.as_str().unwrap().trim(), format!("{toolchain} git jq").trim(), "{id}");
         let resolved = containai::features::resolve(&loaded).unwrap();
-        let local = resolved.iter().find(|f| f.reference == "./apt-packages").unwrap();
-        assert_eq!(local.options["packages"], *packages, "{id}");
+        let feature = resolved.iter().find(|f| f.reference == "containai/apt-packages").unwrap();
+        assert_eq!(feature.options["packages"], *packages, "{id}");
         let hook = serde_json::to_string(&model.post_create_command).unwrap();
         assert!(hook.contains("git jq"), "{id}: the postCreateCommand lists the extra packages: {hook}");
     }
 }
 
 #[test]
-fn the_local_apt_packages_feature_is_the_same_in_every_template() {
-    let of = |id: &str| -> Vec<(String, Vec<u8>, u32)> {
+fn templates_write_only_their_config_and_take_packages_from_the_builtin_feature() {
+    for id in IDS {
         let t = Template::find(id).unwrap();
-        t.files.iter().filter(|f| f.path.starts_with(".devcontainer/apt-packages/")).map(|f| (f.path.clone(), f.bytes.clone(), f.mode)).collect()
-    };
-    let reference = of("agent-sandbox");
-    assert_eq!(reference.len(), 2);
-    assert!(reference.iter().any(|(p, _, mode)| p.ends_with("install.sh") && *mode == 0o755));
-    for (id, _) in TOOLCHAINS {
-        assert_eq!(of(id), reference, "{id}: keep `.devcontainer/apt-packages` identical to agent-sandbox's");
+        let paths: Vec<&str> = t.files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(paths, [".devcontainer/devcontainer.json"], "{id}: no template carries a copy of a feature");
     }
+    let builtin = containai::assets::FEATURES.get_dir("apt-packages").expect("features/apt-packages");
+    let install = builtin.get_file("apt-packages/install.sh").expect("its install.sh");
+    assert!(install.contents_utf8().unwrap().contains("apt-get install -y --no-install-recommends $PACKAGES"));
 }
 
 #[test]

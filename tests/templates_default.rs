@@ -1,8 +1,8 @@
 //! A workspace with no devcontainer.json → `default_workspace_config`: the `agent-sandbox` config with its
-//! defaults, loaded as the file `containai init` writes (minus the empty `./apt-packages`), nothing written.
+//! defaults, loaded as the file `containai init` writes (minus the empty `containai/apt-packages`), nothing written.
 
 use containai::config::{self, LoadOptions};
-use containai::templates::{self, ApplyOptions, DefaultConfig, Template, TemplateError, default_workspace_config};
+use containai::templates::{self, ApplyOptions, DefaultConfig, Template, default_workspace_config};
 use serde_json::json;
 
 const LOCAL_BASE: &str = "containai-test/base:bookworm";
@@ -36,8 +36,8 @@ fn equals_the_written_agent_sandbox_without_the_empty_packages_feature() {
     let opts = ApplyOptions { args: json!({"baseImage": LOCAL_BASE}).as_object().unwrap().clone(), ..Default::default() };
     templates::apply(&template, &written, &opts).unwrap();
     let mut expected = config::load(&LoadOptions { workspace_folder: written.clone(), config_file: None }).unwrap().model;
-    expected.features.as_mut().unwrap().shift_remove("./apt-packages");
-    expected.override_feature_install_order.as_mut().unwrap().retain(|r| r != "./apt-packages");
+    expected.features.as_mut().unwrap().shift_remove("containai/apt-packages");
+    expected.override_feature_install_order.as_mut().unwrap().retain(|r| r != "containai/apt-packages");
 
     let loaded = default_workspace_config(&empty, &base(LOCAL_BASE)).unwrap();
     assert_eq!(loaded.model, expected);
@@ -71,10 +71,11 @@ fn defaults_other_templates_and_refusals() {
     let minimal = DefaultConfig { template: "minimal".into(), ..base(LOCAL_BASE) };
     let loaded = default_workspace_config(dir.path(), &minimal).unwrap();
     assert_eq!((loaded.model.image.as_deref(), loaded.model.remote_user.as_deref()), (Some(LOCAL_BASE), None));
+    // A non-empty package list keeps the feature: a built-in, so no files are needed.
     let rust = DefaultConfig { template: "rust".into(), ..DefaultConfig::default() };
-    let err = default_workspace_config(dir.path(), &rust).unwrap_err();
-    assert!(matches!(&err, TemplateError::NeedsFiles { path, .. } if path == "./apt-packages"), "{err}");
-    assert!(err.to_string().contains("hint: run `containai init -t rust`"), "{err}");
+    let loaded = default_workspace_config(dir.path(), &rust).unwrap();
+    let packages = &loaded.model.features.as_ref().unwrap()["containai/apt-packages"]["packages"];
+    assert_eq!(packages.as_str().map(str::trim), Some("cargo rustc"));
     let err = default_workspace_config(dir.path(), &base("bad\"image")).unwrap_err();
     assert!(err.to_string().contains("is not a valid devcontainer.json"), "{err}");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);

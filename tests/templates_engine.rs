@@ -43,10 +43,10 @@ fn every_builtin_passes_build_plan_and_shares_the_feature_layers() {
         }
         assert_eq!(
             names,
-            ["base", "system", "feature:containai/sshd", "feature:containai/dockerd", "feature:./apt-packages", "user"],
+            ["base", "system", "feature:containai/sshd", "feature:containai/dockerd", "feature:containai/apt-packages", "user"],
             "{id}"
         );
-        shared.push((id, layer_key(&plan, "feature:containai/sshd"), layer_key(&plan, "feature:containai/dockerd"), layer_key(&plan, "feature:./apt-packages")));
+        shared.push((id, layer_key(&plan, "feature:containai/sshd"), layer_key(&plan, "feature:containai/dockerd"), layer_key(&plan, "feature:containai/apt-packages")));
     }
     let (_, sshd, dockerd, packages) = &shared[0];
     for (id, s, d, p) in &shared[1..] {

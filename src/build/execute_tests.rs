@@ -5,29 +5,16 @@ use super::execute::{BuildOptions, DOCKERFILE_NAME, LABEL_KEY, LABEL_PARENT_KEY,
 use crate::engine::fake_images::{Call, FakeImages};
 use crate::plan::model::{BuildPlan, ContextFile, Layer, LayerContext, cache_tag};
 use crate::report::{LayerSource, Reporter};
-use std::collections::BTreeMap;
 use std::sync::Mutex;
-
-fn layer(name: &str, key: &str, parent: Option<&str>, dockerfile: &str, context: LayerContext) -> Layer {
-    Layer {
-        name: name.into(),
-        key: key.into(),
-        parent_key: parent.map(String::from),
-        dockerfile: dockerfile.into(),
-        context,
-        build_args: BTreeMap::new(),
-        target: None,
-    }
-}
 
 fn plan() -> BuildPlan {
     let install = ContextFile { path: "install.sh".into(), mode: 0o755, bytes: b"#!/bin/sh\necho sshd\n".to_vec() };
     BuildPlan {
         features: vec!["containai/sshd".into()],
         layers: vec![
-            layer("base", "k1", None, "FROM debian:bookworm\n", LayerContext::Empty),
-            layer("system", "k2", Some("k1"), "RUN echo system\n", LayerContext::Empty),
-            layer(
+            Layer::new("base", "k1", None, "FROM debian:bookworm\n", LayerContext::Empty),
+            Layer::new("system", "k2", Some("k1"), "RUN echo system\n", LayerContext::Empty),
+            Layer::new(
                 "feature:containai/sshd",
                 "k3",
                 Some("k2"),
@@ -169,7 +156,7 @@ async fn a_directory_layer_sends_its_filtered_folder_args_and_target() {
     std::fs::write(dir.path().join(".dockerignore"), "secret\n").unwrap();
     std::fs::write(dir.path().join("secret"), "no").unwrap();
     std::fs::write(dir.path().join("keep"), "yes").unwrap();
-    let mut user = layer(
+    let mut user = Layer::new(
         "base",
         "kd",
         None,

@@ -12,14 +12,8 @@ use std::sync::Mutex;
 const REPO: &str = "localhost:5000/team/cache";
 
 fn plan() -> BuildPlan {
-    let layer = |name: &str, key: &str, parent: Option<&str>| Layer {
-        name: name.into(),
-        key: key.into(),
-        parent_key: parent.map(String::from),
-        dockerfile: format!("RUN echo {name}\n"),
-        context: LayerContext::Empty,
-        build_args: BTreeMap::new(),
-        target: None,
+    let layer = |name: &str, key: &str, parent: Option<&str>| {
+        Layer::new(name, key, parent, format!("RUN echo {name}\n"), LayerContext::Empty)
     };
     BuildPlan {
         features: vec![],

@@ -1,6 +1,7 @@
 //! devcontainer.json bytes → a `serde_json::Value` (JSONC: comments, trailing commas), refusing huge, non-UTF-8
 //! or too deeply nested input before the recursive parser sees it.
 
+use super::lex::{block_comment_end, line_comment_end, string_end};
 use super::{ConfigError, Result};
 use serde_json::Value;
 use std::io::Read;
@@ -90,17 +91,6 @@ fn scan(path: &Path, text: &str) -> Result<String> {
     })
 }
 
-/// Where a `//` comment ends: at the first JSON5 line terminator (`\n`, `\r`, U+2028, U+2029).
-fn line_comment_end(bytes: &[u8], from: usize) -> usize {
-    (from..bytes.len())
-        .find(|&i| match bytes[i] {
-            b'\n' | b'\r' => true,
-            0xE2 => bytes.get(i + 1) == Some(&0x80) && matches!(bytes.get(i + 2), Some(0xA8 | 0xA9)),
-            _ => false,
-        })
-        .unwrap_or(bytes.len())
-}
-
 /// Walks the text once, skipping strings and comments exactly as JSON5 reads them: fails (with the byte offset)
 /// at the first bracket deeper than [`MAX_DEPTH`], so no recursive parser ever sees such input, and returns a
 /// copy with comments and trailing commas blanked to spaces.
@@ -126,7 +116,7 @@ fn blank_comments(text: &str) -> std::result::Result<String, usize> {
                 continue;
             }
             b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                let end = bytes[i + 2..].windows(2).position(|w| w == b"*/").map_or(bytes.len(), |p| i + 2 + p + 2);
+                let end = block_comment_end(bytes, i).unwrap_or(bytes.len());
                 blank(&mut out, i, end);
                 i = end;
                 continue;
@@ -143,18 +133,8 @@ fn blank_comments(text: &str) -> std::result::Result<String, usize> {
             out[at] = b' ';
         }
         match c {
-            b'"' | b'\'' => {
-                i += 1;
-                // A string ends at its quote; a raw line break ends it too (JSON5 refuses it there). `\` escapes
-                // one character, or a CR LF pair (a line continuation).
-                while i < bytes.len() && bytes[i] != c && bytes[i] != b'\n' && bytes[i] != b'\r' {
-                    i += match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
-                        (b'\\', Some(b'\r'), Some(b'\n')) => 3,
-                        (b'\\', _, _) => 2,
-                        _ => 1,
-                    };
-                }
-            }
+            // To the byte that ends the string (its quote, or the line break that leaves it unclosed).
+            b'"' | b'\'' => i = string_end(bytes, i),
             b',' => comma = Some(i),
             b'[' | b'{' => {
                 depth += 1;

@@ -3,6 +3,8 @@
 //! Used only to report errors, so it favours simplicity over speed. The text has already parsed, so it is
 //! well-formed; the depth is bounded by the parser's limit, so the recursion is too.
 
+use super::lex::{block_comment_end, line_comment_end, string_end};
+
 /// Byte offsets of a located value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Span {
@@ -47,15 +49,9 @@ impl Scanner<'_> {
             if c.is_ascii_whitespace() || c == b',' {
                 self.i += 1;
             } else if self.b[self.i..].starts_with(b"//") {
-                while self.peek().is_some_and(|c| c != b'\n') {
-                    self.i += 1;
-                }
+                self.i = line_comment_end(self.b, self.i);
             } else if self.b[self.i..].starts_with(b"/*") {
-                self.i += 2;
-                while self.i < self.b.len() && !self.b[self.i..].starts_with(b"*/") {
-                    self.i += 1;
-                }
-                self.i += 2;
+                self.i = block_comment_end(self.b, self.i).unwrap_or(self.b.len());
             } else if c >= 0x80 && self.unicode_space() {
                 continue;
             } else {
@@ -82,31 +78,32 @@ impl Scanner<'_> {
     fn key(&mut self) -> String {
         let mut out = Vec::new();
         match self.peek() {
-            Some(q @ (b'"' | b'\'')) => {
-                self.i += 1;
-                while let Some(c) = self.peek() {
-                    self.i += 1;
-                    match c {
-                        _ if c == q => break,
-                        b'\\' => {
-                            let e = self.peek().unwrap_or(b'\\');
-                            self.i += 1;
-                            match e {
-                                b'n' => out.push(b'\n'),
-                                b't' => out.push(b'\t'),
-                                b'r' => out.push(b'\r'),
-                                b'u' => {
-                                    let hex = std::str::from_utf8(&self.b[self.i..(self.i + 4).min(self.b.len())]);
-                                    let ch = hex.ok().and_then(|h| u32::from_str_radix(h, 16).ok()).and_then(char::from_u32);
-                                    out.extend(ch.unwrap_or('\u{fffd}').to_string().bytes());
-                                    self.i += 4;
-                                }
-                                other => out.push(other),
-                            }
+            Some(b'"' | b'\'') => {
+                let end = string_end(self.b, self.i);
+                let mut j = self.i + 1;
+                while j < end {
+                    let c = self.b[j];
+                    j += 1;
+                    if c != b'\\' {
+                        out.push(c);
+                        continue;
+                    }
+                    let e = self.b.get(j).copied().unwrap_or(b'\\');
+                    j += 1;
+                    match e {
+                        b'n' => out.push(b'\n'),
+                        b't' => out.push(b'\t'),
+                        b'r' => out.push(b'\r'),
+                        b'u' => {
+                            let hex = std::str::from_utf8(&self.b[j.min(end)..(j + 4).min(end)]);
+                            let ch = hex.ok().and_then(|h| u32::from_str_radix(h, 16).ok()).and_then(char::from_u32);
+                            out.extend(ch.unwrap_or('\u{fffd}').to_string().bytes());
+                            j += 4;
                         }
-                        _ => out.push(c),
+                        other => out.push(other),
                     }
                 }
+                self.i = (end + 1).min(self.b.len()); // past the closing quote
             }
             _ => {
                 while let Some(c) = self.peek().filter(|&c| c != b':' && !c.is_ascii_whitespace() && c != b'/') {
@@ -220,5 +217,15 @@ mod tests {
         assert_eq!(at("/nope"), None);
         let key = locate(TEXT, "/forwardPorts").unwrap().key;
         assert_eq!(crate::config::jsonc::line_col(TEXT, key), (4, 3));
+    }
+
+    #[test]
+    fn comments_and_strings_end_where_the_parser_ends_them() {
+        // A `//` comment ends at a lone CR (and U+2028), as JSON5 reads it; `\` + CR LF continues a string.
+        let text = "{\r// c\r\"a\": [1, 2],\u{2028}// d\u{2028}\"k\": 'x\\\r\ny', \"m\": 3}";
+        let parsed: serde_json::Value = serde_json5::from_str(text).unwrap();
+        assert_eq!(parsed, serde_json::json!({"a": [1, 2], "k": "xy", "m": 3}));
+        let at = |pointer: &str| locate(text, pointer).map(|s| &text[s.value..s.value + 1]);
+        assert_eq!((at("/a/1"), at("/k"), at("/m")), (Some("2"), Some("'"), Some("3")));
     }
 }

@@ -3,6 +3,7 @@
 pub mod discover;
 pub mod jsonc;
 pub mod legacy;
+mod lex;
 pub mod locate;
 mod load;
 pub mod model;

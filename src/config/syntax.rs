@@ -4,6 +4,8 @@
 //! expectation. This recognizer walks the text like a JSONC reader and says what was expected where.
 //! Only used on the error path; depth is already bounded by the caller.
 
+use super::lex::{block_comment_end, line_comment_end, string_end};
+
 /// Byte offset and message of the first error, or `None` if this recognizer sees none.
 pub fn diagnose(text: &str) -> Option<(usize, String)> {
     let mut r = Recognizer { b: text.as_bytes(), i: 0 };
@@ -37,24 +39,14 @@ impl Recognizer<'_> {
         loop {
             match self.peek() {
                 Some(c) if c.is_ascii_whitespace() => self.i += 1,
-                Some(b'/') if self.b.get(self.i + 1) == Some(&b'/') => {
-                    while self.peek().is_some_and(|c| c != b'\n') {
-                        self.i += 1;
-                    }
-                }
-                Some(b'/') if self.b.get(self.i + 1) == Some(&b'*') => {
-                    let start = self.i;
-                    self.i += 2;
-                    while self.i < self.b.len() && !self.b[self.i..].starts_with(b"*/") {
-                        self.i += 1;
-                    }
-                    if self.i >= self.b.len() {
-                        self.i = start; // reported by the caller as an unexpected `/`
-                        return;
-                    }
-                    self.i += 2;
-                }
+                Some(b'/') if self.b.get(self.i + 1) == Some(&b'/') => self.i = line_comment_end(self.b, self.i),
+                Some(b'/') if self.b.get(self.i + 1) == Some(&b'*') => match block_comment_end(self.b, self.i) {
+                    Some(end) => self.i = end,
+                    None => return, // reported by the caller as a comment never closed
+                },
                 Some(0xC2) if self.b.get(self.i + 1) == Some(&0xA0) => self.i += 2,
+                // U+2028 and U+2029, the line terminators that also end a `//` comment.
+                Some(0xE2) if matches!(self.b.get(self.i + 1..self.i + 3), Some([0x80, 0xA8 | 0xA9])) => self.i += 3,
                 Some(0xEF) if self.b[self.i..].starts_with("\u{feff}".as_bytes()) => self.i += 3,
                 _ => return,
             }
@@ -113,21 +105,12 @@ impl Recognizer<'_> {
     }
 
     fn string(&mut self) -> Step {
-        let start = self.i;
-        let quote = self.b[self.i];
-        self.i += 1;
-        while let Some(c) = self.peek() {
-            match c {
-                b'\\' => self.i += 2,
-                b'\n' | b'\r' => break,
-                _ if c == quote => {
-                    self.i += 1;
-                    return Ok(());
-                }
-                _ => self.i += 1,
-            }
+        let end = string_end(self.b, self.i);
+        if self.b.get(end) != Some(&self.b[self.i]) {
+            return Err((self.i, "this string is not closed before the end of the line".into()));
         }
-        Err((start, "this string is not closed before the end of the line".into()))
+        self.i = end + 1;
+        Ok(())
     }
 
     fn object(&mut self) -> Step {
@@ -220,5 +203,15 @@ mod tests {
     #[test]
     fn accepts_what_jsonc_allows() {
         assert_eq!(at("// c\n{ /* c */ \"a\": [1, -2.5e3, true, null, 'x',], b: 0x1F, }"), None);
+    }
+
+    #[test]
+    fn comments_and_strings_end_where_the_parser_ends_them() {
+        // A `//` comment ends at a lone CR and at U+2028; `\` + CR LF continues a string: the error is the
+        // missing comma after each of them.
+        let expected = "expected `,` or `}` after the property value (is a comma missing?), found `\"b\": 2}`";
+        for text in ["{\"a\": 1 // c\r \"b\": 2}", "{\"a\": 1 // c\u{2028} \"b\": 2}", "{\"a\": 'x\\\r\ny' \"b\": 2}"] {
+            assert_eq!(at(text).map(|(_, _, m)| m), Some(expected.to_string()), "{text:?}");
+        }
     }
 }

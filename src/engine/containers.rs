@@ -1,22 +1,11 @@
 //! Container operations the run stage needs → one trait, implemented for [`super::Docker`] (and a recording fake).
 
 use super::Result;
+use super::info::EngineInfo;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
 pub use bollard::models::ContainerCreateBody;
-
-/// What the run stage reads about the engine before creating anything.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RuntimeInfo {
-    /// Names of the OCI runtimes the engine knows (`runc`, `sysbox-runc`, ...), sorted.
-    pub runtimes: Vec<String>,
-    pub default_runtime: Option<String>,
-    /// `1` or `2`, when the engine says.
-    pub cgroup_version: Option<String>,
-    pub server_version: Option<String>,
-}
 
 /// A create request: the container's name and the exact body sent to `POST /containers/create`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -103,7 +92,7 @@ impl ExecOutput {
 #[async_trait::async_trait]
 pub trait ContainerEngine: Send + Sync {
     /// Runtimes and cgroup version of the engine.
-    async fn info(&self) -> Result<RuntimeInfo>;
+    async fn info(&self) -> Result<EngineInfo>;
     /// Creates a container; returns its id.
     async fn create_container(&self, request: &CreateRequest) -> Result<String>;
     async fn start_container(&self, id: &str) -> Result<()>;

@@ -1,6 +1,7 @@
 //! [`ContainerEngine`] calls → Docker Engine API requests through bollard (never the docker CLI).
 
-use super::containers::{ContainerEngine, ContainerInfo, CreateRequest, EngineView, ExecOutput, ExecRequest, MountPoint, RuntimeInfo};
+use super::containers::{ContainerEngine, ContainerInfo, CreateRequest, EngineView, ExecOutput, ExecRequest, MountPoint};
+use super::info::EngineInfo;
 use super::{Docker, EngineError, Result};
 use bollard::container::LogOutput;
 use bollard::exec::{StartExecOptions, StartExecResults};
@@ -74,16 +75,8 @@ impl Docker {
 
 #[async_trait::async_trait]
 impl ContainerEngine for Docker {
-    async fn info(&self) -> Result<RuntimeInfo> {
-        let info = self.client.info().await?;
-        let mut runtimes: Vec<String> = info.runtimes.unwrap_or_default().into_keys().collect();
-        runtimes.sort();
-        Ok(RuntimeInfo {
-            runtimes,
-            default_runtime: info.default_runtime,
-            cgroup_version: info.cgroup_version.map(|v| v.to_string()),
-            server_version: info.server_version,
-        })
+    async fn info(&self) -> Result<EngineInfo> {
+        self.read_engine_info().await
     }
 
     async fn create_container(&self, request: &CreateRequest) -> Result<String> {

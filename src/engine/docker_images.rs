@@ -1,10 +1,10 @@
 //! [`ImageEngine`] requests → the Docker Engine API through bollard (classic builder, so API 1.41 engines work).
 
 use super::images::{
-    BuildContextBody, BuildRequest, BuiltImage, EngineInfo, ImageEngine, ImageInfo, ImageSummary, LogSink,
+    BuildContextBody, BuildRequest, BuiltImage, ImageEngine, ImageInfo, ImageSummary, LogSink,
     split_reference,
 };
-use super::{Docker, EngineError, Result};
+use super::{Docker, EngineError, EngineInfo, Result};
 use bollard::errors::Error as BollardError;
 use crate::registry::RegistryAuth;
 use crate::registry::reference::{host_of, server_address};
@@ -43,16 +43,7 @@ fn strip_ansi(text: &str) -> String {
 #[async_trait::async_trait]
 impl ImageEngine for Docker {
     async fn engine_info(&self) -> Result<EngineInfo> {
-        let version = self.client.version().await?;
-        let info = self.client.info().await?;
-        let mut runtimes: Vec<String> = info.runtimes.unwrap_or_default().into_keys().collect();
-        runtimes.sort();
-        Ok(EngineInfo {
-            version: version.version.unwrap_or_default(),
-            api_version: self.client.client_version().to_string(),
-            runtimes,
-            default_runtime: info.default_runtime.unwrap_or_default(),
-        })
+        self.read_engine_info().await
     }
 
     async fn inspect_image(&self, reference: &str) -> Result<Option<ImageInfo>> {

@@ -1,6 +1,7 @@
 //! Recording fake of [`super::ContainerEngine`] for unit tests: scripted runtimes and exec answers in, recorded calls out.
 
-use super::containers::{ContainerEngine, ContainerInfo, CreateRequest, RuntimeInfo, ExecOutput, ExecRequest};
+use super::containers::{ContainerEngine, ContainerInfo, CreateRequest, ExecOutput, ExecRequest};
+use super::info::EngineInfo;
 use super::{EngineError, Result};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -20,7 +21,7 @@ type ExecScript = Box<dyn Fn(&ExecRequest) -> Option<ExecOutput> + Send + Sync>;
 
 /// A fake engine: containers live in memory, `exec` answers from scripts (first match wins, else exit 0).
 pub struct FakeContainers {
-    pub engine_info: RuntimeInfo,
+    pub engine_info: EngineInfo,
     containers: Mutex<BTreeMap<String, ContainerInfo>>,
     calls: Mutex<Vec<Call>>,
     scripts: Mutex<Vec<ExecScript>>,
@@ -32,11 +33,12 @@ impl FakeContainers {
     /// An engine that offers these runtimes.
     pub fn with_runtimes(runtimes: &[&str]) -> FakeContainers {
         FakeContainers {
-            engine_info: RuntimeInfo {
+            engine_info: EngineInfo {
+                version: "20.10.24".into(),
+                api_version: "1.41".into(),
                 runtimes: runtimes.iter().map(|r| r.to_string()).collect(),
-                default_runtime: Some("runc".into()),
+                default_runtime: "runc".into(),
                 cgroup_version: Some("1".into()),
-                server_version: Some("20.10.24".into()),
             },
             containers: Mutex::default(),
             calls: Mutex::default(),
@@ -106,7 +108,7 @@ impl FakeContainers {
 
 #[async_trait::async_trait]
 impl ContainerEngine for FakeContainers {
-    async fn info(&self) -> Result<RuntimeInfo> {
+    async fn info(&self) -> Result<EngineInfo> {
         self.record(Call::Info);
         Ok(self.engine_info.clone())
     }

@@ -4,8 +4,9 @@
 //! scripted needle fails with a scripted message and log. Contexts are unpacked so tests can see what was sent.
 
 use super::images::{
-    BuildContextBody, BuildRequest, BuiltImage, EngineInfo, ImageEngine, ImageInfo, ImageSummary, LogSink,
+    BuildContextBody, BuildRequest, BuiltImage, ImageEngine, ImageInfo, ImageSummary, LogSink,
 };
+use super::info::EngineInfo;
 use super::{EngineError, Result};
 use crate::registry::{ManifestProbe, ProbeError, RegistryAuth, Repository};
 use futures_util::StreamExt;
@@ -195,6 +196,7 @@ impl ImageEngine for FakeImages {
             api_version: "1.41".into(),
             runtimes: vec!["runc".into()],
             default_runtime: "runc".into(),
+            cgroup_version: None,
         })
     }
 

@@ -2,6 +2,7 @@
 //! [`super::Docker`] in `docker_images.rs` and for tests by [`super::fake_images::FakeImages`].
 
 use super::Result;
+use super::info::EngineInfo;
 use crate::registry::RegistryAuth;
 use bytes::Bytes;
 use futures_util::stream::BoxStream;
@@ -19,18 +20,6 @@ pub struct ImageInfo {
     pub env: Vec<String>,
     /// `RepoTags`.
     pub tags: Vec<String>,
-}
-
-/// What the engine says about itself.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct EngineInfo {
-    /// Engine version, e.g. `20.10.24+dfsg1`.
-    pub version: String,
-    /// The API version the client speaks after negotiation, e.g. `1.41`.
-    pub api_version: String,
-    /// Names of the configured OCI runtimes (`runc`, `sysbox-runc`, `runsc`, ...).
-    pub runtimes: Vec<String>,
-    pub default_runtime: String,
 }
 
 /// The tar archive sent as a build context.

@@ -10,11 +10,13 @@ mod docker_containers;
 pub mod fake_containers;
 pub mod fake_images;
 pub mod images;
+pub mod info;
 pub mod terminal;
 
-pub use containers::{ContainerEngine, ContainerInfo, CreateRequest, EngineView, ExecOutput, ExecRequest, MountPoint, RuntimeInfo};
+pub use containers::{ContainerEngine, ContainerInfo, CreateRequest, EngineView, ExecOutput, ExecRequest, MountPoint};
 pub use docker::Docker;
 pub use images::{BuildContextBody, BuildRequest, BuiltImage, ImageEngine, ImageInfo};
+pub use info::EngineInfo;
 
 /// Errors from talking to the engine.
 #[derive(Debug, thiserror::Error)]

@@ -5,8 +5,8 @@ use super::metadata::{FeatureMetadata, INSTALL_SCRIPT, METADATA_FILE};
 use super::oci::OciRef;
 use super::{FeatureError, FeatureSource, Result};
 use crate::assets::FEATURES;
+use crate::folder::{self, FolderError, FolderFile};
 use crate::plan::ContextFile;
-use include_dir::Dir;
 use std::path::{Component, Path, PathBuf};
 
 /// Prefix of the built-in features' references.
@@ -174,13 +174,7 @@ pub fn from_files(reference: &str, files: Vec<ContextFile>) -> Result<LoadedFeat
 
 /// Ids of the built-in features, sorted.
 pub fn builtin_ids() -> Vec<String> {
-    let mut ids: Vec<String> = FEATURES
-        .dirs()
-        .filter(|d| d.get_file(d.path().join(METADATA_FILE)).is_some())
-        .filter_map(|d| d.path().file_name()?.to_str().map(str::to_string))
-        .collect();
-    ids.sort();
-    ids
+    folder::subfolders_with(&FEATURES, METADATA_FILE)
 }
 
 fn builtin_files(reference: &str, id: &str) -> Result<Vec<ContextFile>> {
@@ -201,30 +195,16 @@ fn builtin_files(reference: &str, id: &str) -> Result<Vec<ContextFile>> {
             hint,
         });
     };
-    let mut files = Vec::new();
-    collect_embedded(dir, dir.path(), &mut files);
+    let mut files: Vec<ContextFile> = folder::read_embedded(dir).into_iter().map(context_file).collect();
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }
 
-fn collect_embedded(dir: &Dir<'static>, root: &Path, out: &mut Vec<ContextFile>) {
-    for file in dir.files() {
-        let path = file.path().strip_prefix(root).unwrap_or(file.path());
-        let path = path.to_string_lossy().replace('\\', "/");
-        let mode = if path.ends_with(".sh") { 0o755 } else { 0o644 };
-        out.push(ContextFile {
-            path,
-            mode,
-            bytes: file.contents().to_vec(),
-        });
-    }
-    for sub in dir.dirs() {
-        collect_embedded(sub, root, out);
-    }
+fn context_file(file: FolderFile) -> ContextFile {
+    ContextFile { path: file.path, mode: file.mode, bytes: file.bytes }
 }
 
 fn local_files(reference: &str, root: &Path, roots: &LocalRoots) -> Result<Vec<ContextFile>> {
-    use std::os::unix::fs::PermissionsExt;
     if !root.join(METADATA_FILE).is_file() {
         return Err(FeatureError::LocalNotFound {
             reference: reference.to_string(),
@@ -240,38 +220,16 @@ fn local_files(reference: &str, root: &Path, roots: &LocalRoots) -> Result<Vec<C
             workspace: real_workspace,
         });
     }
-    let io = |path: &Path, e: std::io::Error| FeatureError::Io {
-        path: path.to_path_buf(),
-        source: e,
-    };
-    let mut files = Vec::new();
-    for entry in walkdir::WalkDir::new(root)
-        .follow_links(false)
-        .sort_by_file_name()
-    {
-        let entry = entry.map_err(|e| {
-            let path = e.path().unwrap_or(root).to_path_buf();
-            io(&path, e.into())
-        })?;
-        let kind = entry.file_type();
-        if kind.is_dir() {
-            continue;
-        }
-        if !kind.is_file() {
-            return Err(FeatureError::UnsupportedFile {
-                reference: reference.to_string(),
-                path: entry.path().to_path_buf(),
-            });
-        }
-        let meta = entry.metadata().map_err(|e| io(entry.path(), e.into()))?;
-        let bytes = std::fs::read(entry.path()).map_err(|e| io(entry.path(), e))?;
-        let relative = entry.path().strip_prefix(root).unwrap_or(entry.path());
-        let path = relative.to_string_lossy().replace('\\', "/");
-        let mut mode = meta.permissions().mode() & 0o7777;
-        if path == INSTALL_SCRIPT {
-            mode |= 0o755;
-        }
-        files.push(ContextFile { path, mode, bytes });
+    let files = folder::read_disk(root).map_err(|e| match e {
+        FolderError::Io { path, source } => FeatureError::Io { path, source },
+        FolderError::Unsupported { path } => FeatureError::UnsupportedFile {
+            reference: reference.to_string(),
+            path,
+        },
+    })?;
+    let mut files: Vec<ContextFile> = files.into_iter().map(context_file).collect();
+    for script in files.iter_mut().filter(|f| f.path == INSTALL_SCRIPT) {
+        script.mode |= 0o755;
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
@@ -355,7 +313,7 @@ mod tests {
 
     #[test]
     fn builtins_load_with_executable_install_script() {
-        assert_eq!(builtin_ids(), ["dockerd", "sshd"]);
+        assert_eq!(builtin_ids(), ["apt-packages", "dockerd", "sshd"]);
         for id in builtin_ids() {
             let loaded = load(
                 &format!("containai/{id}"),

@@ -39,14 +39,15 @@ const OLDEST_KERNEL: (u32, u32) = (5, 5);
 const GIB: u64 = 1 << 30;
 
 fn engine_checks(e: &EngineFacts, out: &mut Vec<Check>) {
-    out.push(check("engine version", State::Ok, format!("Docker {}, API {}", e.version, e.api_version), None));
-    let default = if e.default_runtime.is_empty() { "?" } else { &e.default_runtime };
-    out.push(check("runtimes", State::Ok, format!("{} (default {default})", e.runtimes.join(", ")), None));
-    out.push(match e.runtimes.iter().any(|r| r == SYSBOX) {
+    let info = &e.info;
+    out.push(check("engine version", State::Ok, format!("Docker {}, API {}", info.version, info.api_version), None));
+    let default = if info.default_runtime.is_empty() { "?" } else { &info.default_runtime };
+    out.push(check("runtimes", State::Ok, format!("{} (default {default})", info.runtimes.join(", ")), None));
+    out.push(match info.runtimes.iter().any(|r| r == SYSBOX) {
         true => check("sysbox-runc", State::Ok, "registered with the engine", None),
         false => check("sysbox-runc", State::Missing, "the engine has no `sysbox-runc` runtime", Some(INSTALL_SYSBOX)),
     });
-    out.push(match e.cgroup_version.as_deref() {
+    out.push(match info.cgroup_version.as_deref() {
         Some(v @ ("1" | "2")) => check("cgroup", State::Ok, format!("cgroup v{v}"), None),
         other => check("cgroup", State::Warning, format!("cgroup version unknown ({})", other.unwrap_or("not reported")), Some("use an engine that reports `CgroupVersion` (Docker 20.10+)")),
     });

@@ -1,18 +1,21 @@
 //! `doctor`'s checks over fabricated hosts: an all-good sysbox host, this VM's kind (no sysbox), broken pieces.
 
 use super::*;
+use crate::engine::EngineInfo;
 use crate::isolation::facts::Daemon;
 
 fn engine(runtimes: &[&str], kernel: &str) -> EngineFacts {
     EngineFacts {
-        version: "24.0.7".into(),
-        api_version: "1.43".into(),
-        runtimes: runtimes.iter().map(|r| r.to_string()).collect(),
-        default_runtime: "runc".into(),
+        info: EngineInfo {
+            version: "24.0.7".into(),
+            api_version: "1.43".into(),
+            runtimes: runtimes.iter().map(|r| r.to_string()).collect(),
+            default_runtime: "runc".into(),
+            cgroup_version: Some("2".into()),
+        },
         storage_driver: "overlay2".into(),
         data_root: "/var/lib/docker".into(),
         kernel: kernel.into(),
-        cgroup_version: Some("2".into()),
     }
 }
 
@@ -95,7 +98,9 @@ fn warnings_do_not_block_up() {
     host.ssh_client = None;
     host.ssh_config = Some(format!("Host work\n  User me\n{INCLUDE_LINE}\n"));
     host.data_root_free = Some(5 * GIB);
-    host.engine = Ok(EngineFacts { storage_driver: "vfs".into(), cgroup_version: None, ..engine(&["sysbox-runc"], "6.1.0") });
+    let mut engine = engine(&["sysbox-runc"], "6.1.0");
+    (engine.storage_driver, engine.info.cgroup_version) = ("vfs".into(), None);
+    host.engine = Ok(engine);
     let checks = checks(&host);
     for name in ["ssh client", "ssh include", "free disk", "storage driver", "cgroup"] {
         assert_eq!(state_of(&checks, name), State::Warning, "{name}");

@@ -1,24 +1,18 @@
 //! The host → [`HostFacts`] for `doctor`: one `docker info`, a few files and sockets. Thin: no judgement here.
 
-use crate::engine::Docker;
+use crate::engine::{Docker, EngineInfo};
 use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 
-/// What the engine says about itself.
+/// What the engine says about itself: what every stage reads, and what only `doctor` needs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EngineFacts {
-    pub version: String,
-    /// The API version the client speaks after negotiation.
-    pub api_version: String,
-    pub runtimes: Vec<String>,
-    pub default_runtime: String,
+    pub info: EngineInfo,
     pub storage_driver: String,
     /// `DockerRootDir`.
     pub data_root: String,
     /// The kernel of the engine's host.
     pub kernel: String,
-    /// `1` or `2`, when the engine says.
-    pub cgroup_version: Option<String>,
 }
 
 /// A sysbox daemon: whether its process runs and whether its socket accepts a connection.
@@ -70,18 +64,11 @@ async fn engine_facts() -> (String, Result<EngineFacts, String>) {
         Ok(info) => info,
         Err(e) => return (endpoint, Err(e.to_string())),
     };
-    let api = docker.client().client_version();
-    let mut runtimes: Vec<String> = info.runtimes.unwrap_or_default().into_keys().collect();
-    runtimes.sort();
     let facts = EngineFacts {
-        version: info.server_version.unwrap_or_default(),
-        api_version: format!("{}.{}", api.major_version, api.minor_version),
-        runtimes,
-        default_runtime: info.default_runtime.unwrap_or_default(),
+        info: EngineInfo::from_system_info(&info, &docker.client().client_version()),
         storage_driver: info.driver.unwrap_or_default(),
         data_root: info.docker_root_dir.unwrap_or_default(),
         kernel: info.kernel_version.unwrap_or_default(),
-        cgroup_version: info.cgroup_version.map(|v| v.to_string()),
     };
     (endpoint, Ok(facts))
 }

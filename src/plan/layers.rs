@@ -8,7 +8,6 @@ use super::{BaseInput, PlanError, Result};
 use crate::features::ResolvedFeature;
 use crate::plan::model::{ContextFile, Layer, LayerContext, cache_tag};
 use serde_json::json;
-use std::collections::BTreeMap;
 
 /// Packages a system container needs; installed only when the base lacks them.
 pub const SYSTEM_PACKAGES: [&str; 7] =
@@ -41,18 +40,6 @@ const FEATURE_DIR: &str = "/tmp/containai-feature";
 /// The generated file of option variables, sourced before install.sh.
 const FEATURE_ENV_FILE: &str = "containai-feature.env";
 
-fn layer(name: String, parent: Option<&str>, dockerfile: String, context: LayerContext, key: String) -> Layer {
-    Layer {
-        name,
-        key,
-        parent_key: parent.map(str::to_string),
-        dockerfile,
-        context,
-        build_args: BTreeMap::new(),
-        target: None,
-    }
-}
-
 /// The base: `FROM <image>` keyed by the image's id, or the user's Dockerfile keyed by its context.
 pub fn base(base: &BaseInput) -> Result<Layer> {
     match base {
@@ -61,7 +48,7 @@ pub fn base(base: &BaseInput) -> Result<Layer> {
             let mut key = LayerKey::new("base", None, &dockerfile);
             key.base_image_id = Some(image_id);
             let key = key.hash();
-            Ok(layer("base".into(), None, dockerfile, LayerContext::Empty, key))
+            Ok(Layer::new("base", key, None, dockerfile, LayerContext::Empty))
         }
         BaseInput::Dockerfile(d) => {
             let mut key = LayerKey::new("base", None, &d.text);
@@ -70,7 +57,7 @@ pub fn base(base: &BaseInput) -> Result<Layer> {
             key.target = d.target.as_deref();
             let key = key.hash();
             let context = LayerContext::Directory { root: d.context.clone(), dockerfile: d.dockerfile.clone() };
-            let mut l = layer("base".into(), None, d.text.clone(), context, key);
+            let mut l = Layer::new("base", key, None, d.text.clone(), context);
             l.build_args = d.build_args.clone();
             l.target = d.target.clone();
             Ok(l)
@@ -92,7 +79,7 @@ pub fn system(parent: &str, base_user: Option<&str>) -> Result<Layer> {
         }),
     )?;
     let key = LayerKey::new("system", Some(parent), &dockerfile).hash();
-    Ok(layer("system".into(), Some(parent), dockerfile, LayerContext::Empty, key))
+    Ok(Layer::new("system", key, Some(parent), dockerfile, LayerContext::Empty))
 }
 
 fn valid_env_name(name: &str) -> bool {
@@ -180,7 +167,7 @@ pub fn feature(f: &ResolvedFeature, parent: &str) -> Result<Layer> {
     let mut key = LayerKey::new(&name, Some(parent), &dockerfile).with_files(&files);
     key.options = Some(&f.options);
     let key = key.hash();
-    Ok(layer(name, Some(parent), dockerfile, LayerContext::Files { files }, key))
+    Ok(Layer::new(name, key, Some(parent), dockerfile, LayerContext::Files { files }))
 }
 
 /// Users (created when missing, UID/GID following the host's) and the `devcontainer.metadata` label.
@@ -195,7 +182,7 @@ pub fn user(users: &UserPlan, label: &str, parent: &str) -> Result<Layer> {
         }),
     )?;
     let key = LayerKey::new("user", Some(parent), &dockerfile).hash();
-    Ok(layer("user".into(), Some(parent), dockerfile, LayerContext::Empty, key))
+    Ok(Layer::new("user", key, Some(parent), dockerfile, LayerContext::Empty))
 }
 
 #[cfg(test)]

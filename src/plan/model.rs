@@ -56,6 +56,27 @@ pub struct Layer {
     pub target: Option<String>,
 }
 
+impl Layer {
+    /// A layer with no build arguments and no target (every step but a user Dockerfile's base).
+    pub fn new(
+        name: impl Into<String>,
+        key: impl Into<String>,
+        parent_key: Option<&str>,
+        dockerfile: impl Into<String>,
+        context: LayerContext,
+    ) -> Layer {
+        Layer {
+            name: name.into(),
+            key: key.into(),
+            parent_key: parent_key.map(str::to_string),
+            dockerfile: dockerfile.into(),
+            context,
+            build_args: BTreeMap::new(),
+            target: None,
+        }
+    }
+}
+
 /// Build context of a layer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", tag = "kind")]

@@ -1,7 +1,7 @@
 //! Command-line opt-ins + config + the engine's runtimes → the runtime to use, or a refusal (fails closed).
 
 use super::{Result, RunError};
-use crate::engine::RuntimeInfo;
+use crate::engine::EngineInfo;
 use serde::Serialize;
 
 /// The runtime containai wants by default.
@@ -73,7 +73,7 @@ pub fn isolation_of(runtime: &str) -> Isolation {
 }
 
 /// Decides the runtime. `from_config` is `customizations.containai.runtime`.
-pub fn decide(options: &PolicyOptions, from_config: Option<&str>, engine: &RuntimeInfo) -> Result<Policy> {
+pub fn decide(options: &PolicyOptions, from_config: Option<&str>, engine: &EngineInfo) -> Result<Policy> {
     let offered = || engine.runtimes.join(", ");
     let has = |name: &str| engine.runtimes.iter().any(|r| r == name);
     let runtime = match (&options.runtime, from_config) {
@@ -108,8 +108,8 @@ pub fn decide(options: &PolicyOptions, from_config: Option<&str>, engine: &Runti
 mod tests {
     use super::*;
 
-    fn engine(runtimes: &[&str]) -> RuntimeInfo {
-        RuntimeInfo { runtimes: runtimes.iter().map(|s| s.to_string()).collect(), ..Default::default() }
+    fn engine(runtimes: &[&str]) -> EngineInfo {
+        EngineInfo { runtimes: runtimes.iter().map(|s| s.to_string()).collect(), ..Default::default() }
     }
 
     fn opts(runtime: Option<&str>, insecure: bool) -> PolicyOptions {

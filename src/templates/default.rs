@@ -3,8 +3,8 @@
 //!
 //! The template is rendered in memory and its devcontainer.json is loaded by the config stage as the workspace's
 //! `.devcontainer/devcontainer.json`, the file `containai init` would write (same path, same devcontainer id).
-//! The one difference: the local `./apt-packages` feature, which installs nothing with its default empty list and
-//! whose folder does not exist in memory, is left out.
+//! The one difference: the `containai/apt-packages` feature, which installs nothing with its default empty list,
+//! is left out (no empty layer).
 
 use super::{ApplyOptions, Result, Template, TemplateError, options, render};
 use crate::config::{self, Loaded, jsonc};
@@ -17,8 +17,8 @@ pub const DEFAULT_TEMPLATE: &str = "agent-sandbox";
 pub const BASE_IMAGE_ENV: &str = "CONTAINAI_BASE_IMAGE";
 /// The option of the built-in templates that holds the base image.
 const BASE_IMAGE_OPTION: &str = "baseImage";
-/// The built-ins' local feature for extra apt packages, and its option.
-const PACKAGES_FEATURE: (&str, &str) = ("./apt-packages", "packages");
+/// The built-in feature for extra apt packages that the templates use, and its option.
+const PACKAGES_FEATURE: (&str, &str) = ("containai/apt-packages", "packages");
 /// Where a template's config is written.
 const CONFIG_PATH: &str = ".devcontainer/devcontainer.json";
 
@@ -78,7 +78,7 @@ pub fn default_workspace_config(workspace_folder: &Path, opts: &DefaultConfig) -
     Ok(config::load_in_memory(workspace_folder, &text)?)
 }
 
-/// Drops `./apt-packages` when its list is empty; any other local feature needs its folder: an error.
+/// Drops `containai/apt-packages` when its list is empty; a local feature needs its folder: an error.
 fn without_empty_packages(template: &Template, text: &str) -> Result<String> {
     let mut value = jsonc::parse(Path::new(CONFIG_PATH), text)?;
     let Some(features) = value.get_mut("features").and_then(Value::as_object_mut) else {

@@ -3,7 +3,7 @@
 use super::metadata::{METADATA_FILE, TemplateMetadata};
 use super::{Result, TemplateError};
 use crate::assets::TEMPLATES;
-use include_dir::Dir;
+use crate::folder::{self, FolderError, FolderFile};
 use std::path::{Path, PathBuf};
 
 /// Files of a template folder that are about it, never written (as the reference CLI omits them).
@@ -36,12 +36,7 @@ impl TemplateRef {
 }
 
 /// One file to write, its path relative to the template folder (`/`-separated).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TemplateFile {
-    pub path: String,
-    pub mode: u32,
-    pub bytes: Vec<u8>,
-}
+pub type TemplateFile = FolderFile;
 
 /// A loaded template.
 #[derive(Debug, Clone)]
@@ -83,13 +78,7 @@ impl Template {
 
 /// Ids of the built-in templates, sorted.
 pub fn builtin_ids() -> Vec<String> {
-    let mut ids: Vec<String> = TEMPLATES
-        .dirs()
-        .filter(|d| d.get_file(d.path().join(METADATA_FILE)).is_some())
-        .filter_map(|d| d.path().file_name()?.to_str().map(str::to_string))
-        .collect();
-    ids.sort();
-    ids
+    folder::subfolders_with(&TEMPLATES, METADATA_FILE)
 }
 
 /// Every built-in template, sorted by id.
@@ -106,47 +95,22 @@ fn builtin_files(id: &str) -> Result<(String, Vec<TemplateFile>)> {
         return Err(TemplateError::UnknownTemplate { reference: id.to_string(), available: builtin_ids().join("`, `") });
     };
     let text = String::from_utf8_lossy(metadata.contents()).into_owned();
-    let mut files = Vec::new();
-    collect_embedded(dir, dir.path(), &mut files);
-    Ok((text, files))
-}
-
-fn collect_embedded(dir: &Dir<'static>, root: &Path, out: &mut Vec<TemplateFile>) {
-    for file in dir.files() {
-        let path = file.path().strip_prefix(root).unwrap_or(file.path()).to_string_lossy().replace('\\', "/");
-        let mode = if path.ends_with(".sh") { 0o755 } else { 0o644 };
-        out.push(TemplateFile { path, mode, bytes: file.contents().to_vec() });
-    }
-    for sub in dir.dirs() {
-        collect_embedded(sub, root, out);
-    }
+    Ok((text, folder::read_embedded(dir)))
 }
 
 fn local_files(root: &Path) -> Result<(String, Vec<TemplateFile>)> {
-    use std::os::unix::fs::PermissionsExt;
     let metadata_path = root.join(METADATA_FILE);
     if !metadata_path.is_file() {
         return Err(TemplateError::NotATemplate(root.to_path_buf()));
     }
     let io = |path: &Path, source: std::io::Error| TemplateError::Io { path: path.to_path_buf(), source };
     let text = std::fs::read_to_string(&metadata_path).map_err(|e| io(&metadata_path, e))?;
-    let mut files = Vec::new();
-    for entry in walkdir::WalkDir::new(root).follow_links(false).sort_by_file_name() {
-        let entry = entry.map_err(|e| {
-            let path = e.path().unwrap_or(root).to_path_buf();
-            io(&path, e.into())
-        })?;
-        let kind = entry.file_type();
-        if kind.is_dir() {
-            continue;
-        }
-        if !kind.is_file() {
-            return Err(TemplateError::UnsupportedFile { template: root.display().to_string(), path: entry.path().to_path_buf() });
-        }
-        let mode = entry.metadata().map_err(|e| io(entry.path(), e.into()))?.permissions().mode() & 0o777;
-        let bytes = std::fs::read(entry.path()).map_err(|e| io(entry.path(), e))?;
-        let path = entry.path().strip_prefix(root).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
-        files.push(TemplateFile { path, mode, bytes });
+    let mut files = folder::read_disk(root).map_err(|e| match e {
+        FolderError::Io { path, source } => TemplateError::Io { path, source },
+        FolderError::Unsupported { path } => TemplateError::UnsupportedFile { template: root.display().to_string(), path },
+    })?;
+    for file in &mut files {
+        file.mode &= 0o777;
     }
     Ok((text, files))
 }

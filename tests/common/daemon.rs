@@ -52,12 +52,24 @@ impl SecondEngine {
 
     /// Copies an image from the shared engine into this one (`docker save | docker load`).
     pub fn load_image(&self, reference: &str) {
-        let status = Command::new("sh")
-            .arg("-c")
-            .arg(format!("docker save {reference} | DOCKER_HOST={} docker load -q >/dev/null", self.host()))
-            .status()
-            .unwrap();
-        assert!(status.success(), "copying `{reference}` into the second engine failed");
+        self.load_images(&[reference]);
+    }
+
+    /// Copies images (with their tags) from the shared engine into this one, in one `docker save | docker load`.
+    pub fn load_images(&self, references: &[&str]) {
+        let mut save = Command::new("docker").arg("save").args(references).stdout(Stdio::piped()).spawn().unwrap();
+        let load = self.docker().args(["load", "-q"]).stdin(save.stdout.take().unwrap()).output().unwrap();
+        let saved = save.wait().unwrap();
+        assert!(
+            saved.success() && load.status.success(),
+            "copying {references:?} into the second engine failed: {}",
+            String::from_utf8_lossy(&load.stderr)
+        );
+    }
+
+    /// What dockerd has logged since it was last started.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("dockerd.log")).unwrap_or_default()
     }
 
     /// Stops dockerd (data kept, so [`SecondEngine::resume`] brings the same engine back): an engine restart.
@@ -93,8 +105,7 @@ impl SecondEngine {
                 break;
             }
             if Instant::now() > deadline {
-                let log = std::fs::read_to_string(self.dir.join("dockerd.log")).unwrap_or_default();
-                panic!("second dockerd did not answer within 60 s; its log ends:\n{}", tail(&log, 30));
+                panic!("second dockerd did not answer within 60 s; its log ends:\n{}", tail(&self.log(), 30));
             }
             std::thread::sleep(Duration::from_millis(200));
         }
@@ -122,6 +133,13 @@ fn tail(text: &str, lines: usize) -> String {
 
 impl Drop for SecondEngine {
     fn drop(&mut self) {
+        // Every container on this engine is the test's: removed first, so that dockerd stops promptly.
+        if self.child.is_some() {
+            let ids = self.docker().args(["ps", "-aq"]).output();
+            for id in ids.map(|out| String::from_utf8_lossy(&out.stdout).into_owned()).unwrap_or_default().split_whitespace() {
+                let _ = self.docker().args(["rm", "-f", id]).output();
+            }
+        }
         self.stop();
         // Layers are overlay mounts while the engine runs; it unmounts them on stop, then the files can go.
         let script = format!("umount -R {0}/data/* 2>/dev/null; rm -rf {0}; ip link del {1}", self.dir.display(), self.bridge);

@@ -15,6 +15,22 @@ pub fn unique(prefix: &str) -> String {
     format!("{prefix}:{}-{nanos}", std::process::id())
 }
 
+/// Shell lines checking an image with the sshd feature: no host key baked in, and sshd accepts its
+/// configuration with a probe key. Starts with `set -eu`; the caller appends its own checks.
+pub const SSHD_IMAGE_CHECKS: &str = r#"
+        set -eu
+        for f in /etc/ssh/ssh_host_*; do [ -e "$f" ] && { echo "baked host key: $f"; exit 1; }; done
+        mkdir -p /run/sshd
+        ssh-keygen -q -t ed25519 -N '' -f /tmp/probe_key
+        /usr/sbin/sshd -t -h /tmp/probe_key
+"#;
+
+/// The last `n` lines of `log`, for a failure message.
+pub fn last_lines(log: &str, n: usize) -> String {
+    let lines: Vec<&str> = log.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
 fn docker(args: &[&str]) -> Output {
     Command::new("docker")
         .args(args)
@@ -64,16 +80,7 @@ impl Docker {
             tag,
             context.to_str().unwrap(),
         ]);
-        let log = text(&out);
-        let tail: Vec<&str> = log
-            .lines()
-            .rev()
-            .take(60)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        assert!(out.status.success(), "build failed:\n{}", tail.join("\n"));
+        assert!(out.status.success(), "build failed:\n{}", last_lines(&text(&out), 60));
         tag.to_string()
     }
 

@@ -2,8 +2,6 @@
 //! with unique local features, the docker CLI, and clean-up of what a test made.
 #![allow(dead_code)]
 
-pub mod daemon;
-
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
