@@ -36,7 +36,9 @@ fn bench(c: &mut Criterion) {
     });
     c.bench_function("parse (jsonc)", |b| b.iter(|| jsonc::parse(&path, black_box(TYPICAL)).unwrap()));
     c.bench_function("substitute", |b| b.iter(|| context().apply(black_box(&value)).unwrap()));
-    c.bench_function("validate (schema)", |b| b.iter(|| validate::validate(&path, TYPICAL, black_box(&value)).unwrap()));
+    c.bench_function("validate (schema)", |b| {
+        b.iter(|| validate::validate(&path, TYPICAL, black_box(&value)).unwrap())
+    });
     c.bench_function("parse + substitute + validate + model", |b| {
         b.iter(|| load_text(ws, &found, black_box(TYPICAL), &env, |_| None).unwrap())
     });

@@ -48,7 +48,11 @@ fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir_in(base).unwrap();
     let started = std::time::Instant::now();
     generate(dir.path(), files, megabytes);
-    eprintln!("context: {files} files, {megabytes} MB, written in {:.1?} at {}", started.elapsed(), dir.path().display());
+    eprintln!(
+        "context: {files} files, {megabytes} MB, written in {:.1?} at {}",
+        started.elapsed(),
+        dir.path().display()
+    );
     let cache_file = dir.path().with_extension("stat-cache");
     let probe = digest_context(dir.path(), &[], &mut StatCache::open(cache_file.clone())).unwrap();
     phases(dir.path(), &cache_file);

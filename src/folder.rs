@@ -112,7 +112,10 @@ mod tests {
 
     #[test]
     fn only_subfolders_with_the_marker_count() {
-        assert_eq!(subfolders_with(&crate::assets::TEMPLATES, "devcontainer-template.json")[..2], ["agent-sandbox", "minimal"]);
+        assert_eq!(
+            subfolders_with(&crate::assets::TEMPLATES, "devcontainer-template.json")[..2],
+            ["agent-sandbox", "minimal"]
+        );
         assert!(subfolders_with(&crate::assets::FEATURES, "devcontainer-template.json").is_empty());
     }
 

@@ -21,7 +21,11 @@ pub struct UserConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum UserConfigError {
     #[error("cannot read the user config `{}`: {source}", path.display())]
-    Read { path: PathBuf, #[source] source: std::io::Error },
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("the user config `{}` is not valid: {message}\nhint: it holds e.g. `{{\"registryMirrors\": {{\"ghcr.io\": \"localhost:5000/prefix\"}}}}`", path.display())]
     Invalid { path: PathBuf, message: String },
 }

@@ -37,7 +37,11 @@ async fn a_plan_builds_once_then_every_layer_is_cached() {
     let docker = engine().await;
     let cleanup = Cleanup::new();
     let (k1, k2, k3) = (unique_key("base"), unique_key("feature"), unique_key("user"));
-    let script = ContextFile { path: "install.sh".into(), mode: 0o755, bytes: b"#!/bin/sh\necho hello > /etc/feature-ran\n".to_vec() };
+    let script = ContextFile {
+        path: "install.sh".into(),
+        mode: 0o755,
+        bytes: b"#!/bin/sh\necho hello > /etc/feature-ran\n".to_vec(),
+    };
     let plan = plan(vec![
         Layer::new("base", &k1, None, &format!("FROM {BASE_IMAGE}\n"), LayerContext::Empty),
         Layer::new(
@@ -116,7 +120,10 @@ async fn a_directory_context_sends_only_what_dockerignore_lets_through() {
         std::fs::create_dir_all(root.join(path).parent().unwrap()).unwrap();
         std::fs::write(root.join(path), text).unwrap();
     };
-    write("Dockerfile", &format!("FROM {BASE_IMAGE}\nCOPY . /ctx\nRUN cd /ctx && find . -mindepth 1 | sort | sed 's/^/listing: /'\n"));
+    write(
+        "Dockerfile",
+        &format!("FROM {BASE_IMAGE}\nCOPY . /ctx\nRUN cd /ctx && find . -mindepth 1 | sort | sed 's/^/listing: /'\n"),
+    );
     write(".dockerignore", "node_modules\n*.log\nsecrets\n!secrets/public.pem\n**/*.tmp\n");
     write("src/main.rs", "fn main() {}\n");
     write("src/nested.log", "kept: *.log is anchored at the root\n");
@@ -136,15 +143,18 @@ async fn a_directory_context_sends_only_what_dockerignore_lets_through() {
     let lines = Lines::default();
     let outcome = execute(&plan, &docker, &lines, &BuildOptions::default()).await.unwrap();
     track(&cleanup, &plan, Some(&outcome));
-    let listing: Vec<String> = lines
-        .0
-        .lock()
-        .unwrap()
-        .iter()
-        .filter_map(|l| l.strip_prefix("base: listing: ./").map(String::from))
-        .collect();
+    let listing: Vec<String> =
+        lines.0.lock().unwrap().iter().filter_map(|l| l.strip_prefix("base: listing: ./").map(String::from)).collect();
     let expected = [
-        ".dockerignore", "Dockerfile", "a", "a/b", "secrets", "secrets/public.pem", "src", "src/main.rs", "src/nested.log",
+        ".dockerignore",
+        "Dockerfile",
+        "a",
+        "a/b",
+        "secrets",
+        "secrets/public.pem",
+        "src",
+        "src/main.rs",
+        "src/nested.log",
     ];
     assert_eq!(listing, expected);
 }

@@ -22,7 +22,9 @@ fn reference_available() -> bool {
     let found = Command::new("devcontainer").arg("--version").output().is_ok_and(|o| o.status.success());
     if !found {
         let banner = "!".repeat(78);
-        eprintln!("{banner}\n!! `devcontainer` (the reference CLI) is not on PATH: conformance NOT checked.\n!! install it with `npm install -g @devcontainers/cli`\n{banner}");
+        eprintln!(
+            "{banner}\n!! `devcontainer` (the reference CLI) is not on PATH: conformance NOT checked.\n!! install it with `npm install -g @devcontainers/cli`\n{banner}"
+        );
         assert!(
             std::env::var_os("CONTAINAI_REQUIRE_REFERENCE").is_none(),
             "CONTAINAI_REQUIRE_REFERENCE is set but `devcontainer` is missing"

@@ -6,7 +6,6 @@ use common::shared;
 use containai::config::{LoadOptions, jsonc, load};
 use std::path::{Path, PathBuf};
 
-
 fn spec_validator() -> jsonschema::Validator {
     let path = shared().join("reference/schemas/devContainer.base.schema.json");
     let schema: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).expect("spec schema")).unwrap();

@@ -16,7 +16,8 @@ fn every_fixture_matches_its_snapshot() {
         assert_eq!(out.status.success(), is_valid(&name), "{name}: exit {:?}\n{stderr}", out.status);
         assert!(!stderr.contains("panicked"), "{name} panicked:\n{stderr}");
         let shown = if out.status.success() {
-            let json: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{name}: {e}: {stdout}"));
+            let json: serde_json::Value =
+                serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{name}: {e}: {stdout}"));
             assert_eq!(stdout.lines().count(), 1, "{name}: one JSON object on one line");
             serde_json::to_string_pretty(&json).unwrap()
         } else {

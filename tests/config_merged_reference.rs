@@ -28,7 +28,9 @@ fn merged(program: &str, home: &Path, workspace: &Path) -> Result<String, String
     }
     let line = stdout.lines().last().ok_or_else(|| format!("{program}: no output"))?;
     let mut value: Value = serde_json::from_str(line).map_err(|e| format!("{program}: {e}: {line}"))?;
-    let merged = value["mergedConfiguration"].as_object_mut().ok_or_else(|| format!("{program}: no mergedConfiguration: {line}"))?;
+    let merged = value["mergedConfiguration"]
+        .as_object_mut()
+        .ok_or_else(|| format!("{program}: no mergedConfiguration: {line}"))?;
     // The reference's bug, not followed: with no metadata entry at all, its `Math.max()` of nothing (-Infinity)
     // counts as a requirement and prints as this.
     let bogus = json!({"cpus": null, "memory": "-Infinity", "storage": "-Infinity"});
@@ -74,15 +76,19 @@ fn merged_configuration_matches_the_reference_cli() {
     std::fs::create_dir_all(&home).unwrap();
 
     // A local feature with every property a feature brings to the merge.
-    let with_feature = workspace(dir.path(), "with-feature", &json!({
-        "name": "merge", "image": BASE, "remoteUser": "root",
-        "features": {"./feat": {"greeting": "hi"}},
-        "forwardPorts": [3000, "localhost:3000", "db:5432"],
-        "mounts": ["type=volume,source=a,target=/data"], "capAdd": ["SYS_PTRACE"],
-        "remoteEnv": {"A": "1"}, "containerEnv": {"B": "2"}, "postCreateCommand": "echo config",
-        "customizations": {"vscode": {"extensions": ["x.y"]}}, "hostRequirements": {"cpus": 2, "memory": "4gb"},
-        "portsAttributes": {"3000": {"label": "web"}}, "waitFor": "postCreateCommand"
-    }));
+    let with_feature = workspace(
+        dir.path(),
+        "with-feature",
+        &json!({
+            "name": "merge", "image": BASE, "remoteUser": "root",
+            "features": {"./feat": {"greeting": "hi"}},
+            "forwardPorts": [3000, "localhost:3000", "db:5432"],
+            "mounts": ["type=volume,source=a,target=/data"], "capAdd": ["SYS_PTRACE"],
+            "remoteEnv": {"A": "1"}, "containerEnv": {"B": "2"}, "postCreateCommand": "echo config",
+            "customizations": {"vscode": {"extensions": ["x.y"]}}, "hostRequirements": {"cpus": 2, "memory": "4gb"},
+            "portsAttributes": {"3000": {"label": "web"}}, "waitFor": "postCreateCommand"
+        }),
+    );
     let feature = with_feature.join(".devcontainer/feat");
     std::fs::create_dir_all(&feature).unwrap();
     std::fs::write(feature.join("install.sh"), "#!/bin/sh\necho install\n").unwrap();
@@ -108,19 +114,28 @@ fn merged_configuration_matches_the_reference_cli() {
     ]);
     let context = dir.path().join("image");
     std::fs::create_dir_all(&context).unwrap();
-    std::fs::write(context.join("Dockerfile"), format!("FROM {BASE}\nLABEL devcontainer.metadata='{label}'\n")).unwrap();
+    std::fs::write(context.join("Dockerfile"), format!("FROM {BASE}\nLABEL devcontainer.metadata='{label}'\n"))
+        .unwrap();
     let built = Command::new("docker").args(["build", "-q", "-t", &labelled]).arg(&context).output().unwrap();
     assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
-    let on_labelled = workspace(dir.path(), "on-labelled", &json!({
-        "image": labelled, "remoteUser": "root", "forwardPorts": ["localhost:8080", 9000],
-        "remoteEnv": {"A": "config"}, "hostRequirements": {"memory": "8gb", "gpu": {"cores": 2}}
-    }));
+    let on_labelled = workspace(
+        dir.path(),
+        "on-labelled",
+        &json!({
+            "image": labelled, "remoteUser": "root", "forwardPorts": ["localhost:8080", 9000],
+            "remoteEnv": {"A": "config"}, "hostRequirements": {"memory": "8gb", "gpu": {"cores": 2}}
+        }),
+    );
 
     let mut workspaces = vec![("with-feature".to_string(), with_feature), ("on-labelled".to_string(), on_labelled)];
 
     // The corpus: single-container templates, image swapped, features left out.
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/templates");
-    let mut names: Vec<String> = std::fs::read_dir(&corpus).expect("../shared/corpus/templates").filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    let mut names: Vec<String> = std::fs::read_dir(&corpus)
+        .expect("../shared/corpus/templates")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
     names.sort();
     for name in names {
         let Ok(text) = std::fs::read_to_string(corpus.join(&name).join("devcontainer.json")) else { continue };

@@ -9,7 +9,8 @@ fn fixture(name: &str) -> (tempfile::TempDir, Loaded) {
     let tmp = tempfile::tempdir().unwrap();
     let ws = tmp.path().join(name);
     copy(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/config").join(name), &ws);
-    let loaded = load(&LoadOptions { workspace_folder: ws, config_file: None }).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let loaded =
+        load(&LoadOptions { workspace_folder: ws, config_file: None }).unwrap_or_else(|e| panic!("{name}: {e}"));
     (tmp, loaded)
 }
 

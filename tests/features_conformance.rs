@@ -23,31 +23,19 @@ const FIXTURES: &[&str] = &[
 ];
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/features")
-        .join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/features").join(name)
 }
 
 /// `(reference, folder)` in the reference CLI's install order.
 fn reference_order(workspace: &Path) -> Option<Vec<(String, String)>> {
     let out = Command::new("devcontainer")
-        .args([
-            "read-configuration",
-            "--include-features-configuration",
-            "--workspace-folder",
-        ])
+        .args(["read-configuration", "--include-features-configuration", "--workspace-folder"])
         .arg(workspace)
         .output()
         .ok()?;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let value: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
-    let sets = value["featuresConfiguration"]["featureSets"]
-        .as_array()
-        .expect("featureSets");
+    let sets = value["featuresConfiguration"]["featureSets"].as_array().expect("featureSets");
     Some(
         sets.iter()
             .map(|set| {
@@ -62,60 +50,35 @@ fn reference_order(workspace: &Path) -> Option<Vec<(String, String)>> {
 
 #[test]
 fn install_order_matches_the_reference_cli() {
-    if Command::new("devcontainer")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        eprintln!(
-            "note: `devcontainer` is not on PATH; install it with `npm install -g @devcontainers/cli`"
-        );
+    if Command::new("devcontainer").arg("--version").output().is_err() {
+        eprintln!("note: `devcontainer` is not on PATH; install it with `npm install -g @devcontainers/cli`");
         return;
     }
     for name in FIXTURES {
         let workspace = fixture(name);
         let expected = reference_order(&workspace).expect("the reference CLI runs");
-        let options = LoadOptions {
-            workspace_folder: workspace.clone(),
-            config_file: None,
-        };
+        let options = LoadOptions { workspace_folder: workspace.clone(), config_file: None };
         let loaded = config::load(&options).unwrap();
         let ours: Vec<(String, String)> = resolve(&loaded)
             .unwrap()
             .into_iter()
             .map(|f| match f.source {
-                containai::features::FeatureSource::Local { path } => {
-                    (f.reference, path.display().to_string())
-                }
+                containai::features::FeatureSource::Local { path } => (f.reference, path.display().to_string()),
                 other => panic!("{name}: unexpected source {other:?}"),
             })
             .collect();
-        assert_eq!(
-            ours, expected,
-            "{name}: install order differs from the reference CLI"
-        );
+        assert_eq!(ours, expected, "{name}: install order differs from the reference CLI");
     }
 }
 
 #[test]
 fn the_mixed_fixture_exercises_every_rule() {
     // Independent of the reference CLI: the order the spec's rounds give for order-mix.
-    let options = LoadOptions {
-        workspace_folder: fixture("order-mix"),
-        config_file: None,
-    };
+    let options = LoadOptions { workspace_folder: fixture("order-mix"), config_file: None };
     let features = resolve(&config::load(&options).unwrap()).unwrap();
     let order: Vec<String> = features
         .iter()
-        .map(|f| {
-            format!(
-                "{}{}",
-                f.reference,
-                f.options
-                    .get("v")
-                    .map_or(String::new(), |v| format!("={v}"))
-            )
-        })
+        .map(|f| format!("{}{}", f.reference, f.options.get("v").map_or(String::new(), |v| format!("={v}"))))
         .collect();
     assert_eq!(
         order,

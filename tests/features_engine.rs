@@ -28,11 +28,7 @@ fn write_context(dir: &Path, features: &[ResolvedFeature]) {
             std::fs::write(&path, &file.bytes).unwrap();
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(file.mode)).unwrap();
         }
-        let env: String = feature
-            .env
-            .iter()
-            .map(|(k, v)| format!("{k}='{}'\n", v.replace('\'', "'\\''")))
-            .collect();
+        let env: String = feature.env.iter().map(|(k, v)| format!("{k}='{}'\n", v.replace('\'', "'\\''"))).collect();
         std::fs::write(dir.join(&folder).join("devcontainer-features.env"), env).unwrap();
         dockerfile.push_str(&format!(
             "COPY {folder}/ /tmp/containai-features/{folder}/\n\
@@ -44,15 +40,10 @@ fn write_context(dir: &Path, features: &[ResolvedFeature]) {
 }
 
 fn builtins() -> Vec<ResolvedFeature> {
-    let features: IndexMap<String, serde_json::Value> = IndexMap::from([
-        ("containai/sshd".to_string(), json!({})),
-        ("containai/dockerd".to_string(), json!({})),
-    ]);
+    let features: IndexMap<String, serde_json::Value> =
+        IndexMap::from([("containai/sshd".to_string(), json!({})), ("containai/dockerd".to_string(), json!({}))]);
     let users = FeatureUsers::new(Some("dev"), None);
-    let roots = LocalRoots {
-        config_dir: Path::new("/nonexistent"),
-        workspace: Path::new("/nonexistent"),
-    };
+    let roots = LocalRoots { config_dir: Path::new("/nonexistent"), workspace: Path::new("/nonexistent") };
     resolve_features(&features, &[], roots, &users).unwrap()
 }
 
@@ -89,16 +80,10 @@ fn builtins_install_and_boot_under_systemd() {
         "/usr/bin/docker-compose",
         "data-root-ok",
     ] {
-        assert!(
-            out.lines().any(|l| l == expected),
-            "`{expected}` missing in:\n{out}"
-        );
+        assert!(out.lines().any(|l| l == expected), "`{expected}` missing in:\n{out}");
     }
     let groups = out.lines().find_map(|l| l.strip_prefix("groups=")).unwrap();
-    assert!(
-        groups.split(' ').any(|g| g == "docker"),
-        "dev is not in docker: {groups}"
-    );
+    assert!(groups.split(' ').any(|g| g == "docker"), "dev is not in docker: {groups}");
 
     // Boot: systemd starts ssh (making host keys first) and docker.
     let container = docker.boot(&image);
@@ -124,20 +109,9 @@ fn a_base_without_apt_is_refused_by_name() {
             context.path(),
             "rm -f /usr/bin/apt-get && sh /feature/install.sh",
         );
-        assert_ne!(
-            code,
-            0,
-            "{}: install.sh succeeded without apt-get",
-            feature.id()
-        );
-        assert!(
-            output.contains(&format!("containai/{}:", feature.id())),
-            "{output}"
-        );
-        assert!(
-            output.contains("`apt-get`") && output.contains("Debian, Ubuntu"),
-            "{output}"
-        );
+        assert_ne!(code, 0, "{}: install.sh succeeded without apt-get", feature.id());
+        assert!(output.contains(&format!("containai/{}:", feature.id())), "{output}");
+        assert!(output.contains("`apt-get`") && output.contains("Debian, Ubuntu"), "{output}");
     }
 }
 

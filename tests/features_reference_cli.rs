@@ -10,18 +10,12 @@ use std::process::Command;
 
 /// Now, in UTC, as the engine writes image `Created` times (they compare as strings; same machine).
 fn utc_now() -> String {
-    let out = Command::new("date")
-        .args(["-u", "+%Y-%m-%dT%H:%M:%S"])
-        .output()
-        .expect("`date` runs");
+    let out = Command::new("date").args(["-u", "+%Y-%m-%dT%H:%M:%S"]).output().expect("`date` runs");
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 fn docker_out(args: &[&str]) -> String {
-    let out = Command::new("docker")
-        .args(args)
-        .output()
-        .expect("`docker` runs");
+    let out = Command::new("docker").args(args).output().expect("`docker` runs");
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
@@ -32,19 +26,14 @@ fn docker_out(args: &[&str]) -> String {
 fn adopt_reference_leftovers(docker: &Docker, started: &str) {
     const TEMP: &str = "dev_container_feature_content_temp:latest";
     let history = docker_out(&["history", "--no-trunc", "--format", "{{.CreatedBy}}", TEMP]);
-    let Some(digest) = history
-        .split_whitespace()
-        .find(|w| w.starts_with("dir:"))
-        .map(str::to_string)
-    else {
+    let Some(digest) = history.split_whitespace().find(|w| w.starts_with("dir:")).map(str::to_string) else {
         return;
     };
     let temp_id = docker_out(&["image", "inspect", "--format", "{{.Id}}", TEMP]);
     for id in docker_out(&["images", "-a", "-q", "--no-trunc", "-f", "dangling=true"]).lines() {
         let history = docker_out(&["history", "--no-trunc", "--format", "{{.CreatedBy}}", id]);
         let created = docker_out(&["image", "inspect", "--format", "{{.Created}}", id]);
-        let stage_of_this_run =
-            created.as_str() >= started && history.contains("/tmp/build-features/");
+        let stage_of_this_run = created.as_str() >= started && history.contains("/tmp/build-features/");
         if history.contains(&digest) || stage_of_this_run {
             docker.adopt_image(id);
         }
@@ -53,21 +42,14 @@ fn adopt_reference_leftovers(docker: &Docker, started: &str) {
 }
 
 fn reference_cli() -> Option<String> {
-    let out = Command::new("devcontainer")
-        .arg("--version")
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    let out = Command::new("devcontainer").arg("--version").output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
 #[test]
 fn the_reference_cli_builds_the_builtins_as_local_features() {
     let Some(version) = reference_cli() else {
-        eprintln!(
-            "note: `devcontainer` is not on PATH; install it with `npm install -g @devcontainers/cli`"
-        );
+        eprintln!("note: `devcontainer` is not on PATH; install it with `npm install -g @devcontainers/cli`");
         return;
     };
     eprintln!("reference CLI {version}");
@@ -79,11 +61,7 @@ fn the_reference_cli_builds_the_builtins_as_local_features() {
             let path = config_dir.join(file.path());
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(&path, file.contents()).unwrap();
-            let mode = if path.extension().is_some_and(|e| e == "sh") {
-                0o755
-            } else {
-                0o644
-            };
+            let mode = if path.extension().is_some_and(|e| e == "sh") { 0o755 } else { 0o644 };
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
         }
     }
@@ -102,16 +80,8 @@ fn the_reference_cli_builds_the_builtins_as_local_features() {
         .args(["--image-name", &tag])
         .output()
         .expect("`devcontainer build` runs");
-    let log = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.status.success(),
-        "`devcontainer build` failed:\n{}",
-        last_lines(&log, 40)
-    );
+    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "`devcontainer build` failed:\n{}", last_lines(&log, 40));
     assert!(log.contains("\"outcome\":\"success\""), "{log}");
     adopt_reference_leftovers(&docker, &started);
 

@@ -3,24 +3,18 @@
 
 use containai::config::{self, LoadOptions, Loaded};
 use containai::features::{
-    FeatureError, FeatureSource, FeatureUsers, LocalRoots, ResolvedFeature, resolve,
-    resolve_features,
+    FeatureError, FeatureSource, FeatureUsers, LocalRoots, ResolvedFeature, resolve, resolve_features,
 };
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/features")
-        .join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/features").join(name)
 }
 
 /// The fixture's config, loaded by the config stage.
 fn load(name: &str) -> Loaded {
-    let options = LoadOptions {
-        workspace_folder: fixture(name),
-        config_file: None,
-    };
+    let options = LoadOptions { workspace_folder: fixture(name), config_file: None };
     config::load(&options).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
@@ -43,12 +37,7 @@ fn builtins_resolve_with_defaults_and_users() {
     let features = resolved("builtins");
     assert_eq!(ids(&features), ["dockerd", "sshd"]);
     let dockerd = &features[0];
-    assert_eq!(
-        dockerd.source,
-        FeatureSource::Builtin {
-            id: "dockerd".into()
-        }
-    );
+    assert_eq!(dockerd.source, FeatureSource::Builtin { id: "dockerd".into() });
     assert_eq!(dockerd.reference, "containai/dockerd");
     assert_eq!(dockerd.options["compose"], json!(false));
     assert_eq!(dockerd.options["buildx"], json!(true));
@@ -59,15 +48,8 @@ fn builtins_resolve_with_defaults_and_users() {
     assert_eq!(dockerd.env["_CONTAINER_USER"], "root");
     assert_eq!(dockerd.env["_CONTAINER_USER_HOME"], "/root");
     assert_eq!(dockerd.metadata["id"], json!("dockerd"));
-    let paths: Vec<_> = dockerd
-        .files
-        .iter()
-        .map(|f| (f.path.as_str(), f.mode))
-        .collect();
-    assert_eq!(
-        paths,
-        [("devcontainer-feature.json", 0o644), ("install.sh", 0o755)]
-    );
+    let paths: Vec<_> = dockerd.files.iter().map(|f| (f.path.as_str(), f.mode)).collect();
+    assert_eq!(paths, [("devcontainer-feature.json", 0o644), ("install.sh", 0o755)]);
 }
 
 #[test]
@@ -99,19 +81,10 @@ fn local_feature_options_env_and_files() {
             "_REMOTE_USER_HOME=/home/app",
         ]
     );
-    let files: Vec<_> = hello
-        .files
-        .iter()
-        .map(|f| (f.path.as_str(), f.mode))
-        .collect();
+    let files: Vec<_> = hello.files.iter().map(|f| (f.path.as_str(), f.mode)).collect();
     assert_eq!(
         files,
-        [
-            ("README.md", 0o644),
-            ("devcontainer-feature.json", 0o644),
-            ("install.sh", 0o755),
-            ("lib/helper.sh", 0o755),
-        ]
+        [("README.md", 0o644), ("devcontainer-feature.json", 0o644), ("install.sh", 0o755), ("lib/helper.sh", 0o755),]
     );
     let install = hello.files.iter().find(|f| f.path == "install.sh").unwrap();
     assert!(install.bytes.starts_with(b"#!/bin/sh"));
@@ -190,59 +163,16 @@ fn errors_name_what_is_wrong() {
             &["`localhost:1/devcontainers/features/node:1`", "cannot be reached", "hint:"],
         ),
         ("unknown-reference", &["`node`", "hint:"]),
-        (
-            "unknown-builtin",
-            &[
-                "`containai/podman`",
-                "`containai/dockerd`",
-                "`containai/sshd`",
-            ],
-        ),
-        (
-            "missing-local",
-            &["`./nowhere`", "devcontainer-feature.json", "hint:"],
-        ),
-        (
-            "bad-enum",
-            &[
-                "`containai/sshd`",
-                "`gatewayPorts`",
-                "\"sometimes\"",
-                "`no`, `yes`, `clientspecified`",
-            ],
-        ),
-        (
-            "bad-type",
-            &[
-                "`containai/dockerd`",
-                "`compose`",
-                "\"maybe\"",
-                "`true` or `false`",
-            ],
-        ),
-        (
-            "unknown-option",
-            &[
-                "`containai/sshd`",
-                "`port`",
-                "`allowTcpForwarding`, `gatewayPorts`",
-            ],
-        ),
-        (
-            "bad-dependency",
-            &["`./b`", "`nope`", "`dependsOn` of `./a`"],
-        ),
+        ("unknown-builtin", &["`containai/podman`", "`containai/dockerd`", "`containai/sshd`"]),
+        ("missing-local", &["`./nowhere`", "devcontainer-feature.json", "hint:"]),
+        ("bad-enum", &["`containai/sshd`", "`gatewayPorts`", "\"sometimes\"", "`no`, `yes`, `clientspecified`"]),
+        ("bad-type", &["`containai/dockerd`", "`compose`", "\"maybe\"", "`true` or `false`"]),
+        ("unknown-option", &["`containai/sshd`", "`port`", "`allowTcpForwarding`, `gatewayPorts`"]),
+        ("bad-dependency", &["`./b`", "`nope`", "`dependsOn` of `./a`"]),
         ("invalid-metadata", &["`./broken`", "option `x`"]),
         ("missing-install", &["`./noscript`", "`install.sh`"]),
         ("override-absent", &["`./b`", "overrideFeatureInstallOrder"]),
-        (
-            "outside-workspace",
-            &[
-                "`../../depends-on/.devcontainer/base`",
-                "outside the workspace",
-                "hint:",
-            ],
-        ),
+        ("outside-workspace", &["`../../depends-on/.devcontainer/base`", "outside the workspace", "hint:"]),
     ];
     for (name, parts) in cases {
         let (_, text) = error(name);
@@ -250,49 +180,30 @@ fn errors_name_what_is_wrong() {
             assert!(text.contains(part), "{name}: `{part}` missing in: {text}");
         }
         let first = text.chars().next().unwrap();
-        assert!(
-            !first.is_uppercase(),
-            "{name}: messages start lower-case: {text}"
-        );
+        assert!(!first.is_uppercase(), "{name}: messages start lower-case: {text}");
     }
 }
 
 /// A workspace in a temporary folder with one local feature `.devcontainer/f` (plus what `extra` adds).
-fn temp_workspace(
-    extra: impl FnOnce(&Path),
-) -> (
-    tempfile::TempDir,
-    Result<Vec<ResolvedFeature>, FeatureError>,
-) {
+fn temp_workspace(extra: impl FnOnce(&Path)) -> (tempfile::TempDir, Result<Vec<ResolvedFeature>, FeatureError>) {
     let workspace = tempfile::tempdir().unwrap();
     let config_dir = workspace.path().join(".devcontainer");
     let feature = config_dir.join("f");
     std::fs::create_dir_all(&feature).unwrap();
-    std::fs::write(
-        feature.join("devcontainer-feature.json"),
-        r#"{"id": "f", "version": "1.0.0"}"#,
-    )
-    .unwrap();
+    std::fs::write(feature.join("devcontainer-feature.json"), r#"{"id": "f", "version": "1.0.0"}"#).unwrap();
     std::fs::write(feature.join("install.sh"), "#!/bin/sh\n").unwrap();
     extra(&feature);
     let features = indexmap::IndexMap::from([("./f".to_string(), json!({}))]);
-    let roots = LocalRoots {
-        config_dir: &config_dir,
-        workspace: workspace.path(),
-    };
+    let roots = LocalRoots { config_dir: &config_dir, workspace: workspace.path() };
     let result = resolve_features(&features, &[], roots, &FeatureUsers::new(None, None));
     (workspace, result)
 }
 
 #[test]
 fn symlinks_inside_a_local_feature_are_refused() {
-    let (_keep, result) =
-        temp_workspace(|f| std::os::unix::fs::symlink("/etc/passwd", f.join("passwd")).unwrap());
+    let (_keep, result) = temp_workspace(|f| std::os::unix::fs::symlink("/etc/passwd", f.join("passwd")).unwrap());
     let text = result.unwrap_err().to_string();
-    assert!(
-        text.contains("`./f`") && text.contains("passwd") && text.contains("symlinks"),
-        "{text}"
-    );
+    assert!(text.contains("`./f`") && text.contains("passwd") && text.contains("symlinks"), "{text}");
     let (_keep, result) = temp_workspace(|_| {});
     assert_eq!(result.unwrap().len(), 1);
 }
@@ -300,11 +211,7 @@ fn symlinks_inside_a_local_feature_are_refused() {
 #[test]
 fn a_symlinked_feature_folder_pointing_outside_the_workspace_is_refused() {
     let outside = tempfile::tempdir().unwrap();
-    std::fs::write(
-        outside.path().join("devcontainer-feature.json"),
-        r#"{"id": "o", "version": "1"}"#,
-    )
-    .unwrap();
+    std::fs::write(outside.path().join("devcontainer-feature.json"), r#"{"id": "o", "version": "1"}"#).unwrap();
     std::fs::write(outside.path().join("install.sh"), "#!/bin/sh\n").unwrap();
     let target = outside.path().to_path_buf();
     let (_keep, result) = temp_workspace(|f| {

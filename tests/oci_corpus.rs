@@ -19,7 +19,6 @@ use std::path::{Path, PathBuf};
 const PREFIX: &str = "ghcr.io/devcontainers/features/";
 const BASE: &str = "containai-test/base:bookworm";
 
-
 /// Each corpus template folder with its devcontainer.json as parsed (JSONC).
 fn corpus() -> Vec<(PathBuf, Value)> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(shared().join("corpus/templates"))
@@ -72,7 +71,8 @@ fn fixture_collection(wanted: &BTreeMap<String, u64>, used: &BTreeMap<String, BT
         metadata["version"] = version.into();
         let folder = dir.path().join("src").join(id);
         std::fs::create_dir_all(&folder).unwrap();
-        std::fs::write(folder.join("devcontainer-feature.json"), serde_json::to_string_pretty(&metadata).unwrap()).unwrap();
+        std::fs::write(folder.join("devcontainer-feature.json"), serde_json::to_string_pretty(&metadata).unwrap())
+            .unwrap();
         std::fs::copy(&script, folder.join("install.sh")).unwrap();
     }
     dir
@@ -140,8 +140,10 @@ fn corpus_configs_using_mirrored_features_plan() {
         let plan: Value = serde_json::from_str(out.trim()).unwrap();
         let layers: BTreeSet<String> =
             plan["layers"].as_array().unwrap().iter().map(|l| l["name"].as_str().unwrap().to_string()).collect();
-        let lock: Value =
-            serde_json::from_str(&std::fs::read_to_string(ws.path().join(".devcontainer/devcontainer-lock.json")).unwrap()).unwrap();
+        let lock: Value = serde_json::from_str(
+            &std::fs::read_to_string(ws.path().join(".devcontainer/devcontainer-lock.json")).unwrap(),
+        )
+        .unwrap();
         for key in &keys {
             let (id, _) = ghcr_feature(key).unwrap();
             assert!(layers.contains(&format!("feature:{key}")), "{name}: no layer for `{key}`: {layers:?}");
@@ -150,7 +152,11 @@ fn corpus_configs_using_mirrored_features_plan() {
         }
         ran.push(name);
     }
-    eprintln!("corpus configs planned with mirrored features: {} ({}); skipped (no image): {skipped:?}", ran.len(), ran.join(", "));
+    eprintln!(
+        "corpus configs planned with mirrored features: {} ({}); skipped (no image): {skipped:?}",
+        ran.len(),
+        ran.join(", ")
+    );
     eprintln!("features published: {wanted:?}; uses: {uses:?}");
     assert!(!ran.is_empty(), "no corpus config used only the published features");
 }

@@ -68,6 +68,9 @@ fn features_publish_and_resolve_with_credentials_from_a_credential_helper() {
 
     // The same feature from an empty store without credentials: refused, and the error names the feature.
     let cold = tempfile::tempdir().unwrap();
-    let (ok, _, err4) = containai(&["build", "--plan", "--workspace-folder", ws_arg], &[("HOME", home.path()), ("XDG_CACHE_HOME", cold.path())]);
+    let (ok, _, err4) = containai(
+        &["build", "--plan", "--workspace-folder", ws_arg],
+        &[("HOME", home.path()), ("XDG_CACHE_HOME", cold.path())],
+    );
     assert!(!ok && err4.contains("hello"), "{err4}");
 }

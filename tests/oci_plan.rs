@@ -50,11 +50,15 @@ fn mirrored_features_plan_lock_and_plan_offline() {
     let mirror = format!("ghcr.io={host}");
     // The user config's mirror is used when the command line names none for `ghcr.io`.
     let ws_arg = ws.path().to_str().unwrap();
-    let (ok, _, err) = containai(&["build", "--plan", "--workspace-folder", ws_arg], &[("XDG_CACHE_HOME", cache.path()), ("CONTAINAI_CONFIG", user_config())]);
+    let (ok, _, err) = containai(
+        &["build", "--plan", "--workspace-folder", ws_arg],
+        &[("XDG_CACHE_HOME", cache.path()), ("CONTAINAI_CONFIG", user_config())],
+    );
     assert!(!ok && err.contains("localhost:1/nowhere/devcontainers/features/hello"), "{err}");
     let first = plan(ws.path(), cache.path(), &["--registry-mirror", &mirror]);
     let lock: Value =
-        serde_json::from_str(&std::fs::read_to_string(ws.path().join(".devcontainer/devcontainer-lock.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(ws.path().join(".devcontainer/devcontainer-lock.json")).unwrap())
+            .unwrap();
     let entry = &lock["features"]["ghcr.io/devcontainers/features/hello:1"];
     assert!(entry["resolved"].as_str().unwrap().starts_with("ghcr.io/devcontainers/features/hello@sha256:"), "{lock}");
     assert_eq!(entry["version"], "1.0.0");
@@ -64,12 +68,19 @@ fn mirrored_features_plan_lock_and_plan_offline() {
     assert_eq!(feature_key(&first), feature_key(&again));
 
     // A new 1.x with other content: `upgrade` moves the pin and the layer key changes.
-    std::fs::write(col.path().join("src/hello/install.sh"), "#!/bin/sh\necho changed > /usr/local/share/hello-feature.txt\n").unwrap();
+    std::fs::write(
+        col.path().join("src/hello/install.sh"),
+        "#!/bin/sh\necho changed > /usr/local/share/hello-feature.txt\n",
+    )
+    .unwrap();
     set_version(col.path(), "hello", "1.0.1");
     publish(col.path(), &host, ns);
     let pinned = plan(ws.path(), cache.path(), &["--registry-mirror", &mirror]);
     assert_eq!(feature_key(&first), feature_key(&pinned), "the lockfile pins 1.0.0");
-    let (ok, _, err) = containai(&["upgrade", "--workspace-folder", ws_arg, "--registry-mirror", &mirror], &[("XDG_CACHE_HOME", cache.path()), ("CONTAINAI_CONFIG", user_config())]);
+    let (ok, _, err) = containai(
+        &["upgrade", "--workspace-folder", ws_arg, "--registry-mirror", &mirror],
+        &[("XDG_CACHE_HOME", cache.path()), ("CONTAINAI_CONFIG", user_config())],
+    );
     assert!(ok, "{err}");
     let upgraded = plan(ws.path(), cache.path(), &["--registry-mirror", &mirror]);
     assert_ne!(feature_key(&first), feature_key(&upgraded));
@@ -79,6 +90,11 @@ fn mirrored_features_plan_lock_and_plan_offline() {
     let offline = plan(ws.path(), cache.path(), &["--offline"]);
     assert_eq!(feature_key(&offline), feature_key(&upgraded));
     let cold = tempfile::tempdir().unwrap();
-    let (ok, _, err) = containai(&["build", "--plan", "--offline", "--workspace-folder", ws_arg], &[("XDG_CACHE_HOME", cold.path())]);
-    assert!(!ok && err.contains("not in the local feature store") && err.contains("`ghcr.io/devcontainers/features/hello:1`"), "{err}");
+    let (ok, _, err) =
+        containai(&["build", "--plan", "--offline", "--workspace-folder", ws_arg], &[("XDG_CACHE_HOME", cold.path())]);
+    assert!(
+        !ok && err.contains("not in the local feature store")
+            && err.contains("`ghcr.io/devcontainers/features/hello:1`"),
+        "{err}"
+    );
 }

@@ -57,7 +57,8 @@ fn publish_resolve_lock_and_work_offline() {
     assert!(summary.contains(&(format!("{hello}:2.0"), "2.0.0")), "{summary:?}");
     assert!(summary.contains(&(format!("{hello}@{hello_v2_digest}"), "2.0.0")), "{summary:?}");
     let greeter = resolved.iter().position(|f| f.id() == "greeter").unwrap();
-    let dependency = resolved.iter().position(|f| f.reference == format!("{hello}:1") && f.options["greeting"] == "hello");
+    let dependency =
+        resolved.iter().position(|f| f.reference == format!("{hello}:1") && f.options["greeting"] == "hello");
     assert!(dependency.unwrap() < greeter, "dependsOn installs hello (default options) first: {summary:?}");
     let user = resolved.iter().find(|f| f.reference == format!("{hello}:1") && f.options["greeting"] == "one").unwrap();
     let install = user.files.iter().find(|f| f.path == "install.sh").unwrap();

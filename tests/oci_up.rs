@@ -56,7 +56,10 @@ impl Env {
     }
 
     fn greeting(&self, container: &str) -> String {
-        let out = Command::new("docker").args(["exec", container, "cat", "/usr/local/share/hello-feature.txt"]).output().unwrap();
+        let out = Command::new("docker")
+            .args(["exec", container, "cat", "/usr/local/share/hello-feature.txt"])
+            .output()
+            .unwrap();
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 }
@@ -88,14 +91,17 @@ fn up_resolves_through_the_user_config_mirror_and_comes_up_offline() {
     assert!(ok, "{first}\n{stderr}");
     let container = first["containerId"].as_str().expect("a container id").to_string();
     assert_eq!(env.greeting(&container), "up-offline");
-    let lock: Value = serde_json::from_str(&std::fs::read_to_string(ws.path().join(".devcontainer/devcontainer-lock.json")).unwrap()).unwrap();
+    let lock: Value =
+        serde_json::from_str(&std::fs::read_to_string(ws.path().join(".devcontainer/devcontainer-lock.json")).unwrap())
+            .unwrap();
     let resolved = lock["features"][FEATURE]["resolved"].as_str().unwrap_or_default();
     assert!(resolved.starts_with("ghcr.io/devcontainers/features/hello@sha256:"), "{lock}");
 
     // The registry stopped, the container gone: `up --offline --frozen-lockfile` creates it again from the store.
     registry.stop();
     env.remove_containers();
-    let (ok, second, stderr) = env.run(cache.path(), &["up", "--allow-insecure-runtime", "--offline", "--frozen-lockfile"]);
+    let (ok, second, stderr) =
+        env.run(cache.path(), &["up", "--allow-insecure-runtime", "--offline", "--frozen-lockfile"]);
     assert!(ok, "{second}\n{stderr}");
     assert_eq!(second["imageKey"], first["imageKey"], "same layers: {second}");
     assert_eq!(second["layersBuilt"], 0, "{second}");

@@ -33,12 +33,7 @@ fn workspace(image: &str, marker: &str, extra: Value) -> tempfile::TempDir {
 }
 
 fn containai(args: &[&str], workspace: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_containai"))
-        .args(args)
-        .arg("--workspace-folder")
-        .arg(workspace)
-        .output()
-        .unwrap()
+    Command::new(env!("CARGO_BIN_EXE_containai")).args(args).arg("--workspace-folder").arg(workspace).output().unwrap()
 }
 
 fn stdout_json(out: &Output) -> Value {
@@ -126,21 +121,33 @@ async fn builds_caches_and_rebuilds_only_from_the_changed_feature() {
     assert_eq!(changed["layers"][1]["key"], built["layers"][1]["key"], "the system layer is untouched");
     let changed_image = cache_tag(changed["imageKey"].as_str().unwrap());
 
-    let seen = run_sh(&name, "cat /etc/containai-marker; echo $MARKER; id -un planner; \
+    let seen = run_sh(
+        &name,
+        "cat /etc/containai-marker; echo $MARKER; id -un planner; \
         test -L /etc/systemd/system/systemd-udevd.service && echo masked; \
-        cat /etc/systemd/journald.conf.d/containai.conf; sudo -n -u planner sudo -n true && echo sudo");
+        cat /etc/systemd/journald.conf.d/containai.conf; sudo -n -u planner sudo -n true && echo sudo",
+    );
     assert_eq!(seen, format!("{marker} one\n{marker}\nplanner\nmasked\n[Journal]\nReadKMsg=no\nsudo\n"));
     assert_eq!(run_sh(&changed_image, "cat /etc/containai-marker"), format!("{marker} two\n"));
     let inspect = Command::new("docker")
-        .args(["image", "inspect", &name, "--format", "{{json .Config.Entrypoint}} {{json .Config.Cmd}} {{.Config.StopSignal}}"])
+        .args([
+            "image",
+            "inspect",
+            &name,
+            "--format",
+            "{{json .Config.Entrypoint}} {{json .Config.Cmd}} {{.Config.StopSignal}}",
+        ])
         .output()
         .unwrap();
     // No `CMD`: setting `ENTRYPOINT` cleared the base's, so PID 1 is `/sbin/init` with no arguments.
     assert_eq!(String::from_utf8_lossy(&inspect.stdout), "[\"/sbin/init\"] null SIGRTMIN+3\n");
     let info = engine().await.inspect_image(&name).await.unwrap().unwrap();
     let label: Value = serde_json::from_str(&info.labels["devcontainer.metadata"]).unwrap();
-    assert_eq!(label, json!([{"id": "./marker", "containerEnv": {"MARKER": marker}},
-                             {"postCreateCommand": hook, "remoteUser": "planner"}]));
+    assert_eq!(
+        label,
+        json!([{"id": "./marker", "containerEnv": {"MARKER": marker}},
+                             {"postCreateCommand": hook, "remoteUser": "planner"}])
+    );
 
     let mut mine = vec![name];
     for out in [&built, &changed] {
@@ -191,7 +198,9 @@ async fn a_base_without_apt_fails_in_the_system_layer_naming_what_is_missing() {
     assert!(!out.status.success(), "{stderr}");
     assert!(stderr.contains("layer `system` failed to build"), "{stderr}");
     assert!(
-        stderr.contains("the base image lacks systemd systemd-sysv dbus iproute2 sudo ca-certificates procps and has no `apt-get`"),
+        stderr.contains(
+            "the base image lacks systemd systemd-sysv dbus iproute2 sudo ca-certificates procps and has no `apt-get`"
+        ),
         "{stderr}"
     );
     assert!(stderr.contains("hint: containai supports Debian and Ubuntu bases"), "{stderr}");
@@ -207,7 +216,8 @@ async fn a_dockerfile_config_is_the_base_layer_keyed_by_its_filtered_context() {
     let dir = tempfile::tempdir().unwrap();
     let dc = dir.path().join(".devcontainer");
     std::fs::create_dir_all(&dc).unwrap();
-    let config = json!({"build": {"dockerfile": "Dockerfile", "context": "..", "args": {"GREETING": &marker}, "target": "dev"}});
+    let config =
+        json!({"build": {"dockerfile": "Dockerfile", "context": "..", "args": {"GREETING": &marker}, "target": "dev"}});
     std::fs::write(dc.join("devcontainer.json"), config.to_string()).unwrap();
     let dockerfile = format!(
         "FROM {BASE_IMAGE} AS dev\nARG GREETING\nRUN echo \"$GREETING\" > /etc/greeting\nCOPY app.txt /opt/app.txt\n\
@@ -223,7 +233,10 @@ async fn a_dockerfile_config_is_the_base_layer_keyed_by_its_filtered_context() {
     let names: Vec<_> = built["layers"].as_array().unwrap().iter().map(|l| l["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["base", "system", "user"]);
     let image = cache_tag(built["imageKey"].as_str().unwrap());
-    assert_eq!(run_sh(&image, "cat /etc/greeting /opt/app.txt; id -un fromlabel"), format!("{marker}\n{marker}fromlabel\n"));
+    assert_eq!(
+        run_sh(&image, "cat /etc/greeting /opt/app.txt; id -un fromlabel"),
+        format!("{marker}\n{marker}fromlabel\n")
+    );
     let info = engine().await.inspect_image(&image).await.unwrap().unwrap();
     let label: Value = serde_json::from_str(&info.labels["devcontainer.metadata"]).unwrap();
     assert_eq!(label[0], json!({"remoteUser": "fromlabel"}), "the Dockerfile's own label comes first: {label}");

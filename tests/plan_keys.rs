@@ -136,7 +136,8 @@ fn a_moved_base_tag_changes_every_key() {
 #[test]
 fn a_config_only_change_rebuilds_only_the_user_layer() {
     let before = plan::plan(&config(), &three(), &image(BASE_ID, None), &HOST, &Silent).unwrap();
-    let other = loaded(json!({"image": "containai-test/base:bookworm", "remoteUser": "dev", "postCreateCommand": "make all"}));
+    let other =
+        loaded(json!({"image": "containai-test/base:bookworm", "remoteUser": "dev", "postCreateCommand": "make all"}));
     let after = plan::plan(&other, &three(), &image(BASE_ID, None), &HOST, &Silent).unwrap();
     assert_eq!(keys(&before)[..5], keys(&after)[..5]);
     assert_ne!(keys(&before)[5], keys(&after)[5]);

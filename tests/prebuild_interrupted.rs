@@ -13,18 +13,21 @@ use std::os::unix::fs::PermissionsExt;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-const MANIFEST_TYPES: &str = "application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json";
+const MANIFEST_TYPES: &str =
+    "application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json";
 
 /// A workspace whose one feature writes 64 MB of random bytes (slow to compress and push).
 fn workspace() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let feature = dir.path().join(".devcontainer/big");
     std::fs::create_dir_all(&feature).unwrap();
-    std::fs::write(feature.join("devcontainer-feature.json"), json!({"id": "big", "version": "1.0.0"}).to_string()).unwrap();
+    std::fs::write(feature.join("devcontainer-feature.json"), json!({"id": "big", "version": "1.0.0"}).to_string())
+        .unwrap();
     let install = feature.join("install.sh");
     std::fs::write(&install, "#!/bin/sh\nset -e\nhead -c 64000000 /dev/urandom > /var/prebuild-big\n").unwrap();
     std::fs::set_permissions(&install, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let config = json!({"image": BASE_IMAGE, "features": {"./big": {}}, "customizations": {"containai": {"ssh": false}}});
+    let config =
+        json!({"image": BASE_IMAGE, "features": {"./big": {}}, "customizations": {"containai": {"ssh": false}}});
     std::fs::write(dir.path().join(".devcontainer/devcontainer.json"), config.to_string()).unwrap();
     dir
 }
@@ -62,9 +65,13 @@ async fn a_push_cut_short_leaves_no_tag_on_an_incomplete_image() {
     let repo = format!("{host}/prebuild/interrupted");
     let ws = workspace();
     let folder = ws.path().to_str().unwrap();
-    let plan: Value = serde_json::from_slice(&containai(&["build", "--plan", "--workspace-folder", folder]).output().unwrap().stdout).unwrap();
-    let keys: Vec<String> = plan["layers"].as_array().unwrap().iter().map(|l| l["key"].as_str().unwrap().to_string()).collect();
-    let big = plan["layers"].as_array().unwrap().iter().position(|l| l["name"].as_str().unwrap().contains("big")).unwrap();
+    let plan: Value =
+        serde_json::from_slice(&containai(&["build", "--plan", "--workspace-folder", folder]).output().unwrap().stdout)
+            .unwrap();
+    let keys: Vec<String> =
+        plan["layers"].as_array().unwrap().iter().map(|l| l["key"].as_str().unwrap().to_string()).collect();
+    let big =
+        plan["layers"].as_array().unwrap().iter().position(|l| l["name"].as_str().unwrap().contains("big")).unwrap();
     let cleanup = Cleanup::new();
     for key in &keys[big..] {
         cleanup.add(format!("containai-cache:{key}"));
@@ -98,7 +105,9 @@ async fn a_push_cut_short_leaves_no_tag_on_an_incomplete_image() {
         assert_ne!(tag_state(&host, path, key).await, Some(false), "a tag names an incomplete image: {key}");
     }
     let (code, check) = {
-        let out = containai(&["build", "--check-cache", "--workspace-folder", folder, "--cache-from", &repo]).output().unwrap();
+        let out = containai(&["build", "--check-cache", "--workspace-folder", folder, "--cache-from", &repo])
+            .output()
+            .unwrap();
         (out.status.code(), serde_json::from_slice::<Value>(&out.stdout).unwrap())
     };
     assert_eq!((code, &check["layers"][big]["inRegistry"]), (Some(1), &json!(false)), "{check}");

@@ -27,7 +27,10 @@ impl Workspace {
             std::fs::create_dir_all(dc.join(id)).unwrap();
             let feature = json!({"id": id, "version": "1.0.0", "name": id, "containerEnv": {format!("PREBUILD_{}", id.to_uppercase()): id}});
             std::fs::write(dc.join(id).join("devcontainer-feature.json"), feature.to_string()).unwrap();
-            write_script(&dc.join(id).join("install.sh"), &format!("#!/bin/sh\nset -e\necho prebuild-{id} > /etc/prebuild-{id}\n"));
+            write_script(
+                &dc.join(id).join("install.sh"),
+                &format!("#!/bin/sh\nset -e\necho prebuild-{id} > /etc/prebuild-{id}\n"),
+            );
         }
         let config = json!({"image": BASE_IMAGE, "features": {"./a": {}, "./b": {}}, "customizations": {"containai": {"ssh": false}}});
         std::fs::write(dc.join("devcontainer.json"), config.to_string()).unwrap();
@@ -147,7 +150,11 @@ fn machine_b_builds_from_the_registry_then_only_what_changed_then_locally_when_i
     let (code, up, stderr) = ws.json("up", Some(&b.host()), &["--cache-from", &repo, "--allow-insecure-runtime"]);
     assert_eq!(code, 0, "{up}\n{stderr}");
     assert_eq!(up["layersBuilt"], 0, "{up}\n{stderr}");
-    let seen = b.docker().args(["exec", up["containerId"].as_str().unwrap(), "cat", "/etc/prebuild-a", "/etc/prebuild-b"]).output().unwrap();
+    let seen = b
+        .docker()
+        .args(["exec", up["containerId"].as_str().unwrap(), "cat", "/etc/prebuild-a", "/etc/prebuild-b"])
+        .output()
+        .unwrap();
     assert_eq!(String::from_utf8_lossy(&seen.stdout), "prebuild-a\nprebuild-b\n");
     let down = ws.command("down", Some(&b.host()), &["--remove"]).output().unwrap();
     assert!(down.status.success(), "{}", String::from_utf8_lossy(&down.stderr));
@@ -165,7 +172,8 @@ fn machine_b_builds_from_the_registry_then_only_what_changed_then_locally_when_i
         .env("DOCKER_HOST", b.host())
         .output()
         .unwrap();
-    let plan_ref: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let plan_ref: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
     let (entries_a, entries_ref) = (plan_a["metadata"].as_array().unwrap(), plan_ref["metadata"].as_array().unwrap());
     assert_eq!(&entries_ref[..entries_a.len()], &entries_a[..], "the label carries every entry of the build");
     // The reference CLI reads the same label from the image on A: the config's own entry is in its merge.
@@ -175,7 +183,8 @@ fn machine_b_builds_from_the_registry_then_only_what_changed_then_locally_when_i
         .env_remove("DOCKER_HOST")
         .output()
         .expect("the reference CLI `devcontainer` (scripts/setup installs it)");
-    let merged: Value = serde_json::from_slice(&reference.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&reference.stderr)));
+    let merged: Value = serde_json::from_slice(&reference.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&reference.stderr)));
     let containai = &merged["mergedConfiguration"]["customizations"]["containai"];
     assert!(containai.as_array().is_some_and(|all| all.contains(&json!({"ssh": false}))), "{merged}");
 
@@ -183,8 +192,10 @@ fn machine_b_builds_from_the_registry_then_only_what_changed_then_locally_when_i
     ws.change_last_feature("changed-b");
     let (code, check, _) = ws.build(None, &["--check-cache", "--cache-from", &repo]);
     assert_eq!((code, &check["complete"]), (1, &json!(false)), "{check}");
-    let present: Vec<bool> = check["layers"].as_array().unwrap().iter().map(|l| l["inRegistry"].as_bool().unwrap()).collect();
-    let b_index = check["layers"].as_array().unwrap().iter().position(|l| l["name"] == "feature:./b").expect("a layer for ./b");
+    let present: Vec<bool> =
+        check["layers"].as_array().unwrap().iter().map(|l| l["inRegistry"].as_bool().unwrap()).collect();
+    let b_index =
+        check["layers"].as_array().unwrap().iter().position(|l| l["name"] == "feature:./b").expect("a layer for ./b");
     assert!(present[..b_index].iter().all(|p| *p) && present[b_index..].iter().all(|p| !*p), "{check}");
     reset(&b);
     let (code, changed, stderr) = ws.build(Some(&b.host()), &["--cache-from", &repo]);
@@ -205,6 +216,25 @@ fn machine_b_builds_from_the_registry_then_only_what_changed_then_locally_when_i
     let expected: Vec<&str> = (0..n).map(|i| if i < b_index { "cached" } else { "built" }).collect();
     assert_eq!(sources(&local), expected, "{local}");
     let image_b = local["imageName"][0].as_str().unwrap();
-    let ran = b.docker().args(["run", "--rm", "--network", "none", "--entrypoint", "cat", image_b, "/etc/prebuild-a", "/etc/prebuild-b"]).output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&ran.stdout), "prebuild-a\ndown-b\n", "{}", String::from_utf8_lossy(&ran.stderr));
+    let ran = b
+        .docker()
+        .args([
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "--entrypoint",
+            "cat",
+            image_b,
+            "/etc/prebuild-a",
+            "/etc/prebuild-b",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&ran.stdout),
+        "prebuild-a\ndown-b\n",
+        "{}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
 }

@@ -29,7 +29,11 @@ fn concurrent_ups_make_one_container_per_workspace_and_share_layers() {
     let _cleanup = Workspaces(vec![a.clone(), b.clone()]);
 
     let spawn = |ws: &Path| {
-        home.command("up", Some(ws), &["--allow-insecure-runtime", "--skip-post-create"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
+        home.command("up", Some(ws), &["--allow-insecure-runtime", "--skip-post-create"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
     };
     let children = vec![spawn(&a), spawn(&b), spawn(&a), spawn(&b), spawn(&a)];
     let outputs = wait(children);
@@ -54,7 +58,10 @@ fn concurrent_ups_make_one_container_per_workspace_and_share_layers() {
     assert_ne!(pa["configFile"], pb["configFile"]);
     for ssh in [pa, pb] {
         let entry = std::fs::read_to_string(ssh["configFile"].as_str().unwrap()).unwrap();
-        assert!(entry.contains(&format!("Port {}", ssh["port"])) && entry.contains(ssh["host"].as_str().unwrap()), "{entry}");
+        assert!(
+            entry.contains(&format!("Port {}", ssh["port"])) && entry.contains(ssh["host"].as_str().unwrap()),
+            "{entry}"
+        );
     }
     let config = std::fs::read_to_string(home.path().join(".ssh/config")).unwrap();
     assert_eq!(config.matches(INCLUDE_LINE).count(), 1);
@@ -76,7 +83,8 @@ fn concurrent_builds_of_one_plan_leave_complete_consistent_layers() {
     let home = Home::new();
     let marker = token("race");
     let ids: Vec<String> = ["ra", "rb"].iter().map(|f| format!("{f}-{marker}")).collect();
-    let features: serde_json::Map<String, Value> = ids.iter().map(|id| (format!("./{id}"), serde_json::json!({}))).collect();
+    let features: serde_json::Map<String, Value> =
+        ids.iter().map(|id| (format!("./{id}"), serde_json::json!({}))).collect();
     let ws = home.workspace("ws", &serde_json::json!({"image": "containai-test/base:bookworm", "features": features}));
     for id in &ids {
         local_feature(&ws, id, "0.5");
@@ -120,11 +128,24 @@ fn concurrent_builds_of_one_plan_leave_complete_consistent_layers() {
         let chain = chain(&tag);
         assert_eq!(chain.first().map(|c| c.1.as_str()), Some(key.as_str()), "layer `{name}`");
         if let Some(parent) = parent {
-            assert!(chain.iter().skip(1).any(|(_, k)| k == parent), "layer `{name}` is not built on a `{parent}` layer");
+            assert!(
+                chain.iter().skip(1).any(|(_, k)| k == parent),
+                "layer `{name}` is not built on a `{parent}` layer"
+            );
         }
     }
     let last = format!("containai-cache:{}", layers.last().unwrap().1);
-    let files = docker(&["run", "--rm", "--network", "none", "--entrypoint", "cat", &last, &format!("/etc/{}", ids[0]), &format!("/etc/{}", ids[1])]);
+    let files = docker(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--entrypoint",
+        "cat",
+        &last,
+        &format!("/etc/{}", ids[0]),
+        &format!("/etc/{}", ids[1]),
+    ]);
     assert_eq!(files.lines().collect::<Vec<_>>(), [ids[0].as_str(), ids[1].as_str()]);
 
     // And the next build finds every layer cached.
@@ -146,7 +167,13 @@ fn ssh_config_writer_child() {
     let ssh = Path::new(&dir);
     for n in 0..ENTRIES {
         let host = format!("containai-w{me}-{n}");
-        let entry = HostEntry { host: host.clone(), port: 2000, user: "u".into(), identity_file: "/k".into(), known_hosts: ssh.join("known_hosts") };
+        let entry = HostEntry {
+            host: host.clone(),
+            port: 2000,
+            user: "u".into(),
+            identity_file: "/k".into(),
+            known_hosts: ssh.join("known_hosts"),
+        };
         ssh_config::install(ssh, &format!("w{me}-{n}"), &entry).unwrap();
         known_hosts::replace(&ssh.join("known_hosts"), &host, &[format!("ssh-ed25519 CCCC{me}{n}")]).unwrap();
         known_hosts::forget(&ssh.join("known_hosts"), &format!("containai-gone{me}-{n}")).unwrap();
@@ -162,7 +189,9 @@ fn many_processes_writing_ssh_entries_lose_nothing() {
     let mut hosts = String::new();
     for w in 0..WRITERS {
         for n in 0..ENTRIES {
-            hosts.push_str(&format!("containai-keep{w}-{n} ssh-ed25519 AAAA{w}{n}\ncontainai-gone{w}-{n} ssh-ed25519 BBBB{w}{n}\n"));
+            hosts.push_str(&format!(
+                "containai-keep{w}-{n} ssh-ed25519 AAAA{w}{n}\ncontainai-gone{w}-{n} ssh-ed25519 BBBB{w}{n}\n"
+            ));
         }
     }
     std::fs::write(ssh.join("known_hosts"), &hosts).unwrap();
@@ -182,7 +211,10 @@ fn many_processes_writing_ssh_entries_lose_nothing() {
     for out in wait(children) {
         assert!(out.status.success(), "{}", text(&out));
     }
-    let entries = std::fs::read_dir(ssh.join("containai.d")).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "conf")).count();
+    let entries = std::fs::read_dir(ssh.join("containai.d"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "conf"))
+        .count();
     assert_eq!(entries, WRITERS * ENTRIES);
     let config = std::fs::read_to_string(ssh.join("config")).unwrap();
     assert_eq!(config.matches(INCLUDE_LINE).count(), 1, "{config}");

@@ -28,7 +28,8 @@ fn layer(key: &str, from: &str, parent_key: Option<&str>, extra_tag: Option<&str
 }
 
 fn keys(output: &Value, field: &str) -> Vec<String> {
-    let mut keys: Vec<String> = output[field].as_array().unwrap().iter().map(|l| l["key"].as_str().unwrap().to_string()).collect();
+    let mut keys: Vec<String> =
+        output[field].as_array().unwrap().iter().map(|l| l["key"].as_str().unwrap().to_string()).collect();
     keys.sort();
     keys
 }
@@ -76,15 +77,22 @@ fn gc_keeps_used_layers_and_their_ancestors_and_removes_the_rest() {
     let removed = dry["removed"].as_array().unwrap();
     let pos = |key: &str| removed.iter().position(|l| l["key"] == key).unwrap();
     assert!(pos(&k("child")) < pos(&k("orphan")), "children are removed first: {dry}");
-    let why = |key: String| dry["kept"].as_array().unwrap().iter().find(|l| l["key"] == key.as_str()).unwrap()["usedBy"].clone();
+    let why = |key: String| {
+        dry["kept"].as_array().unwrap().iter().find(|l| l["key"] == key.as_str()).unwrap()["usedBy"].clone()
+    };
     assert_eq!(why(k("used")), format!("container `{container}`"));
     assert_eq!(why(k("named")), format!("image `{named}`"));
-    assert!(["alone", "child", "orphan"].iter().all(|n| exists(&format!("containai-cache:{}", k(n)))), "a dry run removed something");
+    assert!(
+        ["alone", "child", "orphan"].iter().all(|n| exists(&format!("containai-cache:{}", k(n)))),
+        "a dry run removed something"
+    );
 
     let real = home.run("gc", None, &["--key-prefix", &prefix]);
     assert!(real.status.success(), "{}", text(&real));
     assert_eq!(keys(&json(&real), "removed"), [k("alone"), k("child"), k("orphan")]);
-    for (name, kept) in [("base", true), ("named", true), ("used", true), ("orphan", false), ("child", false), ("alone", false)] {
+    for (name, kept) in
+        [("base", true), ("named", true), ("used", true), ("orphan", false), ("child", false), ("alone", false)]
+    {
         assert_eq!(exists(&format!("containai-cache:{}", k(name))), kept, "layer `{name}`");
     }
     assert!(exists(&named));

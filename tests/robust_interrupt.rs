@@ -7,7 +7,7 @@ mod common;
 mod robust_support;
 
 use common::daemon::SecondEngine;
-use robust_support::{Home, chain, Images, docker, json, local_feature, own_tags, plan_layers as plan, text, token};
+use robust_support::{Home, Images, chain, docker, json, local_feature, own_tags, plan_layers as plan, text, token};
 use serde_json::Value;
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
@@ -33,12 +33,27 @@ fn check_tags(layers: &[(String, String, Option<String>)], features: &[String], 
         }
         // Built on a complete parent layer (another test may have re-tagged the shared parent meanwhile).
         if let Some(parent) = parent {
-            assert!(inspect(&format!("containai-cache:{parent}")).is_some(), "layer `{name}` is tagged, its parent is not");
-            assert!(chain(&format!("containai-cache:{key}")).iter().skip(1).any(|(_, k)| k == parent), "layer `{name}` is not built on its parent");
+            assert!(
+                inspect(&format!("containai-cache:{parent}")).is_some(),
+                "layer `{name}` is tagged, its parent is not"
+            );
+            assert!(
+                chain(&format!("containai-cache:{key}")).iter().skip(1).any(|(_, k)| k == parent),
+                "layer `{name}` is not built on its parent"
+            );
         }
         // A feature's layer holds everything its install.sh made.
         for id_of in features.iter().filter(|f| name.contains(f.as_str())) {
-            let out = docker(&["run", "--rm", "--network", "none", "--entrypoint", "cat", &format!("containai-cache:{key}"), &format!("/etc/{id_of}")]);
+            let out = docker(&[
+                "run",
+                "--rm",
+                "--network",
+                "none",
+                "--entrypoint",
+                "cat",
+                &format!("containai-cache:{key}"),
+                &format!("/etc/{id_of}"),
+            ]);
             assert_eq!(out, *id_of, "layer `{name}` is partial");
         }
     }
@@ -50,11 +65,16 @@ fn check_no_debris(marker: &str) {
     loop {
         let containers = docker(&["ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.Command}}"]);
         let ours: Vec<&str> = containers.lines().filter(|l| l.contains(marker)).collect();
-        let procs = std::process::Command::new("pgrep").args(["-f", &format!("sleep 1.{}", digits(marker))]).output().unwrap();
+        let procs =
+            std::process::Command::new("pgrep").args(["-f", &format!("sleep 1.{}", digits(marker))]).output().unwrap();
         if ours.is_empty() && procs.stdout.is_empty() {
             return;
         }
-        assert!(Instant::now() < deadline, "left behind: {ours:?} / processes {}", String::from_utf8_lossy(&procs.stdout));
+        assert!(
+            Instant::now() < deadline,
+            "left behind: {ours:?} / processes {}",
+            String::from_utf8_lossy(&procs.stdout)
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
 }
@@ -73,7 +93,8 @@ fn build_survives_sigint_and_sigkill_at_every_point() {
     let home = Home::new();
     let marker = token("int");
     let ids: Vec<String> = FEATURES.iter().map(|f| format!("{f}-{marker}")).collect();
-    let features: serde_json::Map<String, Value> = ids.iter().map(|id| (format!("./{id}"), serde_json::json!({}))).collect();
+    let features: serde_json::Map<String, Value> =
+        ids.iter().map(|id| (format!("./{id}"), serde_json::json!({}))).collect();
     let ws = home.workspace("ws", &serde_json::json!({"image": "containai-test/base:bookworm", "features": features}));
     let seconds = format!("1.{}", digits(&marker));
     for id in &ids {
@@ -87,7 +108,8 @@ fn build_survives_sigint_and_sigkill_at_every_point() {
     // SIGINT as each new layer starts building: the layer in progress is stopped, the ones before stay.
     let mut built_layers = 0;
     for round in 1..=4 {
-        let mut child = home.command("build", Some(&ws), &[]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut child =
+            home.command("build", Some(&ws), &[]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
         let stderr = BufReader::new(child.stderr.take().unwrap());
         let mut starts = 0;
         let mut log = String::new();
@@ -125,7 +147,11 @@ fn build_survives_sigint_and_sigkill_at_every_point() {
         local_feature(&ws, id, &seconds);
         all.insert(format!("./{id}"), serde_json::json!({}));
     }
-    std::fs::write(ws.join(".devcontainer/devcontainer.json"), serde_json::json!({"image": "containai-test/base:bookworm", "features": all}).to_string()).unwrap();
+    std::fs::write(
+        ws.join(".devcontainer/devcontainer.json"),
+        serde_json::json!({"image": "containai-test/base:bookworm", "features": all}).to_string(),
+    )
+    .unwrap();
     let layers = plan(&home, &ws);
     own_tags(&layers, &marker).into_iter().for_each(|t| images.add(t));
     let every: Vec<String> = ids.iter().chain(&extra).cloned().collect();

@@ -8,8 +8,18 @@ use std::process::Command;
 
 /// The fixtures of fixtures/features that cannot be resolved (oci-reference needs a registry: not here).
 const BAD_FEATURES: [&str; 12] = [
-    "bad-dependency", "bad-enum", "bad-type", "cycle", "invalid-metadata", "missing-install", "missing-local",
-    "outside-workspace", "override-absent", "unknown-builtin", "unknown-option", "unknown-reference",
+    "bad-dependency",
+    "bad-enum",
+    "bad-type",
+    "cycle",
+    "invalid-metadata",
+    "missing-install",
+    "missing-local",
+    "outside-workspace",
+    "override-absent",
+    "unknown-builtin",
+    "unknown-option",
+    "unknown-reference",
 ];
 
 fn fixtures() -> PathBuf {
@@ -113,9 +123,17 @@ fn every_invalid_fixture_fails_saying_where_and_what_in_both_formats() {
 fn content_errors_point_at_line_and_column() {
     // Errors about what the file says (not whether it is there) carry file:line:column.
     for name in [
-        "bad-syntax-missing-comma", "bad-syntax-missing-value", "bad-syntax-unclosed-object", "bad-not-utf8",
-        "bad-type-container-env", "bad-type-forward-ports", "bad-port-out-of-range", "bad-enum-shutdown-action",
-        "bad-lifecycle-command-type", "bad-localenv-without-name", "bad-mount-missing-target",
+        "bad-syntax-missing-comma",
+        "bad-syntax-missing-value",
+        "bad-syntax-unclosed-object",
+        "bad-not-utf8",
+        "bad-type-container-env",
+        "bad-type-forward-ports",
+        "bad-port-out-of-range",
+        "bad-enum-shutdown-action",
+        "bad-lifecycle-command-type",
+        "bad-localenv-without-name",
+        "bad-mount-missing-target",
         "bad-containai-customization",
     ] {
         let out = run(&fixtures().join("config").join(name), &["read-configuration"], "json");

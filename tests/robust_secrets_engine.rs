@@ -110,7 +110,11 @@ fn secrets_stay_out_of_image_config_logs_and_result_and_exposure_is_minimal() {
     let docker_config = dir.path().join("docker-config");
     std::fs::create_dir_all(&docker_config).unwrap();
     let auth = data_encoding::BASE64.encode(format!("robot:{credential}").as_bytes());
-    std::fs::write(docker_config.join("config.json"), json!({"auths": {registry.host.as_str(): {"auth": auth}}}).to_string()).unwrap();
+    std::fs::write(
+        docker_config.join("config.json"),
+        json!({"auths": {registry.host.as_str(): {"auth": auth}}}).to_string(),
+    )
+    .unwrap();
     let secrets_file = dir.path().join("secrets.json");
     std::fs::write(&secrets_file, json!({"CAI_FILE_SECRET": from_file}).to_string()).unwrap();
     let envs = vec![
@@ -140,8 +144,16 @@ fn secrets_stay_out_of_image_config_logs_and_result_and_exposure_is_minimal() {
     }));
     // The refused config above was recorded as trusted on first use; this one changes the host-affecting parts.
     assert!(sandbox.containai(&["trust"]).status.success());
-    let up = sandbox.containai(&["up", "--allow-insecure-runtime", "--include-configuration", "--include-merged-configuration", "--secrets-file", secrets_file.to_str().unwrap()]);
-    let (stdout, stderr) = (String::from_utf8_lossy(&up.stdout).into_owned(), String::from_utf8_lossy(&up.stderr).into_owned());
+    let up = sandbox.containai(&[
+        "up",
+        "--allow-insecure-runtime",
+        "--include-configuration",
+        "--include-merged-configuration",
+        "--secrets-file",
+        secrets_file.to_str().unwrap(),
+    ]);
+    let (stdout, stderr) =
+        (String::from_utf8_lossy(&up.stdout).into_owned(), String::from_utf8_lossy(&up.stderr).into_owned());
     assert!(up.status.success(), "{stdout}\n{stderr}");
     let result: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
 
@@ -157,9 +169,13 @@ fn secrets_stay_out_of_image_config_logs_and_result_and_exposure_is_minimal() {
     let image_inspect = text(&docker(&["image", "inspect", &image]));
     let history = text(&docker(&["history", "--no-trunc", &image]));
     for canary in canaries {
-        for (place, haystack) in [("stdout (result JSON)", &stdout), ("stderr (logs)", &stderr), ("container inspect", &inspect),
-            ("image inspect", &image_inspect), ("image history", &history)]
-        {
+        for (place, haystack) in [
+            ("stdout (result JSON)", &stdout),
+            ("stderr (logs)", &stderr),
+            ("container inspect", &inspect),
+            ("image inspect", &image_inspect),
+            ("image history", &history),
+        ] {
             assert!(!haystack.contains(canary), "`{canary}` leaked into the {place}");
         }
     }

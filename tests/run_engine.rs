@@ -62,14 +62,21 @@ impl Sandbox {
     fn containers(&self) -> Vec<String> {
         let out = Command::new("docker")
             .args(["ps", "-aq", "--filter"])
-            .arg(format!("label=devcontainer.local_folder={}", self.workspace.canonicalize().unwrap_or(self.workspace.clone()).display()))
+            .arg(format!(
+                "label=devcontainer.local_folder={}",
+                self.workspace.canonicalize().unwrap_or(self.workspace.clone()).display()
+            ))
             .output()
             .expect("docker CLI");
         String::from_utf8_lossy(&out.stdout).split_whitespace().map(str::to_string).collect()
     }
 
     fn hooks_log(&self) -> Vec<String> {
-        std::fs::read_to_string(self.workspace.join("hooks.log")).unwrap_or_default().lines().map(str::to_string).collect()
+        std::fs::read_to_string(self.workspace.join("hooks.log"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect()
     }
 }
 
@@ -83,7 +90,9 @@ impl Drop for Sandbox {
 
 /// The binary under test: cargo's, or `CONTAINAI_TEST_BIN` (a copy safe from other builds in a shared target dir).
 fn binary() -> PathBuf {
-    std::env::var_os("CONTAINAI_TEST_BIN").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_containai")))
+    std::env::var_os("CONTAINAI_TEST_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_containai")))
 }
 
 fn ssh(config_file: &Path, host: &str, command: &str) -> Output {
@@ -140,9 +149,16 @@ fn up_ssh_systemd_inner_docker_hooks_reuse_change_and_down() {
     // First up: a container under runc, reported as not isolated.
     let (first, stderr, ok) = sandbox.up(&[]);
     assert!(ok, "{first}\n{stderr}");
-    assert_eq!((first["runtime"].as_str(), first["isolation"]["class"].as_str()), (Some("runc"), Some("none")), "{first}");
+    assert_eq!(
+        (first["runtime"].as_str(), first["isolation"]["class"].as_str()),
+        (Some("runc"), Some("none")),
+        "{first}"
+    );
     assert_eq!(first["isolation"]["userNamespaces"]["level"], "no", "up's probes see no user namespace: {first}");
-    assert_eq!(first["isolation"]["dockerInDocker"]["level"], "partial", "an inner dockerd without a user namespace: {first}");
+    assert_eq!(
+        first["isolation"]["dockerInDocker"]["level"], "partial",
+        "an inner dockerd without a user namespace: {first}"
+    );
     assert!(stderr.contains("INSECURE"), "{stderr}");
     assert!(first["failedUnits"].as_array().unwrap().is_empty(), "{first}");
     let host = first["ssh"]["host"].as_str().unwrap().to_string();
@@ -157,7 +173,8 @@ fn up_ssh_systemd_inner_docker_hooks_reuse_change_and_down() {
     let known_hosts = sandbox.home().join(".config/containai/ssh/known_hosts");
     let pinned = std::fs::read_to_string(&known_hosts).unwrap();
     let id = first["containerId"].as_str().unwrap();
-    let served = Command::new("docker").args(["exec", id, "cat", "/etc/ssh/ssh_host_ed25519_key.pub"]).output().unwrap();
+    let served =
+        Command::new("docker").args(["exec", id, "cat", "/etc/ssh/ssh_host_ed25519_key.pub"]).output().unwrap();
     let served: Vec<&str> = std::str::from_utf8(&served.stdout).unwrap().split_whitespace().take(2).collect();
     assert!(pinned.lines().any(|l| l == format!("{host} {} {}", served[0], served[1])), "{pinned}\n{served:?}");
     assert!(pinned.lines().all(|l| l.starts_with(&format!("{host} "))), "{pinned}");
@@ -189,7 +206,8 @@ fn up_ssh_systemd_inner_docker_hooks_reuse_change_and_down() {
     assert_eq!(second["containerId"], first["containerId"]);
     assert_eq!(std::fs::read_to_string(&known_hosts).unwrap(), pinned, "known_hosts changed by ssh or by a reuse");
     assert_eq!(sandbox.hooks_log(), ["onCreate", "postCreate", "postStart", "postAttach", "postAttach"]);
-    let (third, stderr, ok) = sandbox.up(&["--skip-post-attach", "--include-configuration", "--include-merged-configuration"]);
+    let (third, stderr, ok) =
+        sandbox.up(&["--skip-post-attach", "--include-configuration", "--include-merged-configuration"]);
     assert!(ok, "{stderr}");
     assert_eq!(sandbox.hooks_log().len(), 5, "`--skip-post-attach` ran postAttachCommand");
     assert_eq!(third["configuration"]["containerEnv"]["CAI_TEST"], "one", "{third}");
@@ -211,12 +229,17 @@ fn up_ssh_systemd_inner_docker_hooks_reuse_change_and_down() {
     // `--remote-env` over remoteEnv, and `--secrets-file`, as the reference CLI's exec and our up take them.
     let secrets = sandbox.workspace.join("exec-secrets.json");
     std::fs::write(&secrets, r#"{"CAI_EXEC_SECRET": "s3 cret"}"#).unwrap();
-    let script = r#"test "$CAI_REMOTE" = over && test "$CAI_NEW" = x=y && test "$CAI_EXEC_SECRET" = "s3 cret" && exit 9"#;
+    let script =
+        r#"test "$CAI_REMOTE" = over && test "$CAI_NEW" = x=y && test "$CAI_EXEC_SECRET" = "s3 cret" && exit 9"#;
     let args = ["exec", "--remote-env", "CAI_REMOTE=over", "--remote-env", "CAI_NEW=x=y", "--secrets-file"];
     let exec = sandbox.containai(&[&args[..], &[secrets.to_str().unwrap(), "--", "sh", "-c", script]].concat());
     assert_eq!(exec.status.code(), Some(9), "{}", text(&exec));
     let bad = sandbox.containai(&["exec", "--remote-env", "NOVALUE", "--", "true"]);
-    assert!(!bad.status.success() && text(&bad).contains("`--remote-env NOVALUE` is not `NAME=value`"), "{}", text(&bad));
+    assert!(
+        !bad.status.success() && text(&bad).contains("`--remote-env NOVALUE` is not `NAME=value`"),
+        "{}",
+        text(&bad)
+    );
 
     // A container setting changed: said, and the old container kept.
     sandbox.write_config(&config("two"));

@@ -13,16 +13,23 @@ fn a_feature_entrypoint_runs_as_a_service_with_the_container_env() {
     let home = Home::new();
     let marker = token("entry");
     let id = format!("ep-{marker}");
-    let ws = home.workspace(&marker, &json!({
-        "image": "containai-test/base:bookworm",
-        "containerEnv": {"CAI_ENTRY": "from-container-env"},
-        "features": { format!("./{id}"): {} },
-        "customizations": {"containai": {"ssh": false}}
-    }));
+    let ws = home.workspace(
+        &marker,
+        &json!({
+            "image": "containai-test/base:bookworm",
+            "containerEnv": {"CAI_ENTRY": "from-container-env"},
+            "features": { format!("./{id}"): {} },
+            "customizations": {"containai": {"ssh": false}}
+        }),
+    );
     let _cleanup = Workspaces(vec![ws.clone()]);
     let dir = ws.join(".devcontainer").join(&id);
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("devcontainer-feature.json"), json!({"id": id, "version": "1.0.0", "entrypoint": "/usr/local/share/cai-entry.sh"}).to_string()).unwrap();
+    std::fs::write(
+        dir.join("devcontainer-feature.json"),
+        json!({"id": id, "version": "1.0.0", "entrypoint": "/usr/local/share/cai-entry.sh"}).to_string(),
+    )
+    .unwrap();
     let install = "#!/bin/sh\nset -e\nprintf '#!/bin/sh\\necho \"$CAI_ENTRY $*\" > /run/cai-entry\\nexec \"$@\"\\n' > /usr/local/share/cai-entry.sh\nchmod +x /usr/local/share/cai-entry.sh\n";
     std::fs::write(dir.join("install.sh"), install).unwrap();
 

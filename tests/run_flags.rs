@@ -35,12 +35,28 @@ fn additional_features_mounts_and_remote_env_reach_the_container() {
 
     let bad = home.run("up", Some(&ws), &["--allow-insecure-runtime", "--remote-env", "NOPE"]);
     assert!(!bad.status.success() && text(&bad).contains("`--remote-env NOPE` is not `NAME=value`"), "{}", text(&bad));
-    let socket = home.run("up", Some(&ws), &["--allow-insecure-runtime", "--mount", "type=bind,source=/var/run/docker.sock,target=/var/run/docker.sock"]);
+    let socket = home.run(
+        "up",
+        Some(&ws),
+        &["--allow-insecure-runtime", "--mount", "type=bind,source=/var/run/docker.sock,target=/var/run/docker.sock"],
+    );
     assert!(!socket.status.success() && text(&socket).contains("docker socket"), "{}", text(&socket));
     assert!(robust_support::workspace_containers(&ws).is_empty(), "a refused up left a container");
 
     let mount = format!("type=volume,source={volume},target=/cai-extra");
-    let up = home.run("up", Some(&ws), &["--allow-insecure-runtime", "--additional-features", &additional, "--mount", &mount, "--remote-env", "CAI_FLAG=on"]);
+    let up = home.run(
+        "up",
+        Some(&ws),
+        &[
+            "--allow-insecure-runtime",
+            "--additional-features",
+            &additional,
+            "--mount",
+            &mount,
+            "--remote-env",
+            "CAI_FLAG=on",
+        ],
+    );
     assert!(up.status.success(), "{}", text(&up));
     let id = json(&up)["containerId"].as_str().unwrap().to_string();
     assert_eq!(docker(&["exec", &id, "cat", "/cai-extra/flag", &format!("/etc/{feature}")]), format!("on\n{feature}"));

@@ -71,5 +71,8 @@ fn two_workspaces_forwarding_one_port_both_come_up_and_say_where() {
     let again = up(&a);
     assert!(again.status.success(), "{}", text(&again));
     let again = json(&again);
-    assert_eq!((again["containerId"].as_str(), forwarded(&again)), (Some(id_a), vec![(u64::from(port), u64::from(port))]));
+    assert_eq!(
+        (again["containerId"].as_str(), forwarded(&again)),
+        (Some(id_a), vec![(u64::from(port), u64::from(port))])
+    );
 }

@@ -8,7 +8,8 @@ use serde_json::{Value, json};
 use std::path::Path;
 
 const IDS: [&str; 5] = ["agent-sandbox", "minimal", "node", "python", "rust"];
-const TOOLCHAINS: [(&str, &str); 3] = [("rust", "cargo rustc"), ("python", "python3 python3-venv python3-pip"), ("node", "nodejs npm")];
+const TOOLCHAINS: [(&str, &str); 3] =
+    [("rust", "cargo rustc"), ("python", "python3 python3-venv python3-pip"), ("node", "nodejs npm")];
 
 fn apply(id: &str, args: Value, workspace: &Path) -> (Vec<String>, Loaded) {
     let template = Template::find(id).unwrap();
@@ -57,7 +58,11 @@ fn every_builtin_applies_into_an_empty_folder_loads_and_plans() {
             assert_eq!(loaded.model.container_user.as_deref(), Some("agent"), "{id}");
             assert!(loaded.model.post_create_command.is_some(), "{id}");
             assert!(user_layer.contains("useradd") && user_layer.contains("agent"), "{id}: {user_layer}");
-            assert!(plan.layers.iter().any(|l| l.name.contains("apt-packages")), "{id}: {:?}", plan.layers.iter().map(|l| &l.name).collect::<Vec<_>>());
+            assert!(
+                plan.layers.iter().any(|l| l.name.contains("apt-packages")),
+                "{id}: {:?}",
+                plan.layers.iter().map(|l| &l.name).collect::<Vec<_>>()
+            );
         }
     }
 }

@@ -6,12 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 fn containai(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_containai"))
-        .args(args)
-        .current_dir(cwd)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
+    Command::new(env!("CARGO_BIN_EXE_containai")).args(args).current_dir(cwd).stdin(Stdio::null()).output().unwrap()
 }
 
 fn fixture() -> PathBuf {
@@ -56,7 +51,11 @@ fn a_local_template_folder_works_like_a_builtin() {
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(std::fs::metadata(&script).unwrap().permissions().mode() & 0o777, 0o755);
     assert_eq!(std::fs::read_to_string(ws.join("docs/GUIDE.md")).unwrap(), "# Guide (large)\n");
-    assert!(!ws.join("README.md").exists() && !ws.join("NOTES.md").exists() && !ws.join("devcontainer-template.json").exists());
+    assert!(
+        !ws.join("README.md").exists()
+            && !ws.join("NOTES.md").exists()
+            && !ws.join("devcontainer-template.json").exists()
+    );
     let read = containai(&["read-configuration", "--workspace-folder", "ws"], dir.path());
     assert!(read.status.success(), "{}", stderr(&read));
     let value: Value = serde_json::from_slice(&read.stdout).unwrap();
@@ -83,14 +82,29 @@ fn refusals_write_nothing() {
     let t = fixture();
     let t = t.to_str().unwrap();
     let cases: [(&[&str], &str); 9] = [
-        (&["-t", t, "-a", r#"{"colour": "red"}"#], "template `local-hello` has no option `colour`\nhint: its options are `greeting`, `size`, `docker`"),
-        (&["-t", t, "-a", r#"{"size": "medium"}"#], "option `size` of template `local-hello` must be one of `small`, `large`, not `medium`"),
-        (&["-t", t, "-a", r#"{"docker": "yes"}"#], "option `docker` of template `local-hello` is a boolean, not the string `yes`"),
+        (
+            &["-t", t, "-a", r#"{"colour": "red"}"#],
+            "template `local-hello` has no option `colour`\nhint: its options are `greeting`, `size`, `docker`",
+        ),
+        (
+            &["-t", t, "-a", r#"{"size": "medium"}"#],
+            "option `size` of template `local-hello` must be one of `small`, `large`, not `medium`",
+        ),
+        (
+            &["-t", t, "-a", r#"{"docker": "yes"}"#],
+            "option `docker` of template `local-hello` is a boolean, not the string `yes`",
+        ),
         (&["-t", t, "-a", r#"{"greeting": 1}"#], "is a string, not the number `1`"),
         (&["-t", t, "-a", r#"["x"]"#], "template options must be a JSON object"),
-        (&["-t", t, "-a", r#"{"greeting": "say \"hi\""}"#], "`.devcontainer/devcontainer.json` is not a valid devcontainer.json"),
+        (
+            &["-t", t, "-a", r#"{"greeting": "say \"hi\""}"#],
+            "`.devcontainer/devcontainer.json` is not a valid devcontainer.json",
+        ),
         (&["-t", t, "--omit-paths", "doc/"], "`--omit-paths` `doc/` matches no file of template `local-hello`"),
-        (&["-t", "no-such-template"], "there is no built-in template `no-such-template`\nhint: the built-ins are `agent-sandbox`, `minimal`"),
+        (
+            &["-t", "no-such-template"],
+            "there is no built-in template `no-such-template`\nhint: the built-ins are `agent-sandbox`, `minimal`",
+        ),
         (&["-t", "./missing-folder"], "`./missing-folder` is not a template"),
     ];
     for (args, message) in cases {
@@ -116,7 +130,10 @@ fn existing_files_are_kept_unless_forced_and_then_named() {
     let out = containai(&["templates", "apply", "-t", t.to_str().unwrap()], ws);
     assert!(!out.status.success() && out.stdout.is_empty());
     let err = stderr(&out);
-    assert!(err.contains("a file to write already exists; nothing was written") && err.contains("hint: pass `--force`"), "{err}");
+    assert!(
+        err.contains("a file to write already exists; nothing was written") && err.contains("hint: pass `--force`"),
+        "{err}"
+    );
     assert!(err.contains(&ws.join(".devcontainer/devcontainer.json").display().to_string()), "{err}");
     assert_eq!(snapshot(ws), before, "the template's other files were not written either");
 
@@ -127,7 +144,8 @@ fn existing_files_are_kept_unless_forced_and_then_named() {
     assert!(err.contains(".devcontainer/devcontainer.json` (`--force`)"), "{err}");
     let config = std::fs::read_to_string(ws.join(".devcontainer/devcontainer.json")).unwrap();
     assert!(config.contains("local-hello-small"), "{config}");
-    let leftovers: Vec<_> = snapshot(ws).into_iter().filter(|(p, _)| p.to_string_lossy().contains(".containai-")).collect();
+    let leftovers: Vec<_> =
+        snapshot(ws).into_iter().filter(|(p, _)| p.to_string_lossy().contains(".containai-")).collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
@@ -138,8 +156,12 @@ fn init_applies_agent_sandbox_with_defaults_when_stdin_is_not_a_terminal() {
     assert_eq!(files(&out), ["./.devcontainer/devcontainer.json"]);
     assert!(stderr(&out).contains("from template `agent-sandbox`"), "{}", stderr(&out));
     let config = std::fs::read_to_string(dir.path().join("project/.devcontainer/devcontainer.json")).unwrap();
-    assert!(config.contains("\"remoteUser\": \"agent\"") && config.contains("\"image\": \"debian:bookworm\""), "{config}");
-    let out = containai(&["init", "-w", "other", "-t", "minimal", "-a", r#"{"baseImage": "ubuntu:24.04"}"#], dir.path());
+    assert!(
+        config.contains("\"remoteUser\": \"agent\"") && config.contains("\"image\": \"debian:bookworm\""),
+        "{config}"
+    );
+    let out =
+        containai(&["init", "-w", "other", "-t", "minimal", "-a", r#"{"baseImage": "ubuntu:24.04"}"#], dir.path());
     assert_eq!(files(&out), ["./.devcontainer/devcontainer.json"]);
 }
 
@@ -181,7 +203,9 @@ fn list_and_show_describe_the_builtins() {
     assert_eq!(list[0]["options"]["baseImage"]["default"], "debian:bookworm");
 
     let out = containai(&["templates", "list"], dir.path());
-    assert!(String::from_utf8_lossy(&out.stdout).lines().next().unwrap().contains("agent-sandbox  Agent sandbox (default)"));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).lines().next().unwrap().contains("agent-sandbox  Agent sandbox (default)")
+    );
 
     let out = containai(&["templates", "show", "python", "--json"], dir.path());
     let shown: Value = serde_json::from_slice(&out.stdout).unwrap();

@@ -33,9 +33,11 @@ fn equals_the_written_agent_sandbox_without_the_empty_packages_feature() {
     let (written, empty) = (dir.path().join("written"), dir.path().join("empty"));
     std::fs::create_dir_all(&empty).unwrap();
     let template = Template::find(templates::DEFAULT_TEMPLATE).unwrap();
-    let opts = ApplyOptions { args: json!({"baseImage": LOCAL_BASE}).as_object().unwrap().clone(), ..Default::default() };
+    let opts =
+        ApplyOptions { args: json!({"baseImage": LOCAL_BASE}).as_object().unwrap().clone(), ..Default::default() };
     templates::apply(&template, &written, &opts).unwrap();
-    let mut expected = config::load(&LoadOptions { workspace_folder: written.clone(), config_file: None }).unwrap().model;
+    let mut expected =
+        config::load(&LoadOptions { workspace_folder: written.clone(), config_file: None }).unwrap().model;
     expected.features.as_mut().unwrap().shift_remove("containai/apt-packages");
     expected.override_feature_install_order.as_mut().unwrap().retain(|r| r != "containai/apt-packages");
 
@@ -59,7 +61,10 @@ fn equals_the_written_agent_sandbox_without_the_empty_packages_feature() {
     assert_eq!(after_init.workspace.devcontainer_id, loaded.workspace.devcontainer_id);
 
     let notice = DefaultConfig::default().notice(&empty, &loaded);
-    assert!(notice.contains("no devcontainer.json") && notice.contains("`agent-sandbox`") && notice.contains(LOCAL_BASE), "{notice}");
+    assert!(
+        notice.contains("no devcontainer.json") && notice.contains("`agent-sandbox`") && notice.contains(LOCAL_BASE),
+        "{notice}"
+    );
     assert!(notice.contains("hint: run `containai init`"), "{notice}");
 }
 

@@ -43,10 +43,22 @@ fn every_builtin_passes_build_plan_and_shares_the_feature_layers() {
         }
         assert_eq!(
             names,
-            ["base", "system", "feature:containai/sshd", "feature:containai/dockerd", "feature:containai/apt-packages", "user"],
+            [
+                "base",
+                "system",
+                "feature:containai/sshd",
+                "feature:containai/dockerd",
+                "feature:containai/apt-packages",
+                "user"
+            ],
             "{id}"
         );
-        shared.push((id, layer_key(&plan, "feature:containai/sshd"), layer_key(&plan, "feature:containai/dockerd"), layer_key(&plan, "feature:containai/apt-packages")));
+        shared.push((
+            id,
+            layer_key(&plan, "feature:containai/sshd"),
+            layer_key(&plan, "feature:containai/dockerd"),
+            layer_key(&plan, "feature:containai/apt-packages"),
+        ));
     }
     let (_, sshd, dockerd, packages) = &shared[0];
     for (id, s, d, p) in &shared[1..] {
@@ -58,7 +70,19 @@ fn every_builtin_passes_build_plan_and_shares_the_feature_layers() {
 /// Runs `script` in `image` as `user` with `sh` as the entrypoint; stdout and stderr together.
 fn run_sh(image: &str, user: &str, script: &str) -> String {
     let out = Command::new("docker")
-        .args(["run", "--rm", "--name", &unique("containai-templatetest"), "--user", user, "--entrypoint", "sh", image, "-c", script])
+        .args([
+            "run",
+            "--rm",
+            "--name",
+            &unique("containai-templatetest"),
+            "--user",
+            user,
+            "--entrypoint",
+            "sh",
+            image,
+            "-c",
+            script,
+        ])
         .output()
         .unwrap();
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
@@ -107,6 +131,10 @@ async fn the_in_memory_default_plans_on_the_local_base_and_shares_agent_sandbox_
     apply("agent-sandbox", json!({"baseImage": BASE_IMAGE}), dir.path());
     let written = stdout_json(&containai(&["build", "--plan", "--workspace-folder", "ws"], dir.path()));
     for layer in ["feature:containai/sshd", "feature:containai/dockerd"] {
-        assert_eq!(layer_key(&planned, layer), layer_key(&written, layer), "{layer} is shared with the written template");
+        assert_eq!(
+            layer_key(&planned, layer),
+            layer_key(&written, layer),
+            "{layer} is shared with the written template"
+        );
     }
 }

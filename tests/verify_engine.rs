@@ -24,7 +24,8 @@ fn containai(args: &[&str], home: &Path, docker_host: Option<&str>) -> Output {
 
 fn json_of(out: &Output) -> Value {
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let line = stdout.lines().last().unwrap_or_else(|| panic!("no stdout; stderr:\n{}", String::from_utf8_lossy(&out.stderr)));
+    let line =
+        stdout.lines().last().unwrap_or_else(|| panic!("no stdout; stderr:\n{}", String::from_utf8_lossy(&out.stderr)));
     serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}\n{}", String::from_utf8_lossy(&out.stderr)))
 }
 
@@ -50,7 +51,8 @@ fn a_runc_container_from_insecure_up_is_reported_without_a_user_namespace() {
     let workspace = dir.path().join(unique("cai-verify"));
     std::fs::create_dir_all(workspace.join(".devcontainer")).unwrap();
     std::fs::create_dir_all(&home).unwrap();
-    std::fs::write(workspace.join(".devcontainer/devcontainer.json"), format!(r#"{{"image": "{BASE_IMAGE}"}}"#)).unwrap();
+    std::fs::write(workspace.join(".devcontainer/devcontainer.json"), format!(r#"{{"image": "{BASE_IMAGE}"}}"#))
+        .unwrap();
     let folder = workspace.to_str().unwrap();
     let up = containai(&["up", "--workspace-folder", folder, "--allow-insecure-runtime"], &home, None);
     let up_json = json_of(&up);
@@ -59,7 +61,11 @@ fn a_runc_container_from_insecure_up_is_reported_without_a_user_namespace() {
 
     // up's own probes, in its result.
     let isolation = &up_json["isolation"];
-    assert_eq!((isolation["class"].as_str(), isolation["runtime"].as_str()), (Some("none"), Some("runc")), "{isolation}");
+    assert_eq!(
+        (isolation["class"].as_str(), isolation["runtime"].as_str()),
+        (Some("none"), Some("runc")),
+        "{isolation}"
+    );
     assert_eq!(level(isolation, "userNamespaces"), "no", "{isolation}");
 
     // verify, found through the workspace.
@@ -74,7 +80,10 @@ fn a_runc_container_from_insecure_up_is_reported_without_a_user_namespace() {
     assert_eq!(summary["kernel"]["ownKernel"], false, "{summary}");
     assert_eq!(summary["hostEngineReachable"], false, "{summary}");
     let evidence = summary["userNamespaces"]["evidence"].to_string();
-    assert!(evidence.contains("0 0 4294967295 (identity)") && evidence.contains("runs as uid 0 on the host"), "{evidence}");
+    assert!(
+        evidence.contains("0 0 4294967295 (identity)") && evidence.contains("runs as uid 0 on the host"),
+        "{evidence}"
+    );
     assert_eq!(report["observations"]["hostUid"], 0);
 
     // The text form says the same.
@@ -113,7 +122,11 @@ fn a_container_of_a_userns_remap_engine_shows_a_non_identity_map() {
     let engine = SecondEngine::start(&["--userns-remap=default"]);
     engine.load_image(BASE_IMAGE);
     let name = unique("cai-verify-remap");
-    let run = engine.docker().args(["run", "-d", "--network", "none", "--name", &name, BASE_IMAGE, "sleep", "infinity"]).output().unwrap();
+    let run = engine
+        .docker()
+        .args(["run", "-d", "--network", "none", "--name", &name, BASE_IMAGE, "sleep", "infinity"])
+        .output()
+        .unwrap();
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     let dir = tempfile::tempdir().unwrap();
     let host = engine.host();
@@ -125,6 +138,10 @@ fn a_container_of_a_userns_remap_engine_shows_a_non_identity_map() {
     assert_eq!(level(summary, "userNamespaces"), "yes", "{summary}");
     let outside = report["observations"]["uidMap"][0]["outside"].as_u64().unwrap();
     assert!(outside > 0, "root maps to uid {outside}: {report}");
-    assert_eq!(report["observations"]["hostUid"].as_u64(), Some(outside), "the engine's view agrees with the map: {report}");
+    assert_eq!(
+        report["observations"]["hostUid"].as_u64(),
+        Some(outside),
+        "the engine's view agrees with the map: {report}"
+    );
     assert_eq!(summary["class"], "none", "runc under userns-remap is still runc: {summary}");
 }

@@ -5,11 +5,11 @@
 use super::dockerignore::{DockerIgnore, MatchState};
 use super::error::{BuildError, Result};
 use super::stat_cache::Stamp;
-use rayon::prelude::*;
-use std::os::unix::fs::MetadataExt;
 use bytes::Bytes;
 use futures_util::stream::BoxStream;
+use rayon::prelude::*;
 use std::io::Write;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 /// What an entry is.
@@ -71,7 +71,13 @@ impl Walk<'_> {
             })
     }
 
-    fn child(&self, child: &std::fs::DirEntry, rel: &str, state: &MatchState, out: &mut Vec<ContextEntry>) -> Result<()> {
+    fn child(
+        &self,
+        child: &std::fs::DirEntry,
+        rel: &str,
+        state: &MatchState,
+        out: &mut Vec<ContextEntry>,
+    ) -> Result<()> {
         let io = |source| BuildError::Context { path: child.path(), source };
         let name = child.file_name();
         let Some(name) = name.to_str() else {
@@ -83,7 +89,10 @@ impl Walk<'_> {
         let excluded = self.ignore.excluded(&child_state) && !kept;
         let file_type = child.file_type().map_err(io)?;
         if file_type.is_dir() {
-            let keep_below = self.keep.iter().any(|k| k.len() > path.len() && k.starts_with(&path) && k.as_bytes()[path.len()] == b'/');
+            let keep_below = self
+                .keep
+                .iter()
+                .any(|k| k.len() > path.len() && k.starts_with(&path) && k.as_bytes()[path.len()] == b'/');
             if excluded && !keep_below && !self.ignore.may_reinclude_below(&path) {
                 return Ok(());
             }
@@ -205,9 +214,8 @@ pub fn tar_stream(
     let (sender, mut receiver) = tokio::sync::mpsc::channel(4);
     tokio::task::spawn_blocking(move || {
         let writer = ChannelWriter { sender: sender.clone(), buffer: Vec::with_capacity(CHUNK) };
-        let result = write_tar(&root, &entries, &extra, writer).and_then(|mut w| {
-            w.flush().map_err(|source| BuildError::Context { path: root.clone(), source })
-        });
+        let result = write_tar(&root, &entries, &extra, writer)
+            .and_then(|mut w| w.flush().map_err(|source| BuildError::Context { path: root.clone(), source }));
         if let Err(err) = result {
             let _ = sender.blocking_send(Err(std::io::Error::other(err.to_string())));
         }

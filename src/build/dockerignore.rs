@@ -117,9 +117,7 @@ impl DockerIgnore {
 
     /// The state of `path`, given the state of its parent directory: which patterns match it or a parent.
     pub fn state_of(&self, parent: &MatchState, path: &str) -> MatchState {
-        let hits = (0..self.patterns.len())
-            .map(|i| parent.hits[i] || self.matches_exactly(i, path))
-            .collect();
+        let hits = (0..self.patterns.len()).map(|i| parent.hits[i] || self.matches_exactly(i, path)).collect();
         MatchState { hits }
     }
 
@@ -145,8 +143,11 @@ impl DockerIgnore {
     /// Whether an exception could re-include something below the excluded folder `dir`.
     pub fn may_reinclude_below(&self, dir: &str) -> bool {
         self.patterns.iter().any(|p| {
-            p.exception && (p.text.contains('*') || p.text.contains('?') || p.text.contains('[')
-                || p.text.starts_with(&format!("{dir}/")))
+            p.exception
+                && (p.text.contains('*')
+                    || p.text.contains('?')
+                    || p.text.contains('[')
+                    || p.text.starts_with(&format!("{dir}/")))
         })
     }
 }

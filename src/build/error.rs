@@ -26,13 +26,10 @@ pub enum BuildError {
         #[source]
         source: std::io::Error,
     },
-    #[error("`{path}` line {line}: invalid pattern `{pattern}`: {message}\nhint: `.dockerignore` patterns use Go's `filepath.Match` syntax")]
-    DockerIgnore {
-        path: PathBuf,
-        line: usize,
-        pattern: String,
-        message: String,
-    },
+    #[error(
+        "`{path}` line {line}: invalid pattern `{pattern}`: {message}\nhint: `.dockerignore` patterns use Go's `filepath.Match` syntax"
+    )]
+    DockerIgnore { path: PathBuf, line: usize, pattern: String, message: String },
     #[error("the build plan has no layers\nhint: this is a bug in the plan stage")]
     EmptyPlan,
     #[error("engine error while building layer `{layer}`: {source}")]
@@ -66,11 +63,8 @@ mod tests {
     #[test]
     fn a_layer_failure_names_the_layer_and_shows_the_end_of_its_log() {
         let log_tail: Vec<String> = (1..=40).map(|i| format!("line {i}")).collect();
-        let err = BuildError::LayerFailed {
-            layer: "feature:containai/sshd".into(),
-            message: "exit code 3".into(),
-            log_tail,
-        };
+        let err =
+            BuildError::LayerFailed { layer: "feature:containai/sshd".into(), message: "exit code 3".into(), log_tail };
         let text = err.to_string();
         assert!(text.starts_with("layer `feature:containai/sshd` failed to build: exit code 3\n"), "{text}");
         assert!(text.contains("  | line 40\n") && text.contains("  | line 16\n"), "{text}");

@@ -106,10 +106,10 @@ pub async fn execute(
     }
     let last = layers.last().expect("a plan with layers has a last layer").clone();
     for name in &options.image_names {
-        engine.tag_image(&last.image_id, name).await.map_err(|source| BuildError::Engine {
-            layer: last.name.clone(),
-            source,
-        })?;
+        engine
+            .tag_image(&last.image_id, name)
+            .await
+            .map_err(|source| BuildError::Engine { layer: last.name.clone(), source })?;
     }
     Ok(BuildOutcome {
         image_key: last.key.clone(),

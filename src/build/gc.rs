@@ -85,7 +85,9 @@ pub fn plan(images: &[ImageNode], containers: &[ContainerNode], key_prefix: &str
             if !image.parent_id.is_empty() {
                 stack.push(image.parent_id.as_str());
             }
-            if let Some(parent) = image.labels.get(LABEL_PARENT_KEY).and_then(|k| by_tag.get(cache_tag(k).as_str()).copied()) {
+            if let Some(parent) =
+                image.labels.get(LABEL_PARENT_KEY).and_then(|k| by_tag.get(cache_tag(k).as_str()).copied())
+            {
                 stack.push(parent);
             }
         }
@@ -94,7 +96,11 @@ pub fn plan(images: &[ImageNode], containers: &[ContainerNode], key_prefix: &str
     let mut unused = Vec::new();
     for image in images {
         for key in image.tags.iter().filter_map(|t| cache_key(t)).filter(|k| k.starts_with(key_prefix)) {
-            let layer = LayerUse { key: key.to_string(), image_id: image.id.clone(), used_by: used.get(image.id.as_str()).cloned() };
+            let layer = LayerUse {
+                key: key.to_string(),
+                image_id: image.id.clone(),
+                used_by: used.get(image.id.as_str()).cloned(),
+            };
             match layer.used_by {
                 Some(_) => out.keep.push(layer),
                 None => unused.push((depth(&by_id, &image.id), layer)),

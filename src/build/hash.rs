@@ -65,7 +65,8 @@ fn content_of(root: &Path, entry: &ContextEntry, cache: &StatCache) -> Result<(O
             Some(hash) => (Some(hash), false),
             None => {
                 let abs = root.join(&entry.path);
-                let hash = hash_file(&abs, entry.stamp.size).map_err(|source| BuildError::Context { path: abs, source })?;
+                let hash =
+                    hash_file(&abs, entry.stamp.size).map_err(|source| BuildError::Context { path: abs, source })?;
                 (Some(hash), true)
             }
         },

@@ -14,8 +14,8 @@ pub mod stat_cache;
 
 pub use error::{BuildError, Result};
 pub use execute::{BuildOptions, BuildOutcome, LABEL_KEY, LABEL_PARENT_KEY, LayerOutcome, execute};
-pub use remote_cache::{CacheCheck, CacheOptions, execute_with_cache};
 pub use hash::{ContextDigest, DockerfileBuild, dockerfile_build_key};
+pub use remote_cache::{CacheCheck, CacheOptions, execute_with_cache};
 pub use stat_cache::StatCache;
 
 #[cfg(test)]

@@ -188,7 +188,11 @@ fn short(key: &str) -> &str {
 }
 
 /// The first repository that has `key`; an error when a registry cannot answer.
-async fn find(probe: &dyn ManifestProbe, from: &[Repository], key: &str) -> std::result::Result<Option<Repository>, String> {
+async fn find(
+    probe: &dyn ManifestProbe,
+    from: &[Repository],
+    key: &str,
+) -> std::result::Result<Option<Repository>, String> {
     for repository in from {
         let present = probe.has_tag(repository, key).await.map_err(|e| format!("cannot look layers up: {e}"))?;
         if present {
@@ -200,7 +204,12 @@ async fn find(probe: &dyn ManifestProbe, from: &[Repository], key: &str) -> std:
 
 /// Pulls `repository:<key>`, checks that its labels name the layer and its parent, tags it by key, and drops
 /// the registry reference (the image stays under `containai-cache:<key>`).
-async fn fetch(engine: &dyn ImageEngine, reporter: &dyn Reporter, repository: &Repository, layer: &Layer) -> std::result::Result<(), String> {
+async fn fetch(
+    engine: &dyn ImageEngine,
+    reporter: &dyn Reporter,
+    repository: &Repository,
+    layer: &Layer,
+) -> std::result::Result<(), String> {
     let reference = repository.tagged(&layer.key);
     let auth = auth_for(&reference)?;
     let log = |line: &str| reporter.layer_log(&layer.name, line);
@@ -226,7 +235,13 @@ async fn check_labels(engine: &dyn ImageEngine, reference: &str, layer: &Layer) 
 }
 
 /// Whether each layer of `plan` is in one of the repositories, by manifest lookups only (all at once).
-pub async fn check(plan: &BuildPlan, probe: &dyn ManifestProbe, reporter: &dyn Reporter, from: &[Repository], require: bool) -> Result<CacheCheck> {
+pub async fn check(
+    plan: &BuildPlan,
+    probe: &dyn ManifestProbe,
+    reporter: &dyn Reporter,
+    from: &[Repository],
+    require: bool,
+) -> Result<CacheCheck> {
     let lookups = plan.layers.iter().map(|layer| find(probe, from, &layer.key));
     let answers = futures_util::future::join_all(lookups).await;
     let mut layers = Vec::with_capacity(answers.len());

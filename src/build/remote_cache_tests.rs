@@ -48,7 +48,8 @@ fn from(repos: &[&str]) -> CacheOptions {
 async fn machine_a() -> FakeImages {
     let a = FakeImages::new();
     let cache = CacheOptions { cache_to: Some(REPO.into()), ..Default::default() };
-    let outcome = execute_with_cache(&plan(), &a, &a, &Recorder::default(), &BuildOptions::default(), &cache).await.unwrap();
+    let outcome =
+        execute_with_cache(&plan(), &a, &a, &Recorder::default(), &BuildOptions::default(), &cache).await.unwrap();
     assert_eq!(outcome.layers_built, 3);
     a
 }
@@ -80,7 +81,8 @@ async fn a_second_machine_pulls_every_layer_and_builds_none() {
     let a = machine_a().await;
     let b = machine_b(&a, &["k1", "k2", "k3"]);
     let reporter = Recorder::default();
-    let outcome = execute_with_cache(&plan(), &b, &b, &reporter, &BuildOptions::default(), &from(&[REPO])).await.unwrap();
+    let outcome =
+        execute_with_cache(&plan(), &b, &b, &reporter, &BuildOptions::default(), &from(&[REPO])).await.unwrap();
     assert_eq!(outcome.layers_built, 0);
     assert!(outcome.layers.iter().all(|l| l.source == LayerSource::Registry), "{:?}", outcome.layers);
     assert_eq!(outcome.image_id, a.image_id(&cache_tag("k3")).unwrap(), "the same image");
@@ -97,24 +99,45 @@ async fn a_second_machine_pulls_every_layer_and_builds_none() {
 async fn lookup_stops_at_the_first_miss_and_builds_the_rest_here() {
     let a = machine_a().await;
     let b = machine_b(&a, &["k1", "k3"]);
-    let outcome = execute_with_cache(&plan(), &b, &b, &Recorder::default(), &BuildOptions::default(), &from(&["localhost:5000/other", REPO])).await.unwrap();
+    let outcome = execute_with_cache(
+        &plan(),
+        &b,
+        &b,
+        &Recorder::default(),
+        &BuildOptions::default(),
+        &from(&["localhost:5000/other", REPO]),
+    )
+    .await
+    .unwrap();
     let sources: Vec<LayerSource> = outcome.layers.iter().map(|l| l.source).collect();
     assert_eq!(sources, [LayerSource::Registry, LayerSource::Built, LayerSource::Built]);
-    let heads: Vec<String> = b.calls().into_iter().filter_map(|c| if let Call::Head(r) = c { Some(r) } else { None }).collect();
-    let expected = ["localhost:5000/other:k1", "localhost:5000/team/cache:k1", "localhost:5000/other:k2", "localhost:5000/team/cache:k2"];
+    let heads: Vec<String> =
+        b.calls().into_iter().filter_map(|c| if let Call::Head(r) = c { Some(r) } else { None }).collect();
+    let expected = [
+        "localhost:5000/other:k1",
+        "localhost:5000/team/cache:k1",
+        "localhost:5000/other:k2",
+        "localhost:5000/team/cache:k2",
+    ];
     assert_eq!(heads, expected, "nothing is looked up after the first miss");
 }
 
 #[tokio::test]
 async fn a_pulled_image_with_the_wrong_labels_is_dropped_and_built() {
     let b = FakeImages::new();
-    let labels = BTreeMap::from([(LABEL_KEY.to_string(), "k1".to_string()), (LABEL_PARENT_KEY.to_string(), "evil".to_string())]);
+    let labels =
+        BTreeMap::from([(LABEL_KEY.to_string(), "k1".to_string()), (LABEL_PARENT_KEY.to_string(), "evil".to_string())]);
     b.add_remote(&format!("{REPO}:k1"), ImageInfo { id: "sha256:evil".into(), labels, ..Default::default() });
     let reporter = Recorder::default();
-    let outcome = execute_with_cache(&plan(), &b, &b, &reporter, &BuildOptions::default(), &from(&[REPO])).await.unwrap();
+    let outcome =
+        execute_with_cache(&plan(), &b, &b, &reporter, &BuildOptions::default(), &from(&[REPO])).await.unwrap();
     assert_eq!(outcome.layers_built, 3);
     assert_ne!(b.image_id(&cache_tag("k1")).as_deref(), Some("sha256:evil"));
-    assert!(reporter.lines().iter().any(|l| l.starts_with("warn ") && l.contains("does not carry the labels")), "{:?}", reporter.lines());
+    assert!(
+        reporter.lines().iter().any(|l| l.starts_with("warn ") && l.contains("does not carry the labels")),
+        "{:?}",
+        reporter.lines()
+    );
 }
 
 #[tokio::test]
@@ -123,7 +146,8 @@ async fn an_unreachable_registry_warns_and_builds_unless_the_cache_is_required()
     let b = machine_b(&a, &["k1", "k2", "k3"]);
     b.set_registry_down(Some("connection refused"));
     let reporter = Recorder::default();
-    let outcome = execute_with_cache(&plan(), &b, &b, &reporter, &BuildOptions::default(), &from(&[REPO])).await.unwrap();
+    let outcome =
+        execute_with_cache(&plan(), &b, &b, &reporter, &BuildOptions::default(), &from(&[REPO])).await.unwrap();
     assert_eq!(outcome.layers_built, 3);
     let warnings: Vec<String> = reporter.lines().into_iter().filter(|l| l.starts_with("warn ")).collect();
     assert_eq!(warnings.len(), 1, "{warnings:?}");
@@ -132,11 +156,22 @@ async fn an_unreachable_registry_warns_and_builds_unless_the_cache_is_required()
     let c = machine_b(&a, &["k1", "k2", "k3"]);
     c.set_registry_down(Some("connection refused"));
     let required = CacheOptions { require_cache: true, ..from(&[REPO]) };
-    let err = execute_with_cache(&plan(), &c, &c, &Recorder::default(), &BuildOptions::default(), &required).await.unwrap_err();
+    let err = execute_with_cache(&plan(), &c, &c, &Recorder::default(), &BuildOptions::default(), &required)
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("connection refused"), "{err}");
     assert!(c.builds().is_empty());
     let d = machine_b(&a, &["k1"]);
-    let err = execute_with_cache(&plan(), &d, &d, &Recorder::default(), &BuildOptions::default(), &CacheOptions { require_cache: true, ..from(&[REPO]) }).await.unwrap_err();
+    let err = execute_with_cache(
+        &plan(),
+        &d,
+        &d,
+        &Recorder::default(),
+        &BuildOptions::default(),
+        &CacheOptions { require_cache: true, ..from(&[REPO]) },
+    )
+    .await
+    .unwrap_err();
     assert!(err.to_string().contains("no cache repository has layer `system`"), "{err}");
 }
 

@@ -131,10 +131,7 @@ pub async fn build_resolved(
 }
 
 pub async fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitCode> {
-    let opts = LoadOptions {
-        workspace_folder: args.workspace.workspace_folder,
-        config_file: args.workspace.config,
-    };
+    let opts = LoadOptions { workspace_folder: args.workspace.workspace_folder, config_file: args.workspace.config };
     let mut loaded = config::load(&opts)?;
     args.additional.apply(&mut loaded)?;
     for warning in &loaded.warnings {

@@ -71,7 +71,8 @@ pub async fn check(plan: &BuildPlan, cache: &CacheOptions, reporter: &dyn Report
         !names.is_empty(),
         "`--check-cache` needs a repository to look in\nhint: pass `--cache-from REPO` or `--cache-to REPO`, or set `customizations.containai.cacheFrom`"
     );
-    let answer = remote_cache::check(plan, &HttpProbe::new(), reporter, &repositories(&names)?, cache.require_cache).await?;
+    let answer =
+        remote_cache::check(plan, &HttpProbe::new(), reporter, &repositories(&names)?, cache.require_cache).await?;
     super::build::print_json(&answer)?;
     Ok(if answer.complete { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

@@ -33,11 +33,14 @@ pub async fn run(args: DoctorArgs) -> Result<ExitCode> {
             }
         }
         println!();
-        println!("{}", if ready {
-            "`containai up` can run under sysbox-runc here"
-        } else {
-            "`containai up` cannot run under sysbox-runc here (`--allow-insecure-runtime` runs it without isolation)"
-        });
+        println!(
+            "{}",
+            if ready {
+                "`containai up` can run under sysbox-runc here"
+            } else {
+                "`containai up` cannot run under sysbox-runc here (`--allow-insecure-runtime` runs it without isolation)"
+            }
+        );
     }
     Ok(if ready { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

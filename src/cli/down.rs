@@ -17,7 +17,9 @@ pub struct DownArgs {
 pub async fn run(args: DownArgs) -> Result<std::process::ExitCode> {
     let loaded = args.workspace.load()?;
     let docker = Docker::connect().await?;
-    let result = ops::down(&docker, &loaded.workspace, args.remove, &ssh_config::ssh_dir(), &ssh::containai_config_dir()).await?;
+    let result =
+        ops::down(&docker, &loaded.workspace, args.remove, &ssh_config::ssh_dir(), &ssh::containai_config_dir())
+            .await?;
     println!("{}", serde_json::to_string(&result)?);
     Ok(std::process::ExitCode::SUCCESS)
 }

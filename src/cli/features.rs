@@ -38,7 +38,9 @@ impl AdditionalFeatures {
         let parsed: serde_json::Value = serde_json::from_str(text)
             .map_err(|e| anyhow::anyhow!("`--additional-features` is not JSON: {e}\nhint: pass an object, e.g. `{{\"ghcr.io/devcontainers/features/node:1\": {{}}}}`"))?;
         let serde_json::Value::Object(added) = parsed else {
-            anyhow::bail!("`--additional-features` must be a JSON object of feature ids to options\nhint: e.g. `{{\"./my-feature\": {{}}}}`");
+            anyhow::bail!(
+                "`--additional-features` must be a JSON object of feature ids to options\nhint: e.g. `{{\"./my-feature\": {{}}}}`"
+            );
         };
         let features = loaded.model.features.get_or_insert_with(Default::default);
         for (id, options) in added {

@@ -44,7 +44,12 @@ async fn engine_state(docker: &Docker) -> Result<(Vec<ImageNode>, Vec<ContainerN
     let images = docker.client().list_images(Some(options)).await.context("cannot list images")?;
     let images = images
         .into_iter()
-        .map(|i| ImageNode { id: i.id, parent_id: i.parent_id, tags: i.repo_tags, labels: i.labels.into_iter().collect() })
+        .map(|i| ImageNode {
+            id: i.id,
+            parent_id: i.parent_id,
+            tags: i.repo_tags,
+            labels: i.labels.into_iter().collect(),
+        })
         .collect();
     let options = ListContainersOptions { all: true, ..Default::default() };
     let containers = docker.client().list_containers(Some(options)).await.context("cannot list containers")?;
@@ -63,7 +68,8 @@ pub async fn run(args: GcArgs, reporter: &dyn Reporter) -> Result<std::process::
     let _lock = lock::acquire(&ssh::containai_config_dir(), lock::CACHE_LOCK, true).await?;
     let (images, containers) = engine_state(&docker).await?;
     let plan = gc::plan(&images, &containers, &args.key_prefix);
-    let mut out = Output { outcome: "success", dry_run: args.dry_run, removed: vec![], kept: plan.keep, failed: vec![] };
+    let mut out =
+        Output { outcome: "success", dry_run: args.dry_run, removed: vec![], kept: plan.keep, failed: vec![] };
     for layer in plan.remove {
         if !args.dry_run {
             let options = RemoveImageOptions { force: false, noprune: false, ..Default::default() };

@@ -48,7 +48,9 @@ pub async fn target(
 ) -> Result<Target> {
     let mut loaded = loaded.clone();
     if ensure_sshd(&mut loaded) {
-        reporter.info(&format!("adding the `{SSHD_FEATURE}` feature for ssh (set `customizations.containai.ssh` to `false` to go without)"));
+        reporter.info(&format!(
+            "adding the `{SSHD_FEATURE}` feature for ssh (set `customizations.containai.ssh` to `false` to go without)"
+        ));
     }
     containai::plan::check_supported(&loaded)?;
     let features = containai::features::resolve_with(&loaded, remote)?;

@@ -31,7 +31,11 @@ use std::process::ExitCode;
 pub use printer::Printer;
 
 #[derive(Parser)]
-#[command(name = "containai", version, about = "devcontainer.json → a system container for AI coding agents, isolated by sysbox-runc")]
+#[command(
+    name = "containai",
+    version,
+    about = "devcontainer.json → a system container for AI coding agents, isolated by sysbox-runc"
+)]
 pub struct Cli {
     /// Log format on stderr.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
@@ -141,10 +145,7 @@ fn error_json(err: &anyhow::Error) -> serde_json::Value {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let printer = Printer::new(cli.log_format);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     let json_output = cli.command.json_output();
     // `exec` and `ssh` leave signals to the command they run.
     let catch_signals = !matches!(cli.command, Command::Exec(_) | Command::Ssh(_));

@@ -39,10 +39,13 @@ pub async fn run(args: OutdatedArgs) -> Result<ExitCode> {
         let latest = reference::semver_tags(&tags).into_iter().find(|v| v.pre.is_empty()).map(|v| v.to_string());
         let current = lock.features.get(&key).map(|e| e.version.clone()).or_else(|| wanted.clone());
         let major = |v: &Option<String>| v.as_ref().map(|v| v.split('.').next().unwrap_or_default().to_string());
-        features.insert(key, json!({
-            "current": current, "wanted": wanted, "wantedMajor": major(&wanted),
-            "latest": latest, "latestMajor": major(&latest),
-        }));
+        features.insert(
+            key,
+            json!({
+                "current": current, "wanted": wanted, "wantedMajor": major(&wanted),
+                "latest": latest, "latestMajor": major(&latest),
+            }),
+        );
     }
     match args.output_format {
         Format::Json => println!("{}", json!({ "features": features })),

@@ -8,7 +8,9 @@ use tokio::signal::unix::{SignalKind, signal};
 
 /// The command was stopped by a signal.
 #[derive(Debug, thiserror::Error)]
-#[error("interrupted by {name}: stopped the engine work in progress\nhint: layers built so far stay cached; run the command again to go on")]
+#[error(
+    "interrupted by {name}: stopped the engine work in progress\nhint: layers built so far stay cached; run the command again to go on"
+)]
 pub struct Interrupted {
     pub name: &'static str,
     /// 128 + the signal number.

@@ -18,12 +18,19 @@ pub async fn run(args: SshArgs, printer: &Printer) -> Result<std::process::ExitC
     let loaded = args.workspace.load()?;
     let docker = Docker::connect().await?;
     let Some(container) = up::find(&docker, &loaded.workspace).await?.filter(|c| c.running) else {
-        bail!("no running container for `{}`\nhint: run `containai up` first", loaded.workspace.local_workspace_folder.display());
+        bail!(
+            "no running container for `{}`\nhint: run `containai up` first",
+            loaded.workspace.local_workspace_folder.display()
+        );
     };
     let Some(host) = container.labels.get(LABEL_SSH_HOST) else {
-        bail!("container `{}` has no ssh entry\nhint: `customizations.containai.ssh` is `false`; use `containai exec`", container.name);
+        bail!(
+            "container `{}` has no ssh entry\nhint: `customizations.containai.ssh` is `false`; use `containai exec`",
+            container.name
+        );
     };
-    let file = ssh_config::ssh_dir().join("containai.d").join(format!("{}.conf", host.trim_start_matches("containai-")));
+    let file =
+        ssh_config::ssh_dir().join("containai.d").join(format!("{}.conf", host.trim_start_matches("containai-")));
     if !file.exists() {
         bail!("`{}` is missing\nhint: run `containai up` to write it again", file.display());
     }

@@ -4,7 +4,7 @@
 use super::Printer;
 use anyhow::{Context, Result};
 use containai::report::Reporter;
-use containai::templates::{self, ApplyOptions, Applied, Template, options};
+use containai::templates::{self, Applied, ApplyOptions, Template, options};
 use serde_json::json;
 use std::io::Write;
 use std::path::{Path, PathBuf};

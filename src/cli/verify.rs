@@ -37,7 +37,10 @@ async fn container_id(args: &VerifyArgs, docker: &Docker) -> Result<String> {
     let loaded = workspace.load()?;
     match find(docker, &loaded.workspace).await? {
         Some(c) => Ok(c.id),
-        None => bail!("no container for workspace `{}`\nhint: run `containai up` first", loaded.workspace.local_workspace_folder.display()),
+        None => bail!(
+            "no container for workspace `{}`\nhint: run `containai up` first",
+            loaded.workspace.local_workspace_folder.display()
+        ),
     }
 }
 
@@ -79,5 +82,9 @@ pub async fn run(args: VerifyArgs) -> Result<ExitCode> {
 
 async fn docker_running(docker: &Docker, id: &str) -> Result<bool> {
     use containai::engine::ContainerEngine;
-    Ok(docker.inspect_container(id).await?.with_context(|| format!("no container `{id}`\nhint: `docker ps` lists the running ones"))?.running)
+    Ok(docker
+        .inspect_container(id)
+        .await?
+        .with_context(|| format!("no container `{id}`\nhint: `docker ps` lists the running ones"))?
+        .running)
 }

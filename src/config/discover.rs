@@ -19,10 +19,8 @@ pub fn find(workspace_folder: &Path, config_file: Option<&Path>) -> Result<Found
         }
         return Ok(Found { path: path.to_path_buf(), explicit: true });
     }
-    let candidates = [
-        workspace_folder.join(".devcontainer").join("devcontainer.json"),
-        workspace_folder.join(".devcontainer.json"),
-    ];
+    let candidates =
+        [workspace_folder.join(".devcontainer").join("devcontainer.json"), workspace_folder.join(".devcontainer.json")];
     if let Some(path) = candidates.iter().find(|p| p.is_file()) {
         return Ok(Found { path: path.clone(), explicit: false });
     }
@@ -38,11 +36,8 @@ fn nested_configs(workspace_folder: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(workspace_folder.join(".devcontainer")) else {
         return Vec::new();
     };
-    let mut found: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok())
-        .map(|e| e.path().join("devcontainer.json"))
-        .filter(|p| p.is_file())
-        .collect();
+    let mut found: Vec<PathBuf> =
+        entries.filter_map(|e| e.ok()).map(|e| e.path().join("devcontainer.json")).filter(|p| p.is_file()).collect();
     found.sort();
     found
 }

@@ -27,7 +27,11 @@ pub fn read(path: &Path) -> Result<String> {
     // `take` guards against files that grow, or special files that report no size.
     file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(io)?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(ConfigError::TooLarge { path: path.to_path_buf(), size: bytes.len() as u64, limit: MAX_FILE_BYTES });
+        return Err(ConfigError::TooLarge {
+            path: path.to_path_buf(),
+            size: bytes.len() as u64,
+            limit: MAX_FILE_BYTES,
+        });
     }
     let text = String::from_utf8(bytes).map_err(|err| {
         let offset = err.utf8_error().valid_up_to();
@@ -62,11 +66,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Value> {
 
 /// pest's message is a drawing of its own; keep only its last `= ...` line, lower-cased at the start.
 fn syntax_message(msg: &str) -> String {
-    let last = msg
-        .lines()
-        .rev()
-        .find_map(|l| l.trim_start().strip_prefix("= "))
-        .unwrap_or(msg.lines().next().unwrap_or(msg));
+    let last =
+        msg.lines().rev().find_map(|l| l.trim_start().strip_prefix("= ")).unwrap_or(msg.lines().next().unwrap_or(msg));
     let mut chars = last.chars();
     match chars.next() {
         Some(first) => first.to_lowercase().chain(chars).collect(),
@@ -230,7 +231,10 @@ mod tests {
             assert!(matches!(parse_str(&text), Err(ConfigError::TooDeep { .. })), "{:?}", &text[..20]);
         }
         assert!(parse_json5::<Value>(&format!("{{\"a\": {deep}}}")).unwrap_err().contains("nesting deeper than 128"));
-        assert_eq!(parse_json5::<Value>("{a: 'x\\\r\ny', // c\r b: 1}").unwrap(), serde_json::json!({"a": "xy", "b": 1}));
+        assert_eq!(
+            parse_json5::<Value>("{a: 'x\\\r\ny', // c\r b: 1}").unwrap(),
+            serde_json::json!({"a": "xy", "b": 1})
+        );
     }
 
     #[test]

@@ -67,8 +67,8 @@ pub fn load_text(
     };
     info.devcontainer_id = substitute::devcontainer_id(&id_labels(&info));
     let resolved = substitute::devcontainer_id_pass(&value, &info.devcontainer_id);
-    let model: DevContainer =
-        serde_json::from_value(resolved.clone()).map_err(|e| ConfigError::Model { path: path.clone(), message: e.to_string() })?;
+    let model: DevContainer = serde_json::from_value(resolved.clone())
+        .map_err(|e| ConfigError::Model { path: path.clone(), message: e.to_string() })?;
     // A `workspaceFolder` of "" falls back to the default, as for the substitution above.
     info.workspace_folder = match model.workspace_folder.as_deref() {
         Some(folder) if !folder.is_empty() => folder.to_string(),

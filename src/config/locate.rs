@@ -145,7 +145,8 @@ impl Scanner<'_> {
             }
             _ => {
                 while let Some(c) = self.peek() {
-                    if matches!(c, b',' | b'}' | b']') || c.is_ascii_whitespace() || self.b[self.i..].starts_with(b"/") {
+                    if matches!(c, b',' | b'}' | b']') || c.is_ascii_whitespace() || self.b[self.i..].starts_with(b"/")
+                    {
                         return;
                     }
                     self.i += 1;

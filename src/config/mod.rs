@@ -4,8 +4,8 @@ pub mod discover;
 pub mod jsonc;
 pub mod legacy;
 mod lex;
-pub mod locate;
 mod load;
+pub mod locate;
 pub mod model;
 pub mod output;
 pub mod substitute;
@@ -103,9 +103,6 @@ pub struct Loaded {
 impl Loaded {
     /// Folder that holds the config file (feature paths `./x` are relative to it).
     pub fn config_dir(&self) -> &Path {
-        self.workspace
-            .config_file
-            .parent()
-            .unwrap_or_else(|| Path::new("/"))
+        self.workspace.config_file.parent().unwrap_or_else(|| Path::new("/"))
     }
 }

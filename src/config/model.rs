@@ -234,19 +234,12 @@ impl DevContainer {
 
     /// `build.dockerfile`, else the legacy `dockerFile`.
     pub fn dockerfile(&self) -> Option<&str> {
-        self.build
-            .as_ref()
-            .and_then(|b| b.dockerfile.as_deref())
-            .or(self.docker_file.as_deref())
+        self.build.as_ref().and_then(|b| b.dockerfile.as_deref()).or(self.docker_file.as_deref())
     }
 
     /// `build.context`, else the legacy `context`, else `.`.
     pub fn build_context(&self) -> &str {
-        self.build
-            .as_ref()
-            .and_then(|b| b.context.as_deref())
-            .or(self.context.as_deref())
-            .unwrap_or(".")
+        self.build.as_ref().and_then(|b| b.context.as_deref()).or(self.context.as_deref()).unwrap_or(".")
     }
 
     /// `customizations.containai`, typed (absent → defaults).
@@ -277,13 +270,7 @@ pub struct WorkspaceInfo {
 /// Labels that identify the container of a workspace (spec: used for `${devcontainerId}`).
 pub fn id_labels(info: &WorkspaceInfo) -> BTreeMap<String, String> {
     BTreeMap::from([
-        (
-            "devcontainer.local_folder".to_string(),
-            info.local_workspace_folder.display().to_string(),
-        ),
-        (
-            "devcontainer.config_file".to_string(),
-            info.config_file.display().to_string(),
-        ),
+        ("devcontainer.local_folder".to_string(), info.local_workspace_folder.display().to_string()),
+        ("devcontainer.config_file".to_string(), info.config_file.display().to_string()),
     ])
 }

@@ -87,7 +87,8 @@ mod tests {
 
     #[test]
     fn keys_ordered_like_javascript() {
-        let v: Value = serde_json::from_str(r#"{"b": 1, "8080": 2.0, "a": {"3000": 1, "03": 2, "22": 3}, "10": 1.5}"#).unwrap();
+        let v: Value =
+            serde_json::from_str(r#"{"b": 1, "8080": 2.0, "a": {"3000": 1, "03": 2, "22": 3}, "10": 1.5}"#).unwrap();
         let out = serde_json::to_string(&js_normalize(&v)).unwrap();
         assert_eq!(out, r#"{"10":1.5,"8080":2,"b":1,"a":{"22":3,"3000":1,"03":2}}"#);
     }

@@ -49,9 +49,9 @@ impl Context<'_> {
                 (self.env)(name).unwrap_or_else(|| args.get(1).map(|d| d.to_string()).unwrap_or_default())
             }
             "localWorkspaceFolder" => self.local_workspace_folder.map_or_else(|| matched.into(), str::to_string),
-            "localWorkspaceFolderBasename" => self
-                .local_workspace_folder
-                .map_or_else(|| matched.into(), |f| posix_basename(f).to_string()),
+            "localWorkspaceFolderBasename" => {
+                self.local_workspace_folder.map_or_else(|| matched.into(), |f| posix_basename(f).to_string())
+            }
             "containerWorkspaceFolder" => self.container_workspace_folder.clone().unwrap_or_else(|| matched.into()),
             "containerWorkspaceFolderBasename" => self
                 .container_workspace_folder
@@ -119,11 +119,9 @@ fn map_strings(value: &Value, f: &mut dyn FnMut(&str) -> Result<String>) -> Resu
     Ok(match value {
         Value::String(s) if s.contains("${") => Value::String(f(s)?),
         Value::Array(items) => Value::Array(items.iter().map(|v| map_strings(v, f)).collect::<Result<_>>()?),
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| Ok((k.clone(), map_strings(v, f)?)))
-                .collect::<Result<_>>()?,
-        ),
+        Value::Object(map) => {
+            Value::Object(map.iter().map(|(k, v)| Ok((k.clone(), map_strings(v, f)?))).collect::<Result<_>>()?)
+        }
         other => other.clone(),
     })
 }

@@ -66,7 +66,12 @@ impl Recognizer<'_> {
                 format!("`{token}`")
             }
             Some(c) if c.is_alphanumeric() || c == '-' => {
-                format!("`{}`", rest.chars().take_while(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.')).collect::<String>())
+                format!(
+                    "`{}`",
+                    rest.chars()
+                        .take_while(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                        .collect::<String>()
+                )
             }
             Some(c) => format!("`{c}`"),
         }
@@ -192,12 +197,18 @@ mod tests {
         let (l, c, m) = at("{\n  \"a\": \"x\"\n  \"b\": 1\n}").unwrap();
         assert_eq!((l, c), (3, 3));
         assert_eq!(m, "expected `,` or `}` after the property value (is a comma missing?), found `\"b\": 1`");
-        assert_eq!(at("{\n \"a\": [1, 2\n}").unwrap().2, "expected `,` or `]` after the item (is a comma missing?), found `}`");
+        assert_eq!(
+            at("{\n \"a\": [1, 2\n}").unwrap().2,
+            "expected `,` or `]` after the item (is a comma missing?), found `}`"
+        );
         assert_eq!(at("{\"a\": {\"b\": 1}").unwrap(), (1, 1, "this `{` is never closed".into()));
         assert_eq!(at("{\"a\": ,}").unwrap().2, "expected a value, found `,`");
         assert_eq!(at("{\"a\": yes}").unwrap().2, "expected a value, found `yes` (strings need quotes)");
         assert_eq!(at("").unwrap().2, "expected a JSON object, found the end of the file");
-        assert_eq!(at("{\"a\": \"x}\n").unwrap(), (1, 7, "this string is not closed before the end of the line".into()));
+        assert_eq!(
+            at("{\"a\": \"x}\n").unwrap(),
+            (1, 7, "this string is not closed before the end of the line".into())
+        );
     }
 
     #[test]

@@ -96,7 +96,9 @@ fn describe(error: &ValidationError<'_>) -> String {
         }
         ValidationErrorKind::Enum { options } => {
             let options: Vec<String> = match options.as_ref() {
-                Value::Array(items) => items.iter().map(|o| format!("`{}`", o.as_str().map_or(o.to_string(), str::to_string))).collect(),
+                Value::Array(items) => {
+                    items.iter().map(|o| format!("`{}`", o.as_str().map_or(o.to_string(), str::to_string))).collect()
+                }
                 other => vec![other.to_string()],
             };
             format!("expected one of {}, found `{}`", options.join(", "), short(error.instance()))
@@ -108,8 +110,12 @@ fn describe(error: &ValidationError<'_>) -> String {
             let names: Vec<String> = unexpected.iter().map(|n| format!("`{n}`")).collect();
             format!("unknown propert{} {}", if names.len() == 1 { "y" } else { "ies" }, names.join(", "))
         }
-        ValidationErrorKind::Minimum { limit } => format!("expected a number ≥ {limit}, found {}", short(error.instance())),
-        ValidationErrorKind::Maximum { limit } => format!("expected a number ≤ {limit}, found {}", short(error.instance())),
+        ValidationErrorKind::Minimum { limit } => {
+            format!("expected a number ≥ {limit}, found {}", short(error.instance()))
+        }
+        ValidationErrorKind::Maximum { limit } => {
+            format!("expected a number ≤ {limit}, found {}", short(error.instance()))
+        }
         ValidationErrorKind::Pattern { pattern } => {
             format!("`{}` does not match the pattern `{pattern}`", short(error.instance()))
         }

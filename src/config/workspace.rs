@@ -16,7 +16,11 @@ pub struct Defaults {
 }
 
 /// Computes the defaults; `git_root` is asked only when a default is needed.
-pub fn defaults(workspace: &Path, config: &Map<String, Value>, git_root: impl FnOnce(&Path) -> Option<PathBuf>) -> Defaults {
+pub fn defaults(
+    workspace: &Path,
+    config: &Map<String, Value>,
+    git_root: impl FnOnce(&Path) -> Option<PathBuf>,
+) -> Defaults {
     let configured = config.get("workspaceFolder").and_then(Value::as_str).filter(|s| !s.is_empty());
     if config.contains_key("dockerComposeFile") {
         return Defaults { workspace_folder: Some(configured.unwrap_or("/").to_string()), workspace_mount: None };
@@ -31,7 +35,8 @@ pub fn defaults(workspace: &Path, config: &Map<String, Value>, git_root: impl Fn
     let workspace_folder = match configured {
         Some(folder) => folder.to_string(),
         None => {
-            let rel = workspace.strip_prefix(&host_folder).map(|r| r.to_string_lossy().into_owned()).unwrap_or_default();
+            let rel =
+                workspace.strip_prefix(&host_folder).map(|r| r.to_string_lossy().into_owned()).unwrap_or_default();
             if rel.is_empty() { container_folder.clone() } else { format!("{container_folder}/{rel}") }
         }
     };

@@ -1,6 +1,8 @@
 //! [`ContainerEngine`] calls → Docker Engine API requests through bollard (never the docker CLI).
 
-use super::containers::{ContainerEngine, ContainerInfo, CreateRequest, EngineView, ExecOutput, ExecRequest, MountPoint};
+use super::containers::{
+    ContainerEngine, ContainerInfo, CreateRequest, EngineView, ExecOutput, ExecRequest, MountPoint,
+};
 use super::info::EngineInfo;
 use super::{Docker, EngineError, Result};
 use bollard::container::LogOutput;
@@ -19,9 +21,8 @@ fn not_found(err: &bollard::errors::Error) -> bool {
 fn ports(map: Option<&PortMap>) -> BTreeMap<String, u16> {
     let mut out = BTreeMap::new();
     for (port, bindings) in map.into_iter().flatten() {
-        let host = bindings.iter().flatten().find(|b| {
-            matches!(b.host_ip.as_deref(), Some("127.0.0.1") | Some("") | None)
-        });
+        let host =
+            bindings.iter().flatten().find(|b| matches!(b.host_ip.as_deref(), Some("127.0.0.1") | Some("") | None));
         if let Some(p) = host.and_then(|b| b.host_port.as_deref()).and_then(|p| p.parse().ok()) {
             out.insert(port.clone(), p);
         }
@@ -30,10 +31,7 @@ fn ports(map: Option<&PortMap>) -> BTreeMap<String, u16> {
 }
 
 fn env_map(env: Option<&Vec<String>>) -> BTreeMap<String, String> {
-    env.into_iter()
-        .flatten()
-        .filter_map(|e| e.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
-        .collect()
+    env.into_iter().flatten().filter_map(|e| e.split_once('=').map(|(k, v)| (k.to_string(), v.to_string()))).collect()
 }
 
 fn to_info(c: ContainerInspectResponse) -> ContainerInfo {

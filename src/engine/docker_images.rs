@@ -1,13 +1,12 @@
 //! [`ImageEngine`] requests → the Docker Engine API through bollard (classic builder, so API 1.41 engines work).
 
 use super::images::{
-    BuildContextBody, BuildRequest, BuiltImage, ImageEngine, ImageInfo, ImageSummary, LogSink,
-    split_reference,
+    BuildContextBody, BuildRequest, BuiltImage, ImageEngine, ImageInfo, ImageSummary, LogSink, split_reference,
 };
 use super::{Docker, EngineError, EngineInfo, Result};
-use bollard::errors::Error as BollardError;
 use crate::registry::RegistryAuth;
 use crate::registry::reference::{host_of, server_address};
+use bollard::errors::Error as BollardError;
 use bollard::query_parameters::{
     BuildImageOptions, CreateImageOptions, ListImagesOptions, PushImageOptions, RemoveImageOptions, TagImageOptions,
 };
@@ -121,10 +120,7 @@ impl ImageEngine for Docker {
             push(strip_ansi(&pending).trim_end());
         }
         if let Some(message) = failure {
-            return Err(EngineError::BuildFailed {
-                message: message.trim().to_string(),
-                log_tail: tail.into(),
-            });
+            return Err(EngineError::BuildFailed { message: message.trim().to_string(), log_tail: tail.into() });
         }
         let id = match (image_id, request.tags.first()) {
             (Some(id), _) => id,
@@ -145,20 +141,13 @@ impl ImageEngine for Docker {
 
     async fn tag_image(&self, source: &str, target: &str) -> Result<()> {
         let (repo, tag) = split_reference(target);
-        let options = TagImageOptions {
-            repo: Some(repo.to_string()),
-            tag: Some(tag.to_string()),
-        };
+        let options = TagImageOptions { repo: Some(repo.to_string()), tag: Some(tag.to_string()) };
         self.client.tag_image(source, Some(options)).await?;
         Ok(())
     }
 
     async fn remove_image(&self, reference: &str, force: bool) -> Result<bool> {
-        let options = RemoveImageOptions {
-            force,
-            noprune: false,
-            ..Default::default()
-        };
+        let options = RemoveImageOptions { force, noprune: false, ..Default::default() };
         match self.client.remove_image(reference, Some(options), None).await {
             Ok(_) => Ok(true),
             Err(err) if not_found(&err) => Ok(false),
@@ -176,10 +165,7 @@ impl ImageEngine for Docker {
 
     async fn list_images_by_label(&self, label: &str) -> Result<Vec<ImageSummary>> {
         let filters = HashMap::from([("label".to_string(), vec![label.to_string()])]);
-        let options = ListImagesOptions {
-            filters: Some(filters),
-            ..Default::default()
-        };
+        let options = ListImagesOptions { filters: Some(filters), ..Default::default() };
         let images = self.client.list_images(Some(options)).await?;
         Ok(images
             .into_iter()
@@ -248,11 +234,8 @@ impl Docker {
     /// [`ImageEngine::pull_image`].
     async fn pull(&self, reference: &str, auth: Option<&RegistryAuth>, log: LogSink<'_>) -> Result<()> {
         let (repo, tag) = split_reference(reference);
-        let options = CreateImageOptions {
-            from_image: Some(repo.to_string()),
-            tag: Some(tag.to_string()),
-            ..Default::default()
-        };
+        let options =
+            CreateImageOptions { from_image: Some(repo.to_string()), tag: Some(tag.to_string()), ..Default::default() };
         let stream = self.client.create_image(Some(options), None, engine_auth(reference, auth));
         let line = |info: &bollard::models::CreateImageInfo| progress_line(info.status.as_deref(), info.id.as_deref());
         drain_progress(reference, stream, line, log).await

@@ -3,9 +3,7 @@
 //! Builds "succeed" by registering an image whose id hashes the request; a build whose Dockerfile contains a
 //! scripted needle fails with a scripted message and log. Contexts are unpacked so tests can see what was sent.
 
-use super::images::{
-    BuildContextBody, BuildRequest, BuiltImage, ImageEngine, ImageInfo, ImageSummary, LogSink,
-};
+use super::images::{BuildContextBody, BuildRequest, BuiltImage, ImageEngine, ImageInfo, ImageSummary, LogSink};
 use super::info::EngineInfo;
 use super::{EngineError, Result};
 use crate::registry::{ManifestProbe, ProbeError, RegistryAuth, Repository};
@@ -36,12 +34,21 @@ pub enum Call {
     EngineInfo,
     Inspect(String),
     Build(Box<RecordedBuild>),
-    Tag { source: String, target: String },
+    Tag {
+        source: String,
+        target: String,
+    },
     Remove(String),
     List(String),
     /// A push: the reference and whether credentials were sent.
-    Push { reference: String, with_auth: bool },
-    Pull { reference: String, with_auth: bool },
+    Push {
+        reference: String,
+        with_auth: bool,
+    },
+    Pull {
+        reference: String,
+        with_auth: bool,
+    },
     /// A manifest lookup (the fake registry answers [`crate::registry::ManifestProbe`] too).
     Head(String),
 }
@@ -217,10 +224,8 @@ impl ImageEngine for FakeImages {
             }
         };
         let files = unpack(&tar_bytes)?;
-        let dockerfile = files
-            .get(&request.dockerfile)
-            .map(|b| String::from_utf8_lossy(b).into_owned())
-            .unwrap_or_default();
+        let dockerfile =
+            files.get(&request.dockerfile).map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
         let recorded = RecordedBuild {
             dockerfile_path: request.dockerfile,
             dockerfile: dockerfile.clone(),
@@ -249,7 +254,12 @@ impl ImageEngine for FakeImages {
             return Err(EngineError::BuildFailed { message, log_tail: log_lines });
         }
         let id = format!("sha256:{}", blake3::hash(format!("{recorded:?}").as_bytes()).to_hex());
-        let info = ImageInfo { id: id.clone(), labels: recorded.labels.clone(), tags: recorded.tags.clone(), ..Default::default() };
+        let info = ImageInfo {
+            id: id.clone(),
+            labels: recorded.labels.clone(),
+            tags: recorded.tags.clone(),
+            ..Default::default()
+        };
         let mut state = self.state.lock().unwrap();
         state.images.insert(id.clone(), info.clone());
         for tag in &recorded.tags {
@@ -261,7 +271,11 @@ impl ImageEngine for FakeImages {
     async fn tag_image(&self, source: &str, target: &str) -> Result<()> {
         self.record(Call::Tag { source: source.into(), target: target.into() });
         let mut state = self.state.lock().unwrap();
-        let info = state.images.get(source).cloned().ok_or_else(|| EngineError::Other(format!("no such image: `{source}`")))?;
+        let info = state
+            .images
+            .get(source)
+            .cloned()
+            .ok_or_else(|| EngineError::Other(format!("no such image: `{source}`")))?;
         state.images.insert(target.into(), info);
         Ok(())
     }

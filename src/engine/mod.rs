@@ -5,8 +5,8 @@
 
 pub mod containers;
 pub mod docker;
-mod docker_images;
 mod docker_containers;
+mod docker_images;
 pub mod fake_containers;
 pub mod fake_images;
 pub mod images;
@@ -21,7 +21,9 @@ pub use info::EngineInfo;
 /// Errors from talking to the engine.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
-    #[error("cannot reach the Docker engine at `{endpoint}`: {source}\nhint: start dockerd, or set `DOCKER_HOST` to the engine's socket")]
+    #[error(
+        "cannot reach the Docker engine at `{endpoint}`: {source}\nhint: start dockerd, or set `DOCKER_HOST` to the engine's socket"
+    )]
     Unreachable {
         endpoint: String,
         #[source]

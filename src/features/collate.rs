@@ -27,11 +27,7 @@ fn primary(c: char) -> u32 {
 pub fn locale_compare(a: &str, b: &str) -> Ordering {
     let primary_order = a.chars().map(primary).cmp(b.chars().map(primary));
     primary_order
-        .then_with(|| {
-            a.chars()
-                .map(|c| c.is_uppercase())
-                .cmp(b.chars().map(|c| c.is_uppercase()))
-        })
+        .then_with(|| a.chars().map(|c| c.is_uppercase()).cmp(b.chars().map(|c| c.is_uppercase())))
         .then_with(|| a.cmp(b))
 }
 
@@ -86,59 +82,19 @@ mod tests {
 
     #[test]
     fn locale_order_is_case_insensitive_first() {
-        let mut words = vec![
-            "b",
-            "B",
-            "a",
-            "A",
-            "_x",
-            "1",
-            "c-d",
-            "cd",
-            "./z",
-            "containai/x",
-        ];
+        let mut words = vec!["b", "B", "a", "A", "_x", "1", "c-d", "cd", "./z", "containai/x"];
         words.sort_by(|a, b| locale_compare(a, b));
-        assert_eq!(
-            words,
-            [
-                "_x",
-                "./z",
-                "1",
-                "a",
-                "A",
-                "b",
-                "B",
-                "c-d",
-                "cd",
-                "containai/x"
-            ]
-        );
+        assert_eq!(words, ["_x", "./z", "1", "a", "A", "b", "B", "c-d", "cd", "containai/x"]);
     }
 
     #[test]
     fn options_order() {
-        assert_eq!(
-            options_compare(&json!({}), &json!({"a": true})),
-            Ordering::Less
-        );
-        assert_eq!(
-            options_compare(&json!({"a": "x"}), &json!({"b": "a"})),
-            Ordering::Less
-        );
-        assert_eq!(
-            options_compare(&json!({"a": "y"}), &json!({"a": "x"})),
-            Ordering::Greater
-        );
-        assert_eq!(
-            options_compare(&json!({"a": false}), &json!({"a": true})),
-            Ordering::Less
-        );
+        assert_eq!(options_compare(&json!({}), &json!({"a": true})), Ordering::Less);
+        assert_eq!(options_compare(&json!({"a": "x"}), &json!({"b": "a"})), Ordering::Less);
+        assert_eq!(options_compare(&json!({"a": "y"}), &json!({"a": "x"})), Ordering::Greater);
+        assert_eq!(options_compare(&json!({"a": false}), &json!({"a": true})), Ordering::Less);
         assert_eq!(options_compare(&json!(true), &json!("1")), Ordering::Less);
         assert_eq!(options_compare(&json!("2"), &json!({})), Ordering::Greater);
-        assert_eq!(
-            options_compare(&json!({"a": 1}), &json!({"a": 2})),
-            Ordering::Equal
-        );
+        assert_eq!(options_compare(&json!({"a": 1}), &json!({"a": 2})), Ordering::Equal);
     }
 }

@@ -28,18 +28,11 @@ pub enum FeatureError {
          hint: keep local features inside the workspace, e.g. in `.devcontainer/<folder>`",
         path.display(), workspace.display()
     )]
-    LocalOutsideWorkspace {
-        reference: String,
-        path: PathBuf,
-        workspace: PathBuf,
-    },
+    LocalOutsideWorkspace { reference: String, path: PathBuf, workspace: PathBuf },
     #[error(
         "feature `{reference}` has no `{file}`\nhint: a Dev Container Feature needs `devcontainer-feature.json` and `install.sh`"
     )]
-    MissingFile {
-        reference: String,
-        file: &'static str,
-    },
+    MissingFile { reference: String, file: &'static str },
     #[error("feature `{reference}`: `{}` is not a regular file or folder\nhint: symlinks and special files are not copied into images; replace it with a copy", path.display())]
     UnsupportedFile { reference: String, path: PathBuf },
     #[error("feature `{reference}`: invalid `devcontainer-feature.json`: {message}")]
@@ -56,18 +49,9 @@ pub enum FeatureError {
     )]
     BadFeatureValue { reference: String, value: String },
     #[error("feature `{feature}` has no option `{option}`\nhint: {known}")]
-    UnknownOption {
-        feature: String,
-        option: String,
-        known: String,
-    },
+    UnknownOption { feature: String, option: String, known: String },
     #[error("feature `{feature}`: option `{option}` cannot be `{value}`\nhint: allowed: {allowed}")]
-    InvalidOptionValue {
-        feature: String,
-        option: String,
-        value: String,
-        allowed: String,
-    },
+    InvalidOptionValue { feature: String, option: String, value: String, allowed: String },
     #[error("{source}\nnote: `{dependency}` is in the `dependsOn` of `{dependent}`")]
     Dependency {
         dependency: String,

@@ -1,10 +1,10 @@
 //! The user's `features` object → the dependency graph: every distinct feature (source + options) reached
 //! through `dependsOn` (recursively, breadth first, as the reference CLI's worklist), with its loaded files.
 
+use super::oci::Remote;
 use super::options::{resolve_options, user_options};
 use super::order::Node;
 use super::source::{self, LoadedFeature, LocalRoots, SourceId};
-use super::oci::Remote;
 use super::{FeatureError, Result};
 use indexmap::IndexMap;
 use serde_json::Value;
@@ -32,27 +32,18 @@ pub fn build(features: &IndexMap<String, Value>, roots: LocalRoots, remote: &Rem
     let mut cache: HashMap<SourceId, Arc<LoadedFeature>> = HashMap::new();
     let mut queue: VecDeque<Pending> = features
         .iter()
-        .map(|(reference, value)| Pending {
-            reference: reference.clone(),
-            value: value.clone(),
-            parent: None,
-        })
+        .map(|(reference, value)| Pending { reference: reference.clone(), value: value.clone(), parent: None })
         .collect();
     while let Some(pending) = queue.pop_front() {
-        let (mut node, loaded) =
-            read(&pending, roots, remote, &mut cache).map_err(|e| match pending.parent {
-                Some(parent) => FeatureError::Dependency {
-                    dependency: pending.reference.clone(),
-                    dependent: graph.nodes[parent].reference.clone(),
-                    source: Box::new(e),
-                },
-                None => e,
-            })?;
-        if let Some(existing) = graph
-            .nodes
-            .iter()
-            .position(|other| other.same_feature(&node))
-        {
+        let (mut node, loaded) = read(&pending, roots, remote, &mut cache).map_err(|e| match pending.parent {
+            Some(parent) => FeatureError::Dependency {
+                dependency: pending.reference.clone(),
+                dependent: graph.nodes[parent].reference.clone(),
+                source: Box::new(e),
+            },
+            None => e,
+        })?;
+        if let Some(existing) = graph.nodes.iter().position(|other| other.same_feature(&node)) {
             if let Some(parent) = pending.parent {
                 graph.nodes[parent].depends_on.push(existing);
             }
@@ -63,26 +54,18 @@ pub fn build(features: &IndexMap<String, Value>, roots: LocalRoots, remote: &Rem
             graph.nodes[parent].depends_on.push(index);
         }
         let metadata = &loaded.metadata;
-        node.aliases = std::iter::once(&metadata.id)
-            .chain(&metadata.legacy_ids)
-            .cloned()
-            .collect();
+        node.aliases = std::iter::once(&metadata.id).chain(&metadata.legacy_ids).cloned().collect();
         // A soft dependency on something containai cannot resolve can never be installed: it is dropped.
         node.installs_after = metadata
             .installs_after
             .iter()
             .filter_map(|reference| SourceId::parse(reference, roots.config_dir).ok())
             .collect();
-        queue.extend(
-            metadata
-                .depends_on
-                .iter()
-                .map(|(reference, value)| Pending {
-                    reference: reference.clone(),
-                    value: value.clone(),
-                    parent: Some(index),
-                }),
-        );
+        queue.extend(metadata.depends_on.iter().map(|(reference, value)| Pending {
+            reference: reference.clone(),
+            value: value.clone(),
+            parent: Some(index),
+        }));
         graph.nodes.push(node);
         graph.loaded.push(loaded);
     }

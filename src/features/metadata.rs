@@ -21,17 +21,9 @@ pub struct FeatureMetadata {
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(
-        rename = "documentationURL",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "documentationURL", default, skip_serializing_if = "Option::is_none")]
     pub documentation_url: Option<String>,
-    #[serde(
-        rename = "licenseURL",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "licenseURL", default, skip_serializing_if = "Option::is_none")]
     pub license_url: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub keywords: Vec<String>,
@@ -133,8 +125,7 @@ impl FeatureMetadata {
     /// Parses devcontainer-feature.json (JSON with comments, as the reference CLI reads it) and checks it.
     pub fn parse(text: &str) -> Result<(FeatureMetadata, Value), String> {
         let value: Value = crate::config::jsonc::parse_json5(text)?;
-        let model: FeatureMetadata =
-            serde_json::from_value(value.clone()).map_err(|e| e.to_string())?;
+        let model: FeatureMetadata = serde_json::from_value(value.clone()).map_err(|e| e.to_string())?;
         model.check()?;
         Ok((model, value))
     }
@@ -196,54 +187,27 @@ mod tests {
             "postAttachCommand": "t"
         }"#;
         let (m, _) = FeatureMetadata::parse(text).unwrap();
-        assert_eq!(
-            m.options.keys().collect::<Vec<_>>(),
-            ["flag", "mode", "version"]
-        );
-        assert_eq!(
-            m.options["mode"].allowed.as_deref(),
-            Some(&["a".to_string(), "b".into()][..])
-        );
+        assert_eq!(m.options.keys().collect::<Vec<_>>(), ["flag", "mode", "version"]);
+        assert_eq!(m.options["mode"].allowed.as_deref(), Some(&["a".to_string(), "b".into()][..]));
         assert_eq!(m.mounts[0].kind, MountType::Volume);
         assert_eq!(m.depends_on["./dep"], serde_json::json!({"a": true}));
-        assert!(matches!(
-            m.post_create_command,
-            Some(LifecycleCommand::Parallel(_))
-        ));
+        assert!(matches!(m.post_create_command, Some(LifecycleCommand::Parallel(_))));
         assert_eq!(m.legacy_ids, ["old"]);
     }
 
     #[test]
     fn rejects_inconsistent_defaults() {
-        let bad_type =
-            r#"{"id":"x","version":"1","options":{"o":{"type":"boolean","default":"yes"}}}"#;
-        assert!(
-            FeatureMetadata::parse(bad_type)
-                .unwrap_err()
-                .contains("`o`")
-        );
+        let bad_type = r#"{"id":"x","version":"1","options":{"o":{"type":"boolean","default":"yes"}}}"#;
+        assert!(FeatureMetadata::parse(bad_type).unwrap_err().contains("`o`"));
         let bad_enum = r#"{"id":"x","version":"1","options":{"o":{"type":"string","enum":["a"],"default":"b"}}}"#;
-        assert!(
-            FeatureMetadata::parse(bad_enum)
-                .unwrap_err()
-                .contains("not in its `enum`")
-        );
-        let bad_type_name =
-            r#"{"id":"x","version":"1","options":{"o":{"type":"number","default":1}}}"#;
+        assert!(FeatureMetadata::parse(bad_enum).unwrap_err().contains("not in its `enum`"));
+        let bad_type_name = r#"{"id":"x","version":"1","options":{"o":{"type":"number","default":1}}}"#;
         assert!(FeatureMetadata::parse(bad_type_name).is_err());
     }
 
     #[test]
     fn requires_id_and_version() {
-        assert!(
-            FeatureMetadata::parse(r#"{"id":"x"}"#)
-                .unwrap_err()
-                .contains("version")
-        );
-        assert!(
-            FeatureMetadata::parse(r#"{"version":"1"}"#)
-                .unwrap_err()
-                .contains("id")
-        );
+        assert!(FeatureMetadata::parse(r#"{"id":"x"}"#).unwrap_err().contains("version"));
+        assert!(FeatureMetadata::parse(r#"{"version":"1"}"#).unwrap_err().contains("id"));
     }
 }

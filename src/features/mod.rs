@@ -80,20 +80,11 @@ pub fn resolve_with(loaded: &crate::config::Loaded, options: &oci::RemoteOptions
 pub fn resolve_loaded(loaded: &crate::config::Loaded, remote: &oci::Remote) -> Result<Vec<ResolvedFeature>> {
     let model = &loaded.model;
     let empty = IndexMap::new();
-    let users = FeatureUsers::new(
-        model.remote_user.as_deref(),
-        model.container_user.as_deref(),
-    );
+    let users = FeatureUsers::new(model.remote_user.as_deref(), model.container_user.as_deref());
     resolve_features_with(
         model.features.as_ref().unwrap_or(&empty),
-        model
-            .override_feature_install_order
-            .as_deref()
-            .unwrap_or_default(),
-        LocalRoots {
-            config_dir: loaded.config_dir(),
-            workspace: &loaded.workspace.local_workspace_folder,
-        },
+        model.override_feature_install_order.as_deref().unwrap_or_default(),
+        LocalRoots { config_dir: loaded.config_dir(), workspace: &loaded.workspace.local_workspace_folder },
         &users,
         remote,
     )
@@ -120,10 +111,8 @@ pub fn resolve_features_with(
     remote: &oci::Remote,
 ) -> Result<Vec<ResolvedFeature>> {
     if remote.options.offline {
-        let top: Vec<(&str, oci::OciRef)> = features
-            .keys()
-            .filter_map(|r| oci::OciRef::parse(r).map(|o| (r.as_str(), o)))
-            .collect();
+        let top: Vec<(&str, oci::OciRef)> =
+            features.keys().filter_map(|r| oci::OciRef::parse(r).map(|o| (r.as_str(), o))).collect();
         let missing = remote.missing_offline(top.iter().map(|(r, o)| (*r, o)));
         if !missing.is_empty() {
             let store = remote.store.root().to_path_buf();
@@ -133,12 +122,7 @@ pub fn resolve_features_with(
     let mut graph = graph::build(features, roots, remote)?;
     let entries = override_order
         .iter()
-        .map(|reference| {
-            Ok((
-                reference.clone(),
-                source::SourceId::parse(reference, roots.config_dir)?,
-            ))
-        })
+        .map(|reference| Ok((reference.clone(), source::SourceId::parse(reference, roots.config_dir)?)))
         .collect::<Result<Vec<_>>>()?;
     order::apply_override(&mut graph.nodes, &entries)?;
     let order = order::install_order(&graph.nodes)?;

@@ -11,15 +11,9 @@ use std::collections::BTreeMap;
 pub fn user_options(reference: &str, value: &Value) -> Result<Map<String, Value>, FeatureError> {
     match value {
         Value::Object(map) => Ok(map.clone()),
-        Value::String(version) => Ok(Map::from_iter([(
-            "version".to_string(),
-            Value::String(version.clone()),
-        )])),
+        Value::String(version) => Ok(Map::from_iter([("version".to_string(), Value::String(version.clone()))])),
         Value::Bool(true) => Ok(Map::new()),
-        other => Err(FeatureError::BadFeatureValue {
-            reference: reference.to_string(),
-            value: other.to_string(),
-        }),
+        other => Err(FeatureError::BadFeatureValue { reference: reference.to_string(), value: other.to_string() }),
     }
 }
 
@@ -39,8 +33,7 @@ pub fn resolve_options(
                 known: match metadata.options.is_empty() {
                     true => "it has no options".into(),
                     false => {
-                        let names: Vec<&str> =
-                            metadata.options.keys().map(String::as_str).collect();
+                        let names: Vec<&str> = metadata.options.keys().map(String::as_str).collect();
                         format!("its options are `{}`", names.join("`, `"))
                     }
                 },
@@ -54,9 +47,7 @@ pub fn resolve_options(
         };
         let checked = match (option.kind, value) {
             (OptionType::Boolean, Value::Bool(b)) => Value::Bool(*b),
-            (OptionType::Boolean, Value::String(s)) if s == "true" || s == "false" => {
-                Value::Bool(s == "true")
-            }
+            (OptionType::Boolean, Value::String(s)) if s == "true" || s == "false" => Value::Bool(s == "true"),
             (OptionType::Boolean, _) => return Err(invalid("`true` or `false`".into())),
             (OptionType::String, Value::String(s)) => Value::String(s.clone()),
             (OptionType::String, Value::Number(n)) => Value::String(n.to_string()),
@@ -89,16 +80,7 @@ fn allowed_text(allowed: Option<&[String]>) -> String {
 /// The spec's option-name rule: non-word characters → `_`, a leading run of digits/underscores → one `_`,
 /// upper case (`option-name` → `OPTION_NAME`, `12_x` → `_X`).
 pub fn safe_env_name(name: &str) -> String {
-    let replaced: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let replaced: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
     let rest = replaced.trim_start_matches(|c: char| c.is_ascii_digit() || c == '_');
     let prefix = if rest.len() < replaced.len() { "_" } else { "" };
     format!("{prefix}{rest}").to_uppercase()
@@ -115,30 +97,18 @@ impl FeatureUsers {
     /// `remoteUser` defaults to `containerUser`, which defaults to `root`.
     pub fn new(remote_user: Option<&str>, container_user: Option<&str>) -> Self {
         let container_user = container_user.unwrap_or("root").to_string();
-        let remote_user = remote_user
-            .map(str::to_string)
-            .unwrap_or_else(|| container_user.clone());
-        FeatureUsers {
-            remote_user,
-            container_user,
-        }
+        let remote_user = remote_user.map(str::to_string).unwrap_or_else(|| container_user.clone());
+        FeatureUsers { remote_user, container_user }
     }
 }
 
 /// Home folder of a user: `/root` for root, `/home/<name>` for everyone else.
 pub fn home_of(user: &str) -> String {
-    if user == "root" {
-        "/root".into()
-    } else {
-        format!("/home/{user}")
-    }
+    if user == "root" { "/root".into() } else { format!("/home/{user}") }
 }
 
 /// install.sh's environment: each option as `SAFE_NAME=value` plus the four user variables.
-pub fn install_env(
-    options: &BTreeMap<String, Value>,
-    users: &FeatureUsers,
-) -> BTreeMap<String, String> {
+pub fn install_env(options: &BTreeMap<String, Value>, users: &FeatureUsers) -> BTreeMap<String, String> {
     let mut env: BTreeMap<String, String> = options
         .iter()
         .map(|(name, value)| {
@@ -152,10 +122,7 @@ pub fn install_env(
     env.insert("_REMOTE_USER".into(), users.remote_user.clone());
     env.insert("_CONTAINER_USER".into(), users.container_user.clone());
     env.insert("_REMOTE_USER_HOME".into(), home_of(&users.remote_user));
-    env.insert(
-        "_CONTAINER_USER_HOME".into(),
-        home_of(&users.container_user),
-    );
+    env.insert("_CONTAINER_USER_HOME".into(), home_of(&users.container_user));
     env
 }
 
@@ -184,10 +151,7 @@ mod tests {
     #[test]
     fn the_spec_sanitising_rule() {
         assert_eq!(safe_env_name("option-name"), "OPTION_NAME");
-        assert_eq!(
-            safe_env_name("option1-name-with_dashes-"),
-            "OPTION1_NAME_WITH_DASHES_"
-        );
+        assert_eq!(safe_env_name("option1-name-with_dashes-"), "OPTION1_NAME_WITH_DASHES_");
         assert_eq!(safe_env_name("myOptionName"), "MYOPTIONNAME");
         assert_eq!(safe_env_name("1name"), "_NAME");
         assert_eq!(safe_env_name("12345_option-name"), "_OPTION_NAME");
@@ -231,17 +195,11 @@ mod tests {
             assert!(err.contains(part), "{part} missing in {err}");
         }
         let err = resolve(json!({"flag": "yes"})).unwrap_err().to_string();
-        assert!(
-            err.contains("`flag`") && err.contains("`true` or `false`"),
-            "{err}"
-        );
+        assert!(err.contains("`flag`") && err.contains("`true` or `false`"), "{err}");
         let err = resolve(json!({"mode": false})).unwrap_err().to_string();
         assert!(err.contains("`mode`"), "{err}");
         let err = resolve(json!({"colour": "red"})).unwrap_err().to_string();
-        assert!(
-            err.contains("`colour`") && err.contains("`version`, `mode`, `flag`, `noDefault`"),
-            "{err}"
-        );
+        assert!(err.contains("`colour`") && err.contains("`version`, `mode`, `flag`, `noDefault`"), "{err}");
     }
 
     #[test]

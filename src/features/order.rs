@@ -78,9 +78,7 @@ pub fn apply_override(nodes: &mut [Node], entries: &[(String, SourceId)]) -> Res
             found = true;
         }
         if !found {
-            return Err(FeatureError::OverrideNotInstalled {
-                reference: reference.clone(),
-            });
+            return Err(FeatureError::OverrideNotInstalled { reference: reference.clone() });
         }
     }
     Ok(())
@@ -92,10 +90,7 @@ pub fn install_order(nodes: &[Node]) -> Result<Vec<usize>> {
     let soft: Vec<Vec<&SourceId>> = nodes
         .iter()
         .map(|node| {
-            node.installs_after
-                .iter()
-                .filter(|wanted| nodes.iter().any(|other| other.satisfies(wanted)))
-                .collect()
+            node.installs_after.iter().filter(|wanted| nodes.iter().any(|other| other.satisfies(wanted))).collect()
         })
         .collect();
     let mut installed: Vec<usize> = Vec::with_capacity(nodes.len());
@@ -107,15 +102,11 @@ pub fn install_order(nodes: &[Node]) -> Result<Vec<usize>> {
             .copied()
             .filter(|&i| {
                 nodes[i].depends_on.iter().all(|&d| done[d])
-                    && soft[i]
-                        .iter()
-                        .all(|wanted| installed.iter().any(|&j| nodes[j].satisfies(wanted)))
+                    && soft[i].iter().all(|wanted| installed.iter().any(|&j| nodes[j].satisfies(wanted)))
             })
             .collect();
         if round.is_empty() {
-            return Err(FeatureError::Cycle {
-                cycle: find_cycle(nodes, &soft, &worklist),
-            });
+            return Err(FeatureError::Cycle { cycle: find_cycle(nodes, &soft, &worklist) });
         }
         let max = round.iter().map(|&i| nodes[i].priority).max().unwrap_or(0);
         round.retain(|&i| nodes[i].priority == max);
@@ -141,17 +132,9 @@ fn compare(a: &Node, b: &Node) -> Ordering {
 /// A cycle among the nodes left when no round can be formed, as references, first node repeated at the end.
 fn find_cycle(nodes: &[Node], soft: &[Vec<&SourceId>], left: &[usize]) -> Vec<String> {
     let edges = |i: usize| -> Vec<usize> {
-        let mut out: Vec<usize> = nodes[i]
-            .depends_on
-            .iter()
-            .copied()
-            .filter(|d| left.contains(d))
-            .collect();
+        let mut out: Vec<usize> = nodes[i].depends_on.iter().copied().filter(|d| left.contains(d)).collect();
         for wanted in &soft[i] {
-            let met = nodes
-                .iter()
-                .enumerate()
-                .any(|(j, n)| !left.contains(&j) && n.satisfies(wanted));
+            let met = nodes.iter().enumerate().any(|(j, n)| !left.contains(&j) && n.satisfies(wanted));
             if met {
                 continue;
             }
@@ -167,10 +150,7 @@ fn find_cycle(nodes: &[Node], soft: &[Vec<&SourceId>], left: &[usize]) -> Vec<St
             break;
         };
         if let Some(start) = path.iter().position(|&p| p == next) {
-            let mut cycle: Vec<String> = path[start..]
-                .iter()
-                .map(|&i| nodes[i].reference.clone())
-                .collect();
+            let mut cycle: Vec<String> = path[start..].iter().map(|&i| nodes[i].reference.clone()).collect();
             cycle.push(nodes[next].reference.clone());
             return cycle;
         }

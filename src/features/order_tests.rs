@@ -4,19 +4,11 @@ use super::*;
 use serde_json::json;
 
 fn local(name: &str) -> Node {
-    Node::new(
-        &format!("./{name}"),
-        SourceId::Local(format!("/c/{name}").into()),
-        json!({}),
-    )
+    Node::new(&format!("./{name}"), SourceId::Local(format!("/c/{name}").into()), json!({}))
 }
 
 fn builtin(id: &str) -> Node {
-    let mut node = Node::new(
-        &format!("containai/{id}"),
-        SourceId::Builtin(id.into()),
-        json!({}),
-    );
+    let mut node = Node::new(&format!("containai/{id}"), SourceId::Builtin(id.into()), json!({}));
     node.aliases = vec![id.to_string()];
     node
 }
@@ -26,11 +18,7 @@ fn soft(name: &str) -> SourceId {
 }
 
 fn names(nodes: &[Node]) -> Vec<String> {
-    install_order(nodes)
-        .unwrap()
-        .into_iter()
-        .map(|i| nodes[i].reference.clone())
-        .collect()
+    install_order(nodes).unwrap().into_iter().map(|i| nodes[i].reference.clone()).collect()
 }
 
 #[test]
@@ -68,15 +56,9 @@ fn soft_dependency_matches_legacy_ids_of_builtins() {
 #[test]
 fn override_priorities_pull_features_forward_per_round() {
     let mut nodes = vec![local("a"), local("b"), local("c")];
-    let entries = [
-        ("./c".to_string(), soft("c")),
-        ("./b".to_string(), soft("b")),
-    ];
+    let entries = [("./c".to_string(), soft("c")), ("./b".to_string(), soft("b"))];
     apply_override(&mut nodes, &entries).unwrap();
-    assert_eq!(
-        (nodes[2].priority, nodes[1].priority, nodes[0].priority),
-        (2, 1, 0)
-    );
+    assert_eq!((nodes[2].priority, nodes[1].priority, nodes[0].priority), (2, 1, 0));
     assert_eq!(names(&nodes), ["./c", "./b", "./a"]);
 }
 
@@ -95,10 +77,7 @@ fn override_priority_is_not_transitive_as_in_the_reference() {
     // common (0) and remove (1): remove wins the round, then common, then use.
     let mut nodes = vec![local("use"), local("remove"), local("common")];
     nodes[0].depends_on = vec![2];
-    let entries = [
-        ("./use".to_string(), soft("use")),
-        ("./remove".to_string(), soft("remove")),
-    ];
+    let entries = [("./use".to_string(), soft("use")), ("./remove".to_string(), soft("remove"))];
     apply_override(&mut nodes, &entries).unwrap();
     assert_eq!(names(&nodes), ["./remove", "./common", "./use"]);
 }
@@ -106,13 +85,8 @@ fn override_priority_is_not_transitive_as_in_the_reference() {
 #[test]
 fn override_naming_an_absent_feature_is_an_error() {
     let mut nodes = vec![local("a")];
-    let err = apply_override(&mut nodes, &[("./zzz".into(), soft("zzz"))])
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains("`./zzz`") && err.contains("overrideFeatureInstallOrder"),
-        "{err}"
-    );
+    let err = apply_override(&mut nodes, &[("./zzz".into(), soft("zzz"))]).unwrap_err().to_string();
+    assert!(err.contains("`./zzz`") && err.contains("overrideFeatureInstallOrder"), "{err}");
 }
 
 #[test]
@@ -122,14 +96,9 @@ fn a_cycle_is_named() {
     nodes[2].depends_on = vec![3];
     nodes[3].installs_after = vec![soft("a")];
     let err = install_order(&nodes).unwrap_err();
-    let FeatureError::Cycle { cycle } = &err else {
-        panic!("{err}")
-    };
+    let FeatureError::Cycle { cycle } = &err else { panic!("{err}") };
     assert_eq!(cycle, &["./a", "./b", "./c", "./a"]);
-    assert!(
-        err.to_string().contains("`./a` → `./b` → `./c` → `./a`"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("`./a` → `./b` → `./c` → `./a`"), "{err}");
 }
 
 #[test]
@@ -137,10 +106,7 @@ fn a_self_dependency_is_a_cycle() {
     let mut nodes = vec![local("a")];
     nodes[0].installs_after = vec![soft("a")];
     let err = install_order(&nodes).unwrap_err();
-    assert!(
-        matches!(err, FeatureError::Cycle { ref cycle } if cycle == &["./a", "./a"]),
-        "{err}"
-    );
+    assert!(matches!(err, FeatureError::Cycle { ref cycle } if cycle == &["./a", "./a"]), "{err}");
 }
 
 #[test]
@@ -162,10 +128,7 @@ fn same_feature_with_different_options_ties_by_options() {
 #[test]
 fn different_kinds_tie_by_reference() {
     let nodes = vec![builtin("sshd"), local("zz"), builtin("dockerd")];
-    assert_eq!(
-        names(&nodes),
-        ["./zz", "containai/dockerd", "containai/sshd"]
-    );
+    assert_eq!(names(&nodes), ["./zz", "containai/dockerd", "containai/sshd"]);
 }
 
 #[test]

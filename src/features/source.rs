@@ -52,13 +52,9 @@ impl SourceId {
             return Ok(SourceId::Oci(oci));
         }
         if looks_remote(reference) {
-            return Err(FeatureError::RemoteUnsupported {
-                reference: reference.to_string(),
-            });
+            return Err(FeatureError::RemoteUnsupported { reference: reference.to_string() });
         }
-        Err(FeatureError::UnknownReference {
-            reference: reference.to_string(),
-        })
+        Err(FeatureError::UnknownReference { reference: reference.to_string() })
     }
 
     pub fn to_source(&self) -> FeatureSource {
@@ -99,9 +95,7 @@ fn looks_remote(reference: &str) -> bool {
         return true;
     }
     match reference.split_once('/') {
-        Some((host, rest)) => {
-            !rest.is_empty() && (host.contains('.') || host.contains(':') || host == "localhost")
-        }
+        Some((host, rest)) => !rest.is_empty() && (host.contains('.') || host.contains(':') || host == "localhost"),
         None => false,
     }
 }
@@ -143,33 +137,17 @@ pub fn load(reference: &str, source: &SourceId, roots: &LocalRoots) -> Result<Lo
 
 /// A feature's files → its parsed devcontainer-feature.json; both it and install.sh must be there.
 pub fn from_files(reference: &str, files: Vec<ContextFile>) -> Result<LoadedFeature> {
-    let text = files
-        .iter()
-        .find(|f| f.path == METADATA_FILE)
-        .map(|f| &f.bytes);
+    let text = files.iter().find(|f| f.path == METADATA_FILE).map(|f| &f.bytes);
     let Some(text) = text else {
-        return Err(FeatureError::MissingFile {
-            reference: reference.to_string(),
-            file: METADATA_FILE,
-        });
+        return Err(FeatureError::MissingFile { reference: reference.to_string(), file: METADATA_FILE });
     };
     if !files.iter().any(|f| f.path == INSTALL_SCRIPT) {
-        return Err(FeatureError::MissingFile {
-            reference: reference.to_string(),
-            file: INSTALL_SCRIPT,
-        });
+        return Err(FeatureError::MissingFile { reference: reference.to_string(), file: INSTALL_SCRIPT });
     }
     let text = String::from_utf8_lossy(text);
-    let (metadata, raw) =
-        FeatureMetadata::parse(&text).map_err(|message| FeatureError::InvalidMetadata {
-            reference: reference.to_string(),
-            message,
-        })?;
-    Ok(LoadedFeature {
-        metadata,
-        raw,
-        files,
-    })
+    let (metadata, raw) = FeatureMetadata::parse(&text)
+        .map_err(|message| FeatureError::InvalidMetadata { reference: reference.to_string(), message })?;
+    Ok(LoadedFeature { metadata, raw, files })
 }
 
 /// Ids of the built-in features, sorted.
@@ -183,17 +161,11 @@ fn builtin_files(reference: &str, id: &str) -> Result<Vec<ContextFile>> {
         .flatten()
         .filter(|d| d.get_file(d.path().join(METADATA_FILE)).is_some());
     let Some(dir) = dir else {
-        let mut hint = format!(
-            "the built-ins are `containai/{}`",
-            builtin_ids().join("`, `containai/")
-        );
+        let mut hint = format!("the built-ins are `containai/{}`", builtin_ids().join("`, `containai/"));
         if id.contains([':', '@']) {
             hint.push_str("; they take no version: each is the one shipped with this containai");
         }
-        return Err(FeatureError::UnknownBuiltin {
-            reference: reference.to_string(),
-            hint,
-        });
+        return Err(FeatureError::UnknownBuiltin { reference: reference.to_string(), hint });
     };
     let mut files: Vec<ContextFile> = folder::read_embedded(dir).into_iter().map(context_file).collect();
     files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -206,10 +178,7 @@ fn context_file(file: FolderFile) -> ContextFile {
 
 fn local_files(reference: &str, root: &Path, roots: &LocalRoots) -> Result<Vec<ContextFile>> {
     if !root.join(METADATA_FILE).is_file() {
-        return Err(FeatureError::LocalNotFound {
-            reference: reference.to_string(),
-            path: root.to_path_buf(),
-        });
+        return Err(FeatureError::LocalNotFound { reference: reference.to_string(), path: root.to_path_buf() });
     }
     let real = |path: &Path| std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let (real_root, real_workspace) = (real(root), real(roots.workspace));
@@ -222,10 +191,7 @@ fn local_files(reference: &str, root: &Path, roots: &LocalRoots) -> Result<Vec<C
     }
     let files = folder::read_disk(root).map_err(|e| match e {
         FolderError::Io { path, source } => FeatureError::Io { path, source },
-        FolderError::Unsupported { path } => FeatureError::UnsupportedFile {
-            reference: reference.to_string(),
-            path,
-        },
+        FolderError::Unsupported { path } => FeatureError::UnsupportedFile { reference: reference.to_string(), path },
     })?;
     let mut files: Vec<ContextFile> = files.into_iter().map(context_file).collect();
     for script in files.iter_mut().filter(|f| f.path == INSTALL_SCRIPT) {
@@ -242,18 +208,9 @@ mod tests {
     #[test]
     fn references_are_classified() {
         let dir = Path::new("/w/.devcontainer");
-        assert_eq!(
-            SourceId::parse("containai/sshd", dir).unwrap(),
-            SourceId::Builtin("sshd".into())
-        );
-        assert_eq!(
-            SourceId::parse("./a/./b", dir).unwrap(),
-            SourceId::Local("/w/.devcontainer/a/b".into())
-        );
-        assert_eq!(
-            SourceId::parse("../f", dir).unwrap(),
-            SourceId::Local("/w/f".into())
-        );
+        assert_eq!(SourceId::parse("containai/sshd", dir).unwrap(), SourceId::Builtin("sshd".into()));
+        assert_eq!(SourceId::parse("./a/./b", dir).unwrap(), SourceId::Local("/w/.devcontainer/a/b".into()));
+        assert_eq!(SourceId::parse("../f", dir).unwrap(), SourceId::Local("/w/f".into()));
         assert!(matches!(
             SourceId::parse("ghcr.io/devcontainers/features/node:1", dir).unwrap(),
             SourceId::Oci(r) if r.id == "node"
@@ -263,17 +220,11 @@ mod tests {
         {
             let remote = "http://e.com/f.tgz";
             let err = SourceId::parse(remote, dir).unwrap_err().to_string();
-            assert!(
-                err.contains(&format!("`{remote}`")) && err.contains("OCI"),
-                "{err}"
-            );
+            assert!(err.contains(&format!("`{remote}`")) && err.contains("OCI"), "{err}");
         }
         for unknown in ["node", "/abs/path", "foo/bar"] {
             let err = SourceId::parse(unknown, dir).unwrap_err();
-            assert!(
-                matches!(err, FeatureError::UnknownReference { .. }),
-                "{unknown}: {err}"
-            );
+            assert!(matches!(err, FeatureError::UnknownReference { .. }), "{unknown}: {err}");
         }
     }
 
@@ -283,50 +234,22 @@ mod tests {
 
     #[test]
     fn unknown_builtin_lists_the_available_ones() {
-        let err = load(
-            "containai/nope",
-            &SourceId::Builtin("nope".into()),
-            &roots(),
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(
-            err.contains("`containai/nope`") && err.contains("`containai/sshd`"),
-            "{err}"
-        );
-        let err = load(
-            "containai/../x",
-            &SourceId::Builtin("../x".into()),
-            &roots(),
-        )
-        .unwrap_err();
+        let err = load("containai/nope", &SourceId::Builtin("nope".into()), &roots()).unwrap_err().to_string();
+        assert!(err.contains("`containai/nope`") && err.contains("`containai/sshd`"), "{err}");
+        let err = load("containai/../x", &SourceId::Builtin("../x".into()), &roots()).unwrap_err();
         assert!(matches!(err, FeatureError::UnknownBuiltin { .. }));
         let tagged = SourceId::Builtin("sshd:1".into());
-        let err = load("containai/sshd:1", &tagged, &roots())
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("`containai/sshd:1`") && err.contains("no version"),
-            "{err}"
-        );
+        let err = load("containai/sshd:1", &tagged, &roots()).unwrap_err().to_string();
+        assert!(err.contains("`containai/sshd:1`") && err.contains("no version"), "{err}");
     }
 
     #[test]
     fn builtins_load_with_executable_install_script() {
         assert_eq!(builtin_ids(), ["apt-packages", "dockerd", "sshd"]);
         for id in builtin_ids() {
-            let loaded = load(
-                &format!("containai/{id}"),
-                &SourceId::Builtin(id.clone()),
-                &roots(),
-            )
-            .unwrap();
+            let loaded = load(&format!("containai/{id}"), &SourceId::Builtin(id.clone()), &roots()).unwrap();
             assert_eq!(loaded.metadata.id, id);
-            let install = loaded
-                .files
-                .iter()
-                .find(|f| f.path == INSTALL_SCRIPT)
-                .unwrap();
+            let install = loaded.files.iter().find(|f| f.path == INSTALL_SCRIPT).unwrap();
             assert_eq!(install.mode, 0o755);
             let paths: Vec<_> = loaded.files.iter().map(|f| f.path.clone()).collect();
             let mut sorted = paths.clone();

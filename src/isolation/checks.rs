@@ -49,11 +49,21 @@ fn engine_checks(e: &EngineFacts, out: &mut Vec<Check>) {
     });
     out.push(match info.cgroup_version.as_deref() {
         Some(v @ ("1" | "2")) => check("cgroup", State::Ok, format!("cgroup v{v}"), None),
-        other => check("cgroup", State::Warning, format!("cgroup version unknown ({})", other.unwrap_or("not reported")), Some("use an engine that reports `CgroupVersion` (Docker 20.10+)")),
+        other => check(
+            "cgroup",
+            State::Warning,
+            format!("cgroup version unknown ({})", other.unwrap_or("not reported")),
+            Some("use an engine that reports `CgroupVersion` (Docker 20.10+)"),
+        ),
     });
     out.push(match e.storage_driver.as_str() {
         "overlay2" => check("storage driver", State::Ok, "overlay2", None),
-        other => check("storage driver", State::Warning, format!("`{other}`: sysbox is built for overlay2"), Some("set `\"storage-driver\": \"overlay2\"` in /etc/docker/daemon.json")),
+        other => check(
+            "storage driver",
+            State::Warning,
+            format!("`{other}`: sysbox is built for overlay2"),
+            Some("set `\"storage-driver\": \"overlay2\"` in /etc/docker/daemon.json"),
+        ),
     });
     out.push(kernel_check(&e.kernel, None));
 }
@@ -63,27 +73,55 @@ fn kernel_check(release: &str, shiftfs: Option<bool>) -> Check {
     let name = "kernel";
     match kernel_version(release) {
         None => check(name, State::Warning, format!("cannot read the kernel version `{release}`"), None),
-        Some(v) if v >= IDMAPPED_KERNEL => check(name, State::Ok, format!("{release} (≥ 5.12: ID-mapped mounts, no shiftfs needed)"), None),
-        Some(v) if v >= OLDEST_KERNEL && shiftfs == Some(true) => check(name, State::Ok, format!("{release} with shiftfs"), None),
-        Some(v) if v >= OLDEST_KERNEL => check(name, State::Missing, format!("{release}: below 5.12, sysbox needs the shiftfs module, which is not loaded"), Some("load shiftfs (`modprobe shiftfs`) or upgrade the kernel to 5.12+")),
-        Some(_) => check(name, State::Missing, format!("{release}: sysbox needs 5.12+ (5.5+ with shiftfs)"), Some("upgrade the kernel to 5.12 or later")),
+        Some(v) if v >= IDMAPPED_KERNEL => {
+            check(name, State::Ok, format!("{release} (≥ 5.12: ID-mapped mounts, no shiftfs needed)"), None)
+        }
+        Some(v) if v >= OLDEST_KERNEL && shiftfs == Some(true) => {
+            check(name, State::Ok, format!("{release} with shiftfs"), None)
+        }
+        Some(v) if v >= OLDEST_KERNEL => check(
+            name,
+            State::Missing,
+            format!("{release}: below 5.12, sysbox needs the shiftfs module, which is not loaded"),
+            Some("load shiftfs (`modprobe shiftfs`) or upgrade the kernel to 5.12+"),
+        ),
+        Some(_) => check(
+            name,
+            State::Missing,
+            format!("{release}: sysbox needs 5.12+ (5.5+ with shiftfs)"),
+            Some("upgrade the kernel to 5.12 or later"),
+        ),
     }
 }
 
 fn sysbox_services(f: &HostFacts) -> Check {
     let name = "sysbox services";
     if !f.local_engine {
-        return check(name, State::Warning, format!("not checked: the engine at `{}` is on another machine", f.endpoint), None);
+        return check(
+            name,
+            State::Warning,
+            format!("not checked: the engine at `{}` is on another machine", f.endpoint),
+            None,
+        );
     }
-    let said: Vec<String> = f.sysbox_daemons.iter().map(|d| {
-        let process = if d.running { "running" } else { "not running" };
-        let socket = if d.answering { "answers" } else { "does not answer" };
-        format!("{} {process}, {} {socket}", d.name, d.socket.display())
-    }).collect();
+    let said: Vec<String> = f
+        .sysbox_daemons
+        .iter()
+        .map(|d| {
+            let process = if d.running { "running" } else { "not running" };
+            let socket = if d.answering { "answers" } else { "does not answer" };
+            format!("{} {process}, {} {socket}", d.name, d.socket.display())
+        })
+        .collect();
     let all = !f.sysbox_daemons.is_empty() && f.sysbox_daemons.iter().all(|d| d.running && d.answering);
     match all {
         true => check(name, State::Ok, said.join("; "), None),
-        false => check(name, State::Missing, said.join("; "), Some("start them: `systemctl start sysbox` (sysbox-mgr and sysbox-fs)")),
+        false => check(
+            name,
+            State::Missing,
+            said.join("; "),
+            Some("start them: `systemctl start sysbox` (sysbox-mgr and sysbox-fs)"),
+        ),
     }
 }
 
@@ -98,18 +136,45 @@ fn sysbox_range(text: Option<&str>) -> Option<(u64, u64)> {
 
 fn subids(file: &'static str, name: &'static str, text: Option<&str>) -> Check {
     match sysbox_range(text) {
-        Some((start, count)) if count >= 65536 => check(name, State::Ok, format!("{file}: sysbox:{start}:{count}"), None),
-        Some((start, count)) => check(name, State::Missing, format!("{file}: sysbox:{start}:{count} is under 65536 ids"), Some("give `sysbox` at least 65536 ids (the installer writes sysbox:165536:268435456)")),
-        None => check(name, State::Missing, format!("{file} has no entry for `sysbox`"), Some("reinstall sysbox, or add `sysbox:165536:268435456` and restart sysbox")),
+        Some((start, count)) if count >= 65536 => {
+            check(name, State::Ok, format!("{file}: sysbox:{start}:{count}"), None)
+        }
+        Some((start, count)) => check(
+            name,
+            State::Missing,
+            format!("{file}: sysbox:{start}:{count} is under 65536 ids"),
+            Some("give `sysbox` at least 65536 ids (the installer writes sysbox:165536:268435456)"),
+        ),
+        None => check(
+            name,
+            State::Missing,
+            format!("{file} has no entry for `sysbox`"),
+            Some("reinstall sysbox, or add `sysbox:165536:268435456` and restart sysbox"),
+        ),
     }
 }
 
 fn disk(f: &HostFacts, data_root: &str) -> Check {
     let name = "free disk";
     match f.data_root_free {
-        None => check(name, State::Warning, format!("free space in `{data_root}` unknown (remote engine or unreadable)"), None),
-        Some(b) if b < GIB => check(name, State::Missing, format!("{:.1} GiB free in {data_root}", b as f64 / GIB as f64), Some("free disk space in the engine's data root (`docker system df`)")),
-        Some(b) if b < 10 * GIB => check(name, State::Warning, format!("{:.1} GiB free in {data_root}", b as f64 / GIB as f64), Some("images and an inner docker need room: free some (`docker system df`)")),
+        None => check(
+            name,
+            State::Warning,
+            format!("free space in `{data_root}` unknown (remote engine or unreadable)"),
+            None,
+        ),
+        Some(b) if b < GIB => check(
+            name,
+            State::Missing,
+            format!("{:.1} GiB free in {data_root}", b as f64 / GIB as f64),
+            Some("free disk space in the engine's data root (`docker system df`)"),
+        ),
+        Some(b) if b < 10 * GIB => check(
+            name,
+            State::Warning,
+            format!("{:.1} GiB free in {data_root}", b as f64 / GIB as f64),
+            Some("images and an inner docker need room: free some (`docker system df`)"),
+        ),
         Some(b) => check(name, State::Ok, format!("{:.1} GiB free in {data_root}", b as f64 / GIB as f64), None),
     }
 }
@@ -118,20 +183,35 @@ fn disk(f: &HostFacts, data_root: &str) -> Check {
 fn include_check(config: Option<&str>) -> Check {
     let name = "ssh include";
     let Some(text) = config else {
-        return check(name, State::Warning, "~/.ssh/config does not exist yet", Some("`containai up` creates it with the `Include` line"));
+        return check(
+            name,
+            State::Warning,
+            "~/.ssh/config does not exist yet",
+            Some("`containai up` creates it with the `Include` line"),
+        );
     };
     let mut in_block = false;
     for line in text.lines().map(str::trim) {
         if line == INCLUDE_LINE {
             return match in_block {
                 false => check(name, State::Ok, format!("~/.ssh/config: `{INCLUDE_LINE}`"), None),
-                true => check(name, State::Warning, "the `Include` sits inside a `Host`/`Match` block", Some("move the `Include` line to the top of ~/.ssh/config")),
+                true => check(
+                    name,
+                    State::Warning,
+                    "the `Include` sits inside a `Host`/`Match` block",
+                    Some("move the `Include` line to the top of ~/.ssh/config"),
+                ),
             };
         }
         let keyword = line.split_whitespace().next().unwrap_or("").to_ascii_lowercase();
         in_block |= keyword == "host" || keyword == "match";
     }
-    check(name, State::Warning, "~/.ssh/config has no `Include` for containai's hosts", Some("`containai up` adds it at the top"))
+    check(
+        name,
+        State::Warning,
+        "~/.ssh/config has no `Include` for containai's hosts",
+        Some("`containai up` adds it at the top"),
+    )
 }
 
 /// Every check, in the order `doctor` prints them.
@@ -157,7 +237,12 @@ pub fn checks(f: &HostFacts) -> Vec<Check> {
     out.push(subids("/etc/subgid", "subgid", f.subgid.as_deref()));
     out.push(match &f.ssh_client {
         Some(path) => check("ssh client", State::Ok, path.display().to_string(), None),
-        None => check("ssh client", State::Warning, "no `ssh` on PATH: `containai ssh` and VS Code Remote-SSH need one", Some("install openssh-client")),
+        None => check(
+            "ssh client",
+            State::Warning,
+            "no `ssh` on PATH: `containai ssh` and VS Code Remote-SSH need one",
+            Some("install openssh-client"),
+        ),
     });
     out.push(include_check(f.ssh_config.as_deref()));
     out

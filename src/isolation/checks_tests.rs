@@ -51,8 +51,24 @@ fn an_all_good_sysbox_host_is_ready() {
     assert!(checks.iter().all(|c| c.state == State::Ok), "{checks:#?}");
     assert!(ready(&checks));
     let names: Vec<&str> = checks.iter().map(|c| c.name).collect();
-    assert_eq!(names, ["engine", "engine version", "runtimes", "sysbox-runc", "cgroup", "storage driver", "kernel", "free disk",
-        "sysbox services", "subuid", "subgid", "ssh client", "ssh include"]);
+    assert_eq!(
+        names,
+        [
+            "engine",
+            "engine version",
+            "runtimes",
+            "sysbox-runc",
+            "cgroup",
+            "storage driver",
+            "kernel",
+            "free disk",
+            "sysbox services",
+            "subuid",
+            "subgid",
+            "ssh client",
+            "ssh include"
+        ]
+    );
 }
 
 #[test]
@@ -69,7 +85,10 @@ fn a_host_without_sysbox_is_not_ready_and_says_how_to_fix_it() {
         assert!(checks.iter().find(|c| c.name == name).unwrap().remedy.is_some(), "{name} has no remedy");
     }
     let services = checks.iter().find(|c| c.name == "sysbox services").unwrap();
-    assert!(services.detail.contains("sysbox-mgr not running, /run/sysbox/sysmgr.sock does not answer"), "{services:?}");
+    assert!(
+        services.detail.contains("sysbox-mgr not running, /run/sysbox/sysmgr.sock does not answer"),
+        "{services:?}"
+    );
 }
 
 #[test]
@@ -89,7 +108,9 @@ fn an_unreachable_engine_is_missing_and_so_is_sysbox() {
     host.engine = Err("connection refused".into());
     let checks = checks(&host);
     assert_eq!((state_of(&checks, "engine"), state_of(&checks, "sysbox-runc")), (State::Missing, State::Missing));
-    assert!(checks[0].detail.contains("connection refused") && checks[0].remedy.as_deref().unwrap().contains("DOCKER_HOST"));
+    assert!(
+        checks[0].detail.contains("connection refused") && checks[0].remedy.as_deref().unwrap().contains("DOCKER_HOST")
+    );
 }
 
 #[test]
@@ -119,5 +140,8 @@ fn a_remote_engine_leaves_host_checks_unknown() {
     host.local_engine = false;
     host.data_root_free = None;
     let checks = checks(&host);
-    assert_eq!((state_of(&checks, "sysbox services"), state_of(&checks, "free disk")), (State::Warning, State::Warning));
+    assert_eq!(
+        (state_of(&checks, "sysbox services"), state_of(&checks, "free disk")),
+        (State::Warning, State::Warning)
+    );
 }

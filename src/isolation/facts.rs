@@ -49,7 +49,8 @@ pub struct HostFacts {
 }
 
 /// The daemons sysbox runs, with the sockets they listen on (`/run/sysbox`, fixed in sysbox).
-pub const SYSBOX_DAEMONS: [(&str, &str); 2] = [("sysbox-mgr", "/run/sysbox/sysmgr.sock"), ("sysbox-fs", "/run/sysbox/sysfs.sock")];
+pub const SYSBOX_DAEMONS: [(&str, &str); 2] =
+    [("sysbox-mgr", "/run/sysbox/sysmgr.sock"), ("sysbox-fs", "/run/sysbox/sysfs.sock")];
 
 async fn engine_facts() -> (String, Result<EngineFacts, String>) {
     let docker = match Docker::connect().await {

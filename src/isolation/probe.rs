@@ -153,10 +153,16 @@ pub(crate) mod fixtures {
         render(&[
             ("uid_map", "         0     165536      65536"),
             ("gid_map", "         0     165536      65536"),
-            ("status", "Uid:\t0\t0\t0\t0\nNoNewPrivs:\t0\nSeccomp:\t2\nSeccomp_filters:\t1\nCapEff:\t000001ffffffffff\nCapBnd:\t000001ffffffffff"),
-            ("mountinfo", "1530 1529 0:132 / /proc rw,nosuid,nodev,noexec,relatime - proc proc rw\n\
+            (
+                "status",
+                "Uid:\t0\t0\t0\t0\nNoNewPrivs:\t0\nSeccomp:\t2\nSeccomp_filters:\t1\nCapEff:\t000001ffffffffff\nCapBnd:\t000001ffffffffff",
+            ),
+            (
+                "mountinfo",
+                "1530 1529 0:132 / /proc rw,nosuid,nodev,noexec,relatime - proc proc rw\n\
                 1531 1530 0:133 / /proc/sys rw,nosuid,nodev,relatime - fuse sysboxfs rw,user_id=0,group_id=0\n\
-                1532 1530 0:133 /uptime /proc/uptime rw,nosuid,nodev,relatime - fuse sysboxfs rw,user_id=0,group_id=0"),
+                1532 1530 0:133 /uptime /proc/uptime rw,nosuid,nodev,relatime - fuse sysboxfs rw,user_id=0,group_id=0",
+            ),
             ("uptime", "42.50 80.00"),
             ("stat1", "1 (systemd) S 0 1 1 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 1 0 50 2330624 200 0"),
             ("comm1", "systemd"),
@@ -172,9 +178,15 @@ pub(crate) mod fixtures {
         render(&[
             ("uid_map", "         0          0 4294967295"),
             ("gid_map", "         0          0 4294967295"),
-            ("status", "Uid:\t0\t0\t0\t0\nNoNewPrivs:\t0\nSeccomp:\t0\nCapEff:\t00000000a82425fb\nCapBnd:\t00000000a82425fb"),
-            ("mountinfo", "81 80 0:44 / /proc rw,nosuid,nodev,noexec,relatime - proc proc rw\n\
-                56 81 0:44 /sys /proc/sys ro,nosuid,nodev,noexec,relatime - proc proc rw"),
+            (
+                "status",
+                "Uid:\t0\t0\t0\t0\nNoNewPrivs:\t0\nSeccomp:\t0\nCapEff:\t00000000a82425fb\nCapBnd:\t00000000a82425fb",
+            ),
+            (
+                "mountinfo",
+                "81 80 0:44 / /proc rw,nosuid,nodev,noexec,relatime - proc proc rw\n\
+                56 81 0:44 /sys /proc/sys ro,nosuid,nodev,noexec,relatime - proc proc rw",
+            ),
             ("uptime", "11926.38 2331.23"),
             ("stat1", "1 (systemd) S 0 1 1 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 1 0 1192532 2330624 200 0"),
             ("comm1", "systemd"),
@@ -196,7 +208,10 @@ mod tests {
         let o = observe(&fixtures::sysbox(), host, Some("Name:\tsystemd\nUid:\t165536\t165536\t165536\t165536\n"));
         assert_eq!((o.uid_map.root_outside(), o.host_uid), (Some(165536), Some(165536)));
         assert_eq!(o.proc_mounts.len(), 3);
-        assert_eq!((o.pid1.as_str(), o.kernel.as_str(), o.systemd_state.as_deref()), ("systemd", "6.1.0-18-amd64", Some("running")));
+        assert_eq!(
+            (o.pid1.as_str(), o.kernel.as_str(), o.systemd_state.as_deref()),
+            ("systemd", "6.1.0-18-amd64", Some("running"))
+        );
         assert!((o.pid1_age.unwrap() - 42.0).abs() < 0.01);
         assert_eq!(o.inner_docker, InnerDocker::Answering("INNER:ID".into()));
         assert_eq!(o.sockets, ["/var/run/docker.sock"]);
@@ -206,9 +221,14 @@ mod tests {
     #[test]
     fn an_inner_cli_without_a_daemon_and_no_cli_are_told_apart() {
         let text = format!("\n{MARK}docker\nCannot connect to the Docker daemon\nexit=1\n");
-        assert!(matches!(observe(&text, EngineView::default(), None).inner_docker, InnerDocker::NotAnswering(m) if m.contains("Cannot connect")));
+        assert!(
+            matches!(observe(&text, EngineView::default(), None).inner_docker, InnerDocker::NotAnswering(m) if m.contains("Cannot connect"))
+        );
         let none = observe(&fixtures::runc_insecure(), EngineView::default(), None);
-        assert_eq!((none.inner_docker, none.host_uid, none.systemd_state.as_deref()), (InnerDocker::NoCli, None, Some("running")));
+        assert_eq!(
+            (none.inner_docker, none.host_uid, none.systemd_state.as_deref()),
+            (InnerDocker::NoCli, None, Some("running"))
+        );
         let empty = observe("", EngineView::default(), None);
         assert_eq!((empty.uptime, empty.pid1.as_str()), (None, ""));
     }

@@ -128,9 +128,7 @@ pub struct Status {
 
 impl Status {
     pub fn parse(text: &str) -> Status {
-        let field = |name: &str| {
-            text.lines().find_map(|l| l.strip_prefix(name)?.strip_prefix(':').map(str::trim))
-        };
+        let field = |name: &str| text.lines().find_map(|l| l.strip_prefix(name)?.strip_prefix(':').map(str::trim));
         let first = |name: &str| field(name).and_then(|v| v.split_whitespace().next());
         let hex = |name: &str| first(name).and_then(|v| u64::from_str_radix(v, 16).ok());
         Status {

@@ -59,7 +59,8 @@ fn status_of_docker_s_default_capabilities() {
 #[test]
 fn uptime_stat_and_kernel_versions() {
     assert_eq!(parse_uptime("11926.38 2331.23\n"), Some(11926.38));
-    let stat = "1 (my (odd) comm) S 0 1 1 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 1 0 1192532 2330624 200 18446744073709551615";
+    let stat =
+        "1 (my (odd) comm) S 0 1 1 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 1 0 1192532 2330624 200 18446744073709551615";
     assert_eq!(parse_start_ticks(stat), Some(1192532));
     assert_eq!(kernel_version("6.1.0-18-amd64"), Some((6, 1)));
     assert_eq!(kernel_version("5.15.0-52-generic\n"), Some((5, 15)));

@@ -71,7 +71,9 @@ const UPTIME_SLACK: f64 = 5.0;
 fn host_uid_evidence(o: &Observations) -> String {
     match (o.host_uid, o.engine.pid) {
         (Some(uid), Some(pid)) => format!("its first process (host pid {pid}) runs as uid {uid} on the host"),
-        (None, Some(pid)) if !o.engine.local => format!("host uid of pid {pid} unknown: the engine is not on this machine"),
+        (None, Some(pid)) if !o.engine.local => {
+            format!("host uid of pid {pid} unknown: the engine is not on this machine")
+        }
         (None, Some(pid)) => format!("host uid of pid {pid} unknown: /proc/{pid}/status is not readable here"),
         _ => "host uid unknown: the engine gives no pid".into(),
     }
@@ -82,8 +84,12 @@ fn caps_evidence(o: &Observations, in_userns: bool) -> Option<String> {
     let count = (0..procfs::CAP_COUNT).filter(|c| procfs::has_cap(eff, *c)).count();
     let admin = procfs::has_cap(eff, CAP_SYS_ADMIN);
     Some(match (in_userns, admin) {
-        (true, _) => format!("CapEff {eff:016x} ({count} capabilities) holds only inside the user namespace, not on the host"),
-        (false, true) => format!("CapEff {eff:016x} ({count} capabilities) includes CAP_SYS_ADMIN in the host's user namespace"),
+        (true, _) => {
+            format!("CapEff {eff:016x} ({count} capabilities) holds only inside the user namespace, not on the host")
+        }
+        (false, true) => {
+            format!("CapEff {eff:016x} ({count} capabilities) includes CAP_SYS_ADMIN in the host's user namespace")
+        }
         (false, false) => format!("CapEff {eff:016x} ({count} capabilities), no CAP_SYS_ADMIN"),
     })
 }
@@ -110,7 +116,9 @@ fn user_namespaces(o: &Observations, own_kernel: bool) -> Finding {
 fn syscall_vetting(o: &Observations, kernel: &KernelView) -> Finding {
     let nnp = o.status.no_new_privs.map(|n| format!("NoNewPrivs {}", u8::from(n)));
     let seccomp = match (o.status.seccomp, o.status.seccomp_filters) {
-        (Some(2), filters) => format!("seccomp filter mode, {} filter(s)", filters.map_or("?".into(), |f| f.to_string())),
+        (Some(2), filters) => {
+            format!("seccomp filter mode, {} filter(s)", filters.map_or("?".into(), |f| f.to_string()))
+        }
         (Some(1), _) => "seccomp strict mode".into(),
         (Some(_), _) => "seccomp off (Seccomp 0)".into(),
         (None, _) => "seccomp state unreadable".into(),
@@ -130,7 +138,8 @@ fn syscall_vetting(o: &Observations, kernel: &KernelView) -> Finding {
 }
 
 fn procfs_virtualisation(o: &Observations) -> Finding {
-    let sysboxfs: Vec<&str> = o.proc_mounts.iter().filter(|m| m.is_sysboxfs()).map(|m| m.mount_point.as_str()).collect();
+    let sysboxfs: Vec<&str> =
+        o.proc_mounts.iter().filter(|m| m.is_sysboxfs()).map(|m| m.mount_point.as_str()).collect();
     let proc_sys = o.proc_mounts.iter().rev().find(|m| m.mount_point == "/proc/sys");
     let sys_text = match proc_sys {
         Some(m) => format!("/proc/sys is {} {} ({})", m.fs_type, m.source, if m.read_only() { "ro" } else { "rw" }),
@@ -162,7 +171,12 @@ fn procfs_virtualisation(o: &Observations) -> Finding {
 /// The host engine's socket mounted into the container, as the engine lists the mounts.
 fn host_socket_mounts(o: &Observations) -> Vec<String> {
     let socket = |p: &str| p.ends_with("docker.sock") || p.ends_with("containerd.sock");
-    o.engine.mounts.iter().filter(|m| socket(&m.source) || socket(&m.destination)).map(|m| format!("{} → {}", m.source, m.destination)).collect()
+    o.engine
+        .mounts
+        .iter()
+        .filter(|m| socket(&m.source) || socket(&m.destination))
+        .map(|m| format!("{} → {}", m.source, m.destination))
+        .collect()
 }
 
 fn docker_in_docker(o: &Observations, userns: Level) -> (Finding, bool) {
@@ -170,19 +184,24 @@ fn docker_in_docker(o: &Observations, userns: Level) -> (Finding, bool) {
     let host_id = o.engine.engine_id.as_deref();
     let same = matches!(&o.inner_docker, InnerDocker::Answering(id) if Some(id.as_str()) == host_id);
     let reachable = !mounted.is_empty() || same;
-    let mut evidence: Vec<String> = mounted.iter().map(|m| format!("the host's engine socket is mounted: {m}")).collect();
+    let mut evidence: Vec<String> =
+        mounted.iter().map(|m| format!("the host's engine socket is mounted: {m}")).collect();
     if mounted.is_empty() {
         evidence.push("no docker or containerd socket is bind-mounted from the host".into());
     }
     let level = match &o.inner_docker {
         _ if reachable => {
             if same {
-                evidence.push(format!("the docker socket inside answers as the host's engine (id {})", host_id.unwrap_or("?")));
+                evidence.push(format!(
+                    "the docker socket inside answers as the host's engine (id {})",
+                    host_id.unwrap_or("?")
+                ));
             }
             Level::No
         }
         InnerDocker::Answering(id) => {
-            evidence.push(format!("an inner dockerd answers with id {id} (host engine {})", host_id.unwrap_or("unknown")));
+            evidence
+                .push(format!("an inner dockerd answers with id {id} (host engine {})", host_id.unwrap_or("unknown")));
             if userns == Level::Yes {
                 Level::Yes
             } else {
@@ -237,7 +256,8 @@ pub fn sysbox_shortfalls(summary: &Summary) -> Vec<String> {
     if summary.runtime.as_deref() != Some(SYSBOX) {
         return Vec::new();
     }
-    let checks = [("user namespace", &summary.user_namespaces), ("procfs virtualisation", &summary.procfs_virtualisation)];
+    let checks =
+        [("user namespace", &summary.user_namespaces), ("procfs virtualisation", &summary.procfs_virtualisation)];
     let mut out: Vec<String> = checks
         .iter()
         .filter(|(_, f)| f.level != Level::Yes)

@@ -20,7 +20,13 @@ fn host_uid(uid: u32) -> String {
 }
 
 fn levels(s: &Summary) -> [Level; 5] {
-    [s.user_namespaces.level, s.syscall_vetting.level, s.procfs_virtualisation.level, s.docker_in_docker.level, s.systemd.level]
+    [
+        s.user_namespaces.level,
+        s.syscall_vetting.level,
+        s.procfs_virtualisation.level,
+        s.docker_in_docker.level,
+        s.systemd.level,
+    ]
 }
 
 #[test]
@@ -54,14 +60,22 @@ fn gvisor_shows_its_own_kernel_and_procfs() {
         .replace(" 1192532 ", " 41 ");
     let s = summarize(&observe(&text, view("runsc"), Some(&host_uid(65534))));
     assert_eq!((s.class, s.kernel.own_kernel, s.kernel.container.as_str()), (policy::Isolation::Gvisor, true, "4.4.0"));
-    assert_eq!([s.user_namespaces.level, s.syscall_vetting.level, s.procfs_virtualisation.level], [Level::Partial, Level::Yes, Level::Yes], "{s:#?}");
+    assert_eq!(
+        [s.user_namespaces.level, s.syscall_vetting.level, s.procfs_virtualisation.level],
+        [Level::Partial, Level::Yes, Level::Yes],
+        "{s:#?}"
+    );
     assert!(s.syscall_vetting.evidence[0].contains("user-space kernel"), "{s:#?}");
 }
 
 #[test]
 fn a_host_socket_or_the_host_s_id_inside_means_no_docker_in_docker() {
     let mut engine = view(SYSBOX);
-    engine.mounts = vec![MountPoint { kind: "bind".into(), source: "/var/run/docker.sock".into(), destination: "/var/run/docker.sock".into() }];
+    engine.mounts = vec![MountPoint {
+        kind: "bind".into(),
+        source: "/var/run/docker.sock".into(),
+        destination: "/var/run/docker.sock".into(),
+    }];
     let s = summarize(&observe(&fixtures::sysbox(), engine, Some(&host_uid(165536))));
     assert!(s.host_engine_reachable && s.docker_in_docker.level == Level::No, "{s:#?}");
     assert!(sysbox_shortfalls(&s)[0].contains("host's engine is reachable"));
@@ -88,5 +102,8 @@ fn a_mapped_root_that_is_root_on_the_host_is_only_partial_and_unknown_host_uids_
     remote.local = false;
     let s = summarize(&observe(&fixtures::sysbox(), remote, None));
     assert_eq!(s.user_namespaces.level, Level::Yes);
-    assert!(s.user_namespaces.evidence.iter().any(|e| e.contains("unknown: the engine is not on this machine")), "{s:#?}");
+    assert!(
+        s.user_namespaces.evidence.iter().any(|e| e.contains("unknown: the engine is not on this machine")),
+        "{s:#?}"
+    );
 }

@@ -29,10 +29,10 @@ pub async fn resolve(loaded: &Loaded, engine: &dyn ImageEngine, no_cache: bool) 
             let keyed = tokio::task::spawn_blocking(move || context_key(base, no_cache));
             let mut base = keyed.await.map_err(|e| PlanError::Hashing(e.to_string()))??;
             let tag = cache_tag(&layers::base(&BaseInput::Dockerfile(base.clone()))?.key);
-            base.built = engine.inspect_image(&tag).await?.map(|info| BuiltBase {
-                metadata_label: info.labels.get(metadata::LABEL).cloned(),
-                user: info.user,
-            });
+            base.built = engine
+                .inspect_image(&tag)
+                .await?
+                .map(|info| BuiltBase { metadata_label: info.labels.get(metadata::LABEL).cloned(), user: info.user });
             Ok(BaseInput::Dockerfile(base))
         }
         ConfigKind::Compose => Err(PlanError::ComposeUnsupported),

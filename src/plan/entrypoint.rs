@@ -69,12 +69,23 @@ mod tests {
 
     #[test]
     fn an_entrypoint_becomes_a_unit_that_runs_it_with_the_container_env() {
-        let unit = unit_of(serde_json::json!({"id": "docker-in-docker", "entrypoint": "/usr/local/share/docker-init.sh"})).unwrap().unwrap();
+        let unit =
+            unit_of(serde_json::json!({"id": "docker-in-docker", "entrypoint": "/usr/local/share/docker-init.sh"}))
+                .unwrap()
+                .unwrap();
         assert_eq!(unit.unit, "containai-feature-docker-in-docker.service");
-        let text = |name: &str| String::from_utf8(unit.files.iter().find(|c| c.path == name).unwrap().bytes.clone()).unwrap();
-        assert!(text(UNIT_FILE).contains("ExecStart=/usr/local/share/containai/entrypoints/docker-in-docker.sh\n"), "{}", text(UNIT_FILE));
+        let text =
+            |name: &str| String::from_utf8(unit.files.iter().find(|c| c.path == name).unwrap().bytes.clone()).unwrap();
+        assert!(
+            text(UNIT_FILE).contains("ExecStart=/usr/local/share/containai/entrypoints/docker-in-docker.sh\n"),
+            "{}",
+            text(UNIT_FILE)
+        );
         assert!(text(UNIT_FILE).contains("WantedBy=multi-user.target"));
-        assert!(text(WRAPPER_FILE).contains("/proc/1/environ") && text(WRAPPER_FILE).contains("/usr/local/share/docker-init.sh /bin/sleep infinity"));
+        assert!(
+            text(WRAPPER_FILE).contains("/proc/1/environ")
+                && text(WRAPPER_FILE).contains("/usr/local/share/docker-init.sh /bin/sleep infinity")
+        );
     }
 
     #[test]

@@ -56,11 +56,7 @@ impl<'a> LayerKey<'a> {
     pub fn with_files(mut self, files: &'a [ContextFile]) -> LayerKey<'a> {
         let mut keyed: Vec<FileKey<'a>> = files
             .iter()
-            .map(|f| FileKey {
-                path: &f.path,
-                mode: f.mode,
-                blake3: blake3::hash(&f.bytes).to_hex().to_string(),
-            })
+            .map(|f| FileKey { path: &f.path, mode: f.mode, blake3: blake3::hash(&f.bytes).to_hex().to_string() })
             .collect();
         keyed.sort_by(|a, b| a.path.cmp(b.path));
         self.files = keyed;

@@ -198,8 +198,7 @@ mod tests {
         assert!(env_groups(&[]).is_empty());
         let independent = env_groups(&[("HOME_X", "/opt/x"), ("PATH", "/opt/x/bin:${PATH}"), ("Y", "$OTHER")]);
         assert_eq!(names(&independent), [vec!["HOME_X", "PATH", "Y"]]);
-        let chained =
-            env_groups(&[("A", "1"), ("B", "${A}/b"), ("C", "$B:x"), ("D", "${A:-d}"), ("E", "$AB")]);
+        let chained = env_groups(&[("A", "1"), ("B", "${A}/b"), ("C", "$B:x"), ("D", "${A:-d}"), ("E", "$AB")]);
         assert_eq!(names(&chained), [vec!["A"], vec!["B"], vec!["C", "D", "E"]]);
     }
 }

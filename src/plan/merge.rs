@@ -68,16 +68,18 @@ fn collect(entries: &[&Map<String, Value>], name: &str) -> Vec<Value> {
 fn mount_target(mount: &Value) -> Option<String> {
     match mount {
         Value::Object(m) => m.get("target").and_then(Value::as_str).map(str::to_string),
-        Value::String(s) => s.split(',').filter_map(|part| part.split_once('=')).find_map(|(k, v)| {
-            matches!(k, "target" | "dst" | "destination").then(|| v.to_string())
-        }),
+        Value::String(s) => s
+            .split(',')
+            .filter_map(|part| part.split_once('='))
+            .find_map(|(k, v)| matches!(k, "target" | "dst" | "destination").then(|| v.to_string())),
         _ => None,
     }
 }
 
 /// Mounts across entries, keeping for each target only the last one, in their order.
 fn mounts(entries: &[&Map<String, Value>]) -> Option<Value> {
-    let all: Vec<&Value> = entries.iter().filter_map(|e| e.get("mounts")).filter_map(Value::as_array).flatten().collect();
+    let all: Vec<&Value> =
+        entries.iter().filter_map(|e| e.get("mounts")).filter_map(Value::as_array).flatten().collect();
     let mut seen = std::collections::HashSet::new();
     let mut kept: Vec<Value> = all.into_iter().rev().filter(|m| seen.insert(mount_target(m))).cloned().collect();
     kept.reverse();
@@ -233,7 +235,10 @@ pub fn merged_configuration(configuration: &Value, entries: &[Value]) -> Value {
         ("forwardPorts", forward_ports(&entries)),
         ("shutdownAction", last(&entries, "shutdownAction", truthy)),
     ];
-    let tail = [("updateRemoteUserUID", last(&entries, "updateRemoteUserUID", boolean)), ("hostRequirements", host_requirements(&entries))];
+    let tail = [
+        ("updateRemoteUserUID", last(&entries, "updateRemoteUserUID", boolean)),
+        ("hostRequirements", host_requirements(&entries)),
+    ];
     let mut out: Map<String, Value> = configuration.as_object().cloned().unwrap_or_default();
     out.retain(|k, _| !REPLACED.contains(&k.as_str()));
     for (name, value) in merged.into_iter().chain(tail) {

@@ -84,6 +84,12 @@ fn mounts_keep_the_last_of_each_target_and_host_requirements_take_the_largest() 
         json!({"mounts": ["src=c,dst=/x,type=volume"], "hostRequirements": {"cpus": 2, "memory": "512mb", "gpu": {"cores": 2, "memory": "1gb"}}}),
     ];
     let merged = merged_configuration(&json!({}), &entries);
-    assert_eq!(merged["mounts"], json!([{"source": "b", "target": "/y", "type": "volume"}, "src=c,dst=/x,type=volume"]));
-    assert_eq!(merged["hostRequirements"], json!({"cpus": 4, "memory": "536870912", "storage": "34359738368", "gpu": {"cores": 2, "memory": "1073741824"}}));
+    assert_eq!(
+        merged["mounts"],
+        json!([{"source": "b", "target": "/y", "type": "volume"}, "src=c,dst=/x,type=volume"])
+    );
+    assert_eq!(
+        merged["hostRequirements"],
+        json!({"cpus": 4, "memory": "536870912", "storage": "34359738368", "gpu": {"cores": 2, "memory": "1073741824"}})
+    );
 }

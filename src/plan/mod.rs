@@ -28,7 +28,9 @@ use std::path::PathBuf;
 pub enum PlanError {
     #[error("Docker Compose configs are not supported yet\nhint: use an `image` or `build.dockerfile` config")]
     ComposeUnsupported,
-    #[error("the config names no `image` and no `build.dockerfile`\nhint: add `\"image\": \"debian:bookworm\"` to devcontainer.json")]
+    #[error(
+        "the config names no `image` and no `build.dockerfile`\nhint: add `\"image\": \"debian:bookworm\"` to devcontainer.json"
+    )]
     NoBase,
     #[error("cannot read the Dockerfile `{path}`: {source}")]
     Dockerfile {
@@ -36,17 +38,27 @@ pub enum PlanError {
         #[source]
         source: std::io::Error,
     },
-    #[error("feature `{feature}` has no `install.sh`\nhint: a Dev Container Feature is a folder with `devcontainer-feature.json` and `install.sh`")]
+    #[error(
+        "feature `{feature}` has no `install.sh`\nhint: a Dev Container Feature is a folder with `devcontainer-feature.json` and `install.sh`"
+    )]
     NoInstallScript { feature: String },
-    #[error("feature `{feature}`: `{name}` is not a valid environment variable name\nhint: names are letters, digits and `_`, not starting with a digit")]
+    #[error(
+        "feature `{feature}`: `{name}` is not a valid environment variable name\nhint: names are letters, digits and `_`, not starting with a digit"
+    )]
     EnvName { feature: String, name: String },
     #[error("feature `{feature}`: `containerEnv.{name}` must be a single-line string")]
     EnvValue { feature: String, name: String },
-    #[error("feature `{feature}`: its `entrypoint` `{entrypoint}` is not an absolute path of plain characters\nhint: containai runs a feature's entrypoint as a systemd service; name a script by its absolute path, with no spaces, quotes or shell characters")]
+    #[error(
+        "feature `{feature}`: its `entrypoint` `{entrypoint}` is not an absolute path of plain characters\nhint: containai runs a feature's entrypoint as a systemd service; name a script by its absolute path, with no spaces, quotes or shell characters"
+    )]
     Entrypoint { feature: String, entrypoint: String },
-    #[error("`{property}` is `{user}`, which is not a valid user name\nhint: use lower-case letters, digits, `_` and `-`, starting with a letter or `_`")]
+    #[error(
+        "`{property}` is `{user}`, which is not a valid user name\nhint: use lower-case letters, digits, `_` and `-`, starting with a letter or `_`"
+    )]
     UserName { property: &'static str, user: String },
-    #[error("the base image `{reference}` is not in the engine\nhint: containai does not pull images yet: run `docker pull {reference}` (or build it), then try again")]
+    #[error(
+        "the base image `{reference}` is not in the engine\nhint: containai does not pull images yet: run `docker pull {reference}` (or build it), then try again"
+    )]
     BaseImageMissing { reference: String },
     #[error(transparent)]
     Engine(#[from] crate::engine::EngineError),
@@ -104,8 +116,8 @@ impl DockerfileBase {
         let dir = loaded.config_dir();
         let file = dir.join(model.dockerfile().ok_or(PlanError::NoBase)?);
         let context = dir.join(model.build_context());
-        let text = std::fs::read_to_string(&file)
-            .map_err(|source| PlanError::Dockerfile { path: file.clone(), source })?;
+        let text =
+            std::fs::read_to_string(&file).map_err(|source| PlanError::Dockerfile { path: file.clone(), source })?;
         let (context, file) = (normalize(&context), normalize(&file));
         let dockerfile = file.strip_prefix(&context).map(PathBuf::from).unwrap_or(file);
         let build = model.build.clone().unwrap_or_default();

@@ -47,8 +47,7 @@ fn registry() -> &'static Handlebars<'static> {
                 .get_file(&path)
                 .and_then(|f| f.contents_utf8())
                 .unwrap_or_else(|| panic!("templates/{path} is embedded"));
-            hb.register_template_string(name, text)
-                .unwrap_or_else(|e| panic!("templates/{path} parses: {e}"));
+            hb.register_template_string(name, text).unwrap_or_else(|e| panic!("templates/{path} parses: {e}"));
         }
         hb
     })

@@ -30,8 +30,8 @@ fn nameable(property: &'static str, user: &str) -> Result<Option<String>> {
     }
     let mut chars = name.chars();
     let first_ok = chars.next().is_some_and(|c| c.is_ascii_lowercase() || c == '_');
-    let rest_ok = name.len() <= 32
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
+    let rest_ok =
+        name.len() <= 32 && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
     if first_ok && rest_ok {
         Ok(Some(name.to_string()))
     } else {
@@ -44,23 +44,16 @@ impl UserPlan {
     /// `updateRemoteUserUID` defaults to `true`; it applies to the remote user (else the container user) and is
     /// skipped when the host user is root.
     pub fn from_metadata(entries: &[Value], host: &HostUser) -> Result<UserPlan> {
-        let container = last_string(entries, "containerUser")
-            .map(|u| nameable("containerUser", u))
-            .transpose()?
-            .flatten();
-        let remote = last_string(entries, "remoteUser")
-            .map(|u| nameable("remoteUser", u))
-            .transpose()?
-            .flatten();
+        let container =
+            last_string(entries, "containerUser").map(|u| nameable("containerUser", u)).transpose()?.flatten();
+        let remote = last_string(entries, "remoteUser").map(|u| nameable("remoteUser", u)).transpose()?.flatten();
         let mut create: Vec<String> = Vec::new();
         for user in [&container, &remote].into_iter().flatten() {
             if !create.contains(user) {
                 create.push(user.clone());
             }
         }
-        let update = last_value(entries, "updateRemoteUserUID")
-            .and_then(Value::as_bool)
-            .unwrap_or(true);
+        let update = last_value(entries, "updateRemoteUserUID").and_then(Value::as_bool).unwrap_or(true);
         let target = last_string(entries, "remoteUser")
             .or_else(|| last_string(entries, "containerUser"))
             .map(|u| nameable("remoteUser", u))

@@ -34,10 +34,8 @@ impl std::fmt::Debug for RegistryAuth {
 impl RegistryAuth {
     /// The `X-Registry-Auth` credentials the engine expects for `server` (push, pull).
     pub fn to_engine(&self, server: &str) -> bollard::auth::DockerCredentials {
-        let mut credentials = bollard::auth::DockerCredentials {
-            serveraddress: Some(server.to_string()),
-            ..Default::default()
-        };
+        let mut credentials =
+            bollard::auth::DockerCredentials { serveraddress: Some(server.to_string()), ..Default::default() };
         match self {
             RegistryAuth::Basic { username, password } => {
                 credentials.username = Some(username.clone());
@@ -168,9 +166,8 @@ impl Credentials {
         };
         let (mut username, mut password) = (entry.username.clone(), entry.password.clone());
         if let Some(encoded) = entry.auth.as_deref().filter(|a| !a.is_empty()) {
-            let decoded = data_encoding::BASE64
-                .decode(encoded.trim().as_bytes())
-                .map_err(|_| bad("`auth` is not base64"))?;
+            let decoded =
+                data_encoding::BASE64.decode(encoded.trim().as_bytes()).map_err(|_| bad("`auth` is not base64"))?;
             let text = String::from_utf8(decoded).map_err(|_| bad("`auth` is not UTF-8"))?;
             let (user, pass) = text.split_once(':').ok_or_else(|| bad("`auth` is not `user:password`"))?;
             (username, password) = (Some(user.to_string()), Some(pass.to_string()));

@@ -6,7 +6,8 @@ fn config_dir(config: serde_json::Value) -> (tempfile::TempDir, Credentials) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("bin")).unwrap();
     std::fs::write(dir.path().join("config.json"), config.to_string()).unwrap();
-    let credentials = Credentials::from_file(&dir.path().join("config.json")).unwrap().with_helper_path(dir.path().join("bin"));
+    let credentials =
+        Credentials::from_file(&dir.path().join("config.json")).unwrap().with_helper_path(dir.path().join("bin"));
     (dir, credentials)
 }
 
@@ -42,7 +43,10 @@ fn auths_entries_are_found_by_normalised_registry_name() {
     assert_eq!(creds.get("GHCR.IO").unwrap(), basic("gh", "tok"));
     assert_eq!(
         creds.get("acr.example.io").unwrap(),
-        Some(RegistryAuth::IdentityToken { username: "00000000-0000-0000-0000-000000000000".into(), token: "refresh".into() })
+        Some(RegistryAuth::IdentityToken {
+            username: "00000000-0000-0000-0000-000000000000".into(),
+            token: "refresh".into()
+        })
     );
     assert_eq!(creds.get("empty.example.io").unwrap(), None);
     assert_eq!(creds.get("localhost:5001").unwrap(), None);

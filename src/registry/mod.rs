@@ -14,9 +14,13 @@ use std::path::PathBuf;
 /// Errors of talking to a registry.
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
-    #[error("cannot read the Docker config `{path}`: {message}\nhint: fix the file, or point `DOCKER_CONFIG` at another folder")]
+    #[error(
+        "cannot read the Docker config `{path}`: {message}\nhint: fix the file, or point `DOCKER_CONFIG` at another folder"
+    )]
     DockerConfig { path: PathBuf, message: String },
-    #[error("credential helper `{helper}` failed: {message}\nhint: check that it is on `PATH` and that `{helper} get` works")]
+    #[error(
+        "credential helper `{helper}` failed: {message}\nhint: check that it is on `PATH` and that `{helper} get` works"
+    )]
     CredentialHelper { helper: String, message: String },
 }
 

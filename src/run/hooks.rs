@@ -105,7 +105,12 @@ pub struct HookContext<'a> {
 }
 
 /// Runs every hook of a stage; the first failure stops the rest.
-pub async fn run_hooks(engine: &dyn ContainerEngine, ctx: &HookContext<'_>, hooks: &[Hook], reporter: &dyn Reporter) -> Result<()> {
+pub async fn run_hooks(
+    engine: &dyn ContainerEngine,
+    ctx: &HookContext<'_>,
+    hooks: &[Hook],
+    reporter: &dyn Reporter,
+) -> Result<()> {
     for hook in hooks {
         let commands = commands(hook);
         reporter.info(&format!("running {}", hook.name));
@@ -136,7 +141,11 @@ pub async fn run_hooks(engine: &dyn ContainerEngine, ctx: &HookContext<'_>, hook
 
 /// Stages already recorded as done in the container.
 pub async fn done_stages(engine: &dyn ContainerEngine, id: &str) -> Result<Vec<String>> {
-    let request = ExecRequest { cmd: vec!["ls".into(), "-1".into(), MARKER_DIR.into()], user: Some("root".into()), ..Default::default() };
+    let request = ExecRequest {
+        cmd: vec!["ls".into(), "-1".into(), MARKER_DIR.into()],
+        user: Some("root".into()),
+        ..Default::default()
+    };
     let out = engine.exec(id, &request).await?;
     Ok(if out.success() { out.stdout.lines().map(str::to_string).collect() } else { Vec::new() })
 }
@@ -144,16 +153,27 @@ pub async fn done_stages(engine: &dyn ContainerEngine, id: &str) -> Result<Vec<S
 /// Records a stage as done.
 pub async fn mark_done(engine: &dyn ContainerEngine, id: &str, stage: Stage) -> Result<()> {
     let script = format!("mkdir -p {MARKER_DIR} && date -u +%FT%TZ > {MARKER_DIR}/{}", stage.property());
-    let request = ExecRequest { cmd: vec!["/bin/sh".into(), "-c".into(), script], user: Some("root".into()), ..Default::default() };
+    let request = ExecRequest {
+        cmd: vec!["/bin/sh".into(), "-c".into(), script],
+        user: Some("root".into()),
+        ..Default::default()
+    };
     let out = engine.exec(id, &request).await?;
     if !out.success() {
-        return Err(RunError::Hook { hook: format!("recording {}", stage.property()), code: out.exit_code, output: out.stderr });
+        return Err(RunError::Hook {
+            hook: format!("recording {}", stage.property()),
+            code: out.exit_code,
+            output: out.stderr,
+        });
     }
     Ok(())
 }
 
 /// `${containerEnv:NAME}` (with an optional `:default`) in remoteEnv values → the container's value.
-pub fn resolve_remote_env(config: &DevContainer, container_env: &std::collections::BTreeMap<String, String>) -> Vec<String> {
+pub fn resolve_remote_env(
+    config: &DevContainer,
+    container_env: &std::collections::BTreeMap<String, String>,
+) -> Vec<String> {
     let mut out = Vec::new();
     for (name, value) in config.remote_env.iter().flatten() {
         let Some(value) = value else { continue };
@@ -175,7 +195,11 @@ pub fn resolve_remote_env(config: &DevContainer, container_env: &std::collection
 }
 
 /// Runs `initializeCommand` on the host, in the workspace folder, with its output on stderr.
-pub async fn run_initialize(command: &LifecycleCommand, folder: &std::path::Path, reporter: &dyn Reporter) -> Result<()> {
+pub async fn run_initialize(
+    command: &LifecycleCommand,
+    folder: &std::path::Path,
+    reporter: &dyn Reporter,
+) -> Result<()> {
     let hook = Hook { name: "initializeCommand".into(), command: command.clone() };
     reporter.info("running initializeCommand on the host");
     let runs = commands(&hook).into_iter().map(|(name, argv)| async move {
@@ -207,12 +231,19 @@ mod tests {
     fn remote_env_substitutes_container_env_once_even_when_a_value_refers_to_itself() {
         let mut config = DevContainer::default();
         config.remote_env = Some(
-            [("A", "${containerEnv:LOOP}/x"), ("B", "${containerEnv:NONE:dflt}-${containerEnv:PATH}"), ("C", "${containerEnv:")]
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), Some(v.to_string())))
-                .collect(),
+            [
+                ("A", "${containerEnv:LOOP}/x"),
+                ("B", "${containerEnv:NONE:dflt}-${containerEnv:PATH}"),
+                ("C", "${containerEnv:"),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), Some(v.to_string())))
+            .collect(),
         );
-        let env: std::collections::BTreeMap<String, String> = [("LOOP", "${containerEnv:LOOP}"), ("PATH", "/bin")].into_iter().map(|(k, v)| (k.into(), v.into())).collect();
+        let env: std::collections::BTreeMap<String, String> = [("LOOP", "${containerEnv:LOOP}"), ("PATH", "/bin")]
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
         // Used to loop for ever on `LOOP`, whose value names itself.
         assert_eq!(resolve_remote_env(&config, &env), ["A=${containerEnv:LOOP}/x", "B=dflt-/bin", "C=${containerEnv:"]);
     }

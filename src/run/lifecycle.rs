@@ -1,9 +1,9 @@
 //! The container's lifecycle stages → each run at its moment: once per container, on start, on attach.
 
+use super::Result;
 use super::hooks::{self, HookContext, Stage};
 use super::secrets::Secrets;
 use super::up::Target;
-use super::Result;
 use crate::config::DevContainer;
 use crate::config::model::WaitFor;
 use crate::engine::{ContainerEngine, ContainerInfo};
@@ -63,7 +63,8 @@ fn rank(point: WaitFor) -> usize {
     }
 }
 
-const STAGES: [Stage; 5] = [Stage::OnCreate, Stage::UpdateContent, Stage::PostCreate, Stage::PostStart, Stage::PostAttach];
+const STAGES: [Stage; 5] =
+    [Stage::OnCreate, Stage::UpdateContent, Stage::PostCreate, Stage::PostStart, Stage::PostAttach];
 
 /// What is left after [`run`], for the next `up`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,7 +78,15 @@ pub struct Left {
 /// Runs the stages due, in order, up to `flow.stop_after`; `started`: the container was started since
 /// postStartCommand last ran.
 #[allow(clippy::too_many_arguments)]
-pub async fn run(engine: &dyn ContainerEngine, target: &Target, container: &ContainerInfo, started: bool, known: Known, flow: &Flow, reporter: &dyn Reporter) -> Result<Left> {
+pub async fn run(
+    engine: &dyn ContainerEngine,
+    target: &Target,
+    container: &ContainerInfo,
+    started: bool,
+    known: Known,
+    flow: &Flow,
+    reporter: &dyn Reporter,
+) -> Result<Left> {
     let hooks_done = known == Known::AllDone;
     let ctx = HookContext {
         container_id: &container.id,
@@ -92,7 +101,11 @@ pub async fn run(engine: &dyn ContainerEngine, target: &Target, container: &Cont
         .map(|(i, s)| (i + 1, s, hooks::stage_hooks(s, &target.config, &target.features)))
         .filter(|(_, _, h)| !h.is_empty())
         .collect();
-    let done = if known == Known::Unknown && planned.iter().any(|(_, s, _)| s.once()) { hooks::done_stages(engine, &container.id).await? } else { Vec::new() };
+    let done = if known == Known::Unknown && planned.iter().any(|(_, s, _)| s.once()) {
+        hooks::done_stages(engine, &container.id).await?
+    } else {
+        Vec::new()
+    };
     let mut left = Left { once_done: true, post_start_due: false };
     for (rank_of_stage, stage, list) in planned {
         let ran_before = hooks_done || done.iter().any(|d| d == stage.property());
@@ -118,7 +131,12 @@ pub async fn run(engine: &dyn ContainerEngine, target: &Target, container: &Cont
 }
 
 /// `postAttachCommand` for a running container (on `containai ssh`), as the user and in the folder `up` recorded.
-pub async fn post_attach(engine: &dyn ContainerEngine, config: &DevContainer, container: &ContainerInfo, reporter: &dyn Reporter) -> Result<()> {
+pub async fn post_attach(
+    engine: &dyn ContainerEngine,
+    config: &DevContainer,
+    container: &ContainerInfo,
+    reporter: &dyn Reporter,
+) -> Result<()> {
     let hooks = hooks::stage_hooks(Stage::PostAttach, config, &[]);
     if hooks.is_empty() {
         return Ok(());
@@ -126,6 +144,12 @@ pub async fn post_attach(engine: &dyn ContainerEngine, config: &DevContainer, co
     let label = |name: &str, default: &str| container.labels.get(name).cloned().unwrap_or_else(|| default.to_string());
     let user = label(super::LABEL_REMOTE_USER, "root");
     let folder = label(super::LABEL_WORKSPACE, "/");
-    let ctx = HookContext { container_id: &container.id, user: &user, env: hooks::resolve_remote_env(config, &container.env), secrets: Secrets::default(), working_dir: &folder };
+    let ctx = HookContext {
+        container_id: &container.id,
+        user: &user,
+        env: hooks::resolve_remote_env(config, &container.env),
+        secrets: Secrets::default(),
+        working_dir: &folder,
+    };
     hooks::run_hooks(engine, &ctx, &hooks, reporter).await
 }

@@ -163,8 +163,16 @@ mod tests {
     fn the_engine_socket_is_found_however_it_is_spelled_or_linked() {
         let bind = |source: &str| parse_mount(&format!("type=bind,source={source},target=/x")).unwrap();
         for source in [
-            "/var/run/docker.sock", "//var//run/docker.sock", "/var/run/./docker.sock", "/tmp/../run/docker.sock",
-            "/var/run/", "/run/", "/", "/var", "/run/containerd/containerd.sock", "/run/user/1000/podman/podman.sock",
+            "/var/run/docker.sock",
+            "//var//run/docker.sock",
+            "/var/run/./docker.sock",
+            "/tmp/../run/docker.sock",
+            "/var/run/",
+            "/run/",
+            "/",
+            "/var",
+            "/run/containerd/containerd.sock",
+            "/run/user/1000/podman/podman.sock",
         ] {
             assert!(is_docker_socket(&bind(source)), "{source}");
         }

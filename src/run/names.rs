@@ -17,11 +17,8 @@ pub fn slug(text: &str, max: usize) -> String {
 
 /// `<basename>-<6 chars of the devcontainer id>`: readable and unique per workspace + config file.
 pub fn container_name(workspace: &WorkspaceInfo) -> String {
-    let base = workspace
-        .local_workspace_folder
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
+    let base =
+        workspace.local_workspace_folder.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
     let base = match slug(&base, 40) {
         s if s.is_empty() => "workspace".to_string(),
         s => s,

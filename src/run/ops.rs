@@ -23,7 +23,13 @@ pub struct DownResult {
 /// Stops the workspace's container with systemd's signal; `remove` also removes it and its ssh entry.
 /// `config_dir` holds the workspace's lock, taken as `up` takes it, so that a `down` never interleaves with an
 /// `up` of the same workspace, and the host-side records of containers (`state/`, [`super::state`]).
-pub async fn down(engine: &dyn ContainerEngine, workspace: &WorkspaceInfo, remove: bool, ssh_dir: &Path, config_dir: &Path) -> Result<DownResult> {
+pub async fn down(
+    engine: &dyn ContainerEngine,
+    workspace: &WorkspaceInfo,
+    remove: bool,
+    ssh_dir: &Path,
+    config_dir: &Path,
+) -> Result<DownResult> {
     let _lock = super::lock::workspace(config_dir, &workspace.devcontainer_id).await?;
     let state_dir = config_dir.join("state");
     let container = find(engine, workspace)
@@ -54,15 +60,18 @@ pub async fn exec(
     extra_env: &[String],
     tty: bool,
 ) -> Result<i64> {
-    let container = find(engine, workspace).await?.filter(|c| c.running).ok_or_else(|| {
-        RunError::NoContainer(workspace.local_workspace_folder.display().to_string())
-    })?;
+    let container = find(engine, workspace)
+        .await?
+        .filter(|c| c.running)
+        .ok_or_else(|| RunError::NoContainer(workspace.local_workspace_folder.display().to_string()))?;
     let user = container.labels.get(LABEL_REMOTE_USER).cloned().unwrap_or_else(|| "root".into());
     let request = ExecRequest {
         cmd,
         user: Some(user),
         env: merge_env(resolve_remote_env(config, &container.env), extra_env),
-        working_dir: Some(container.labels.get(LABEL_WORKSPACE).cloned().unwrap_or_else(|| workspace.workspace_folder.clone())),
+        working_dir: Some(
+            container.labels.get(LABEL_WORKSPACE).cloned().unwrap_or_else(|| workspace.workspace_folder.clone()),
+        ),
     };
     Ok(engine.exec_attached(&container.id, &request, tty).await?)
 }
@@ -72,7 +81,9 @@ pub fn check_remote_env(entries: &[String]) -> Result<Vec<String>> {
     for entry in entries {
         let named = entry.split_once('=').is_some_and(|(name, _)| !name.is_empty()) && !entry.contains('\0');
         if !named {
-            return Err(RunError::Config(format!("`--remote-env {entry}` is not `NAME=value`\nhint: write it as `--remote-env NAME=value`")));
+            return Err(RunError::Config(format!(
+                "`--remote-env {entry}` is not `NAME=value`\nhint: write it as `--remote-env NAME=value`"
+            )));
         }
     }
     Ok(entries.to_vec())

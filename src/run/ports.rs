@@ -43,8 +43,15 @@ pub fn is_free(port: u16) -> bool {
 }
 
 /// `request` with every `forwardPorts` host port that `is_free` says is taken replaced by an ephemeral one.
-pub fn avoid_busy(mut request: CreateRequest, config: &DevContainer, is_free: &dyn Fn(u16) -> bool, reporter: &dyn Reporter) -> CreateRequest {
-    let Some(bindings) = request.body.host_config.as_mut().and_then(|h| h.port_bindings.as_mut()) else { return request };
+pub fn avoid_busy(
+    mut request: CreateRequest,
+    config: &DevContainer,
+    is_free: &dyn Fn(u16) -> bool,
+    reporter: &dyn Reporter,
+) -> CreateRequest {
+    let Some(bindings) = request.body.host_config.as_mut().and_then(|h| h.port_bindings.as_mut()) else {
+        return request;
+    };
     for (host, container) in forward_pairs(config) {
         if is_free(host) {
             continue;

@@ -18,8 +18,23 @@ fn request(config: &DevContainer) -> CreateRequest {
         workspace_mount: None,
         devcontainer_id: "abcdef".into(),
     };
-    let policy = Policy { runtime: "sysbox-runc".into(), isolation: Isolation::Sysbox, insecure_additions: false, allow_unsafe_config: false };
-    let input = RequestInput { config, workspace: &workspace, image: "i", image_key: "k", name: "web", remote_user: "dev", policy: &policy, ssh: true, extra_mounts: &[] };
+    let policy = Policy {
+        runtime: "sysbox-runc".into(),
+        isolation: Isolation::Sysbox,
+        insecure_additions: false,
+        allow_unsafe_config: false,
+    };
+    let input = RequestInput {
+        config,
+        workspace: &workspace,
+        image: "i",
+        image_key: "k",
+        name: "web",
+        remote_user: "dev",
+        policy: &policy,
+        ssh: true,
+        extra_mounts: &[],
+    };
     create_request(&input).unwrap()
 }
 
@@ -60,25 +75,34 @@ fn a_busy_forwarded_port_is_left_to_the_engine_and_an_app_port_is_kept() {
     // 4000 and 8080 are taken: the forwarded one moves, the appPort stays (the engine will refuse it).
     let warnings = Warnings::default();
     let changed = avoid_busy(original.clone(), &config, &|p| p != 4000 && p != 8080, &warnings);
-    assert_eq!(host_ports(&original), [("22/tcp", ""), ("3000/tcp", "3000"), ("4000/tcp", "4000"), ("8080/tcp", "8080"), ("90/tcp", "9000")]
-        .map(|(a, b)| (a.to_string(), b.to_string())));
-    assert_eq!(host_ports(&changed), [("22/tcp", ""), ("3000/tcp", "3000"), ("4000/tcp", ""), ("8080/tcp", "8080"), ("90/tcp", "9000")]
-        .map(|(a, b)| (a.to_string(), b.to_string())));
+    assert_eq!(
+        host_ports(&original),
+        [("22/tcp", ""), ("3000/tcp", "3000"), ("4000/tcp", "4000"), ("8080/tcp", "8080"), ("90/tcp", "9000")]
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+    );
+    assert_eq!(
+        host_ports(&changed),
+        [("22/tcp", ""), ("3000/tcp", "3000"), ("4000/tcp", ""), ("8080/tcp", "8080"), ("90/tcp", "9000")]
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+    );
     let warnings = warnings.0.into_inner().unwrap();
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(warnings[0].starts_with("port 4000 is in use on 127.0.0.1: container port 4000"), "{warnings:?}");
 
     // Only the busy one changed: the rest of the request is the same.
     let mut again = changed.clone();
-    again.body.host_config.as_mut().unwrap().port_bindings = original.body.host_config.as_ref().unwrap().port_bindings.clone();
+    again.body.host_config.as_mut().unwrap().port_bindings =
+        original.body.host_config.as_ref().unwrap().port_bindings.clone();
     assert_eq!(serde_json::to_value(&again.body).unwrap(), serde_json::to_value(&original.body).unwrap());
 }
 
 #[test]
 fn the_result_lists_app_and_forwarded_ports_with_their_host_ports() {
-    let config = config(serde_json::json!({"image": "x", "appPort": "8080:80", "forwardPorts": [3000, "db:5432", 3000]}));
+    let config =
+        config(serde_json::json!({"image": "x", "appPort": "8080:80", "forwardPorts": [3000, "db:5432", 3000]}));
     let mut container = ContainerInfo::default();
-    container.ports = [("22/tcp", 32768), ("80/tcp", 8080), ("3000/tcp", 49200)].map(|(k, v)| (k.to_string(), v)).into();
+    container.ports =
+        [("22/tcp", 32768), ("80/tcp", 8080), ("3000/tcp", 49200)].map(|(k, v)| (k.to_string(), v)).into();
     let listed = forwarded(&config, &container);
     assert_eq!(listed, [ForwardedPort { container: 80, host: 8080 }, ForwardedPort { container: 3000, host: 49200 }]);
 }

@@ -27,7 +27,9 @@ pub async fn system_state(engine: &dyn ContainerEngine, id: &str) -> Result<Stri
 
 /// Units in the `failed` state.
 pub async fn failed_units(engine: &dyn ContainerEngine, id: &str) -> Result<Vec<String>> {
-    let out = engine.exec(id, &root(&["systemctl", "list-units", "--state=failed", "--plain", "--no-legend", "--no-pager"])).await?;
+    let out = engine
+        .exec(id, &root(&["systemctl", "list-units", "--state=failed", "--plain", "--no-legend", "--no-pager"]))
+        .await?;
     Ok(out.stdout.lines().filter_map(|l| l.split_whitespace().next()).map(str::to_string).collect())
 }
 
@@ -53,11 +55,22 @@ pub async fn last_journal(engine: &dyn ContainerEngine, id: &str, lines: usize) 
 }
 
 /// Polls until systemd is up and sshd (when `ssh_port` is given) answers, or `timeout` passes.
-pub async fn wait_ready(engine: &dyn ContainerEngine, id: &str, name: &str, ssh_port: Option<u16>, timeout: Duration) -> Result<Readiness> {
+pub async fn wait_ready(
+    engine: &dyn ContainerEngine,
+    id: &str,
+    name: &str,
+    ssh_port: Option<u16>,
+    timeout: Duration,
+) -> Result<Readiness> {
     let start = Instant::now();
     let mut delay = Duration::from_millis(20);
     let mut state = String::from("unknown");
-    let not_ready = |state: String, journal: String| RunError::NotReady { name: name.into(), seconds: timeout.as_secs(), state, journal };
+    let not_ready = |state: String, journal: String| RunError::NotReady {
+        name: name.into(),
+        seconds: timeout.as_secs(),
+        state,
+        journal,
+    };
     loop {
         let running = engine.inspect_container(id).await?.is_some_and(|c| c.running);
         if !running {

@@ -5,8 +5,8 @@ use super::policy::Policy;
 use super::run_args::{self, RunArgs};
 use super::{LABEL_CONFIG, LABEL_KEY, LABEL_MANAGED, LABEL_REMOTE_USER, LABEL_SSH_HOST, LABEL_WORKSPACE};
 use super::{Result, RunError};
-use crate::config::model::{DevContainer, PortRef, id_labels};
 use crate::config::WorkspaceInfo;
+use crate::config::model::{DevContainer, PortRef, id_labels};
 use crate::engine::CreateRequest;
 use crate::engine::containers::ContainerCreateBody;
 use bollard::models::{DeviceMapping, HostConfig, HostConfigCgroupnsModeEnum, Mount, MountType, PortBinding};
@@ -46,7 +46,13 @@ fn unsafe_parts(config: &DevContainer, args: &RunArgs, all_mounts: &[Mount], pol
     if config.privileged == Some(true) || args.privileged {
         found.push("`privileged: true` gives the container every capability and every device of the host".into());
     }
-    for (what, value) in [("pid", &args.pid), ("network", &args.network), ("userns", &args.userns), ("ipc", &args.ipc), ("cgroupns", &args.cgroupns)] {
+    for (what, value) in [
+        ("pid", &args.pid),
+        ("network", &args.network),
+        ("userns", &args.userns),
+        ("ipc", &args.ipc),
+        ("cgroupns", &args.cgroupns),
+    ] {
         if value.as_deref() == Some("host") {
             found.push(format!("`--{what}=host` shares the host's {what} namespace"));
         }
@@ -66,7 +72,11 @@ fn publish(bindings: &mut HashMap<String, Option<Vec<PortBinding>>>, host: Optio
     bindings.entry(key).or_insert_with(|| Some(Vec::new())).get_or_insert_with(Vec::new).push(binding);
 }
 
-fn port_bindings(config: &DevContainer, args: &RunArgs, ssh: bool) -> Result<HashMap<String, Option<Vec<PortBinding>>>> {
+fn port_bindings(
+    config: &DevContainer,
+    args: &RunArgs,
+    ssh: bool,
+) -> Result<HashMap<String, Option<Vec<PortBinding>>>> {
     let mut out = HashMap::new();
     if ssh {
         publish(&mut out, None, SSH_PORT);
@@ -78,7 +88,8 @@ fn port_bindings(config: &DevContainer, args: &RunArgs, ssh: bool) -> Result<Has
             PortRef::Number(p) => p.to_string(),
             PortRef::Label(text) => text.clone(),
         };
-        let pair = super::ports::pair(&port).map_err(|reason| RunError::Invalid { what: "port", value: value(), reason })?;
+        let pair =
+            super::ports::pair(&port).map_err(|reason| RunError::Invalid { what: "port", value: value(), reason })?;
         if let Some((host, container)) = pair {
             publish(&mut out, Some(&host.to_string()), &container.to_string());
         }
@@ -88,7 +99,13 @@ fn port_bindings(config: &DevContainer, args: &RunArgs, ssh: bool) -> Result<Has
         match parts.as_slice() {
             [c] => publish(&mut out, None, c),
             [h, c] | [_, h, c] => publish(&mut out, Some(h), c),
-            _ => return Err(RunError::Invalid { what: "port", value: spec.clone(), reason: "expected `[ip:]host:container`".into() }),
+            _ => {
+                return Err(RunError::Invalid {
+                    what: "port",
+                    value: spec.clone(),
+                    reason: "expected `[ip:]host:container`".into(),
+                });
+            }
         }
     }
     Ok(out)
@@ -102,7 +119,11 @@ fn device(spec: &str) -> DeviceMapping {
         [h, c, p, ..] => (*h, *c, *p),
         [] => ("", "", "rwm"),
     };
-    DeviceMapping { path_on_host: Some(host.into()), path_in_container: Some(inner.into()), cgroup_permissions: Some(perms.into()) }
+    DeviceMapping {
+        path_on_host: Some(host.into()),
+        path_in_container: Some(inner.into()),
+        cgroup_permissions: Some(perms.into()),
+    }
 }
 
 /// The value with every object's keys sorted (the API types hold `HashMap`s), so equal requests hash equal.
@@ -174,7 +195,11 @@ pub fn create_request(input: &RequestInput) -> Result<CreateRequest> {
         tmpfs.insert("/run/lock".into(), "rw,nosuid,nodev,noexec,mode=1777".into());
         // dockerd cannot put overlayfs on the container's own overlayfs: give /var/lib/docker a volume.
         if !all_mounts.iter().any(|m| m.target.as_deref() == Some("/var/lib/docker")) {
-            all_mounts.push(Mount { typ: Some(MountType::VOLUME), target: Some("/var/lib/docker".into()), ..Default::default() });
+            all_mounts.push(Mount {
+                typ: Some(MountType::VOLUME),
+                target: Some("/var/lib/docker".into()),
+                ..Default::default()
+            });
         }
         (vec!["/bin/sh".to_string(), "-c".into(), RUNC_INIT.into()], Some(HostConfigCgroupnsModeEnum::PRIVATE))
     } else {
@@ -244,7 +269,8 @@ pub fn create_request(input: &RequestInput) -> Result<CreateRequest> {
         host_config: Some(host_config),
         ..Default::default()
     };
-    let fingerprint = blake3::hash(canonical(serde_json::to_value((&body, &labels)).unwrap_or_default()).to_string().as_bytes());
+    let fingerprint =
+        blake3::hash(canonical(serde_json::to_value((&body, &labels)).unwrap_or_default()).to_string().as_bytes());
     labels.insert(LABEL_CONFIG.into(), fingerprint.to_hex()[..16].to_string());
     body.labels = Some(labels.into_iter().collect());
     Ok(CreateRequest { name: args.name.clone().unwrap_or_else(|| input.name.to_string()), body })

@@ -32,7 +32,12 @@ fn config() -> DevContainer {
 }
 
 fn policy(runtime: &str, isolation: Isolation) -> Policy {
-    Policy { runtime: runtime.into(), isolation, insecure_additions: isolation == Isolation::None, allow_unsafe_config: false }
+    Policy {
+        runtime: runtime.into(),
+        isolation,
+        insecure_additions: isolation == Isolation::None,
+        allow_unsafe_config: false,
+    }
 }
 
 fn request(config: &DevContainer, policy: &Policy) -> Result<CreateRequest> {
@@ -128,7 +133,9 @@ fn isolation_defeating_config_is_refused_unless_allowed() {
         target: "/var/run/docker.sock".into(),
     })]);
     let err = request(&bad, &policy("sysbox-runc", Isolation::Sysbox)).unwrap_err().to_string();
-    for needle in ["privileged: true", "--pid=host", "--network=host", "--userns=host", "docker socket", "--allow-unsafe-config"] {
+    for needle in
+        ["privileged: true", "--pid=host", "--network=host", "--userns=host", "docker socket", "--allow-unsafe-config"]
+    {
         assert!(err.contains(needle), "{needle} not in {err}");
     }
     let mut allowed = policy("sysbox-runc", Isolation::Sysbox);
@@ -143,5 +150,7 @@ fn unknown_run_args_and_bad_ports_are_errors() {
     assert!(matches!(request(&c, &policy("sysbox-runc", Isolation::Sysbox)), Err(RunError::UnknownRunArgs(_))));
     let mut c = config();
     c.app_port = Some(AppPort::One(crate::config::model::PortRef::Label("http".into())));
-    assert!(request(&c, &policy("sysbox-runc", Isolation::Sysbox)).unwrap_err().to_string().contains("invalid port `http`"));
+    assert!(
+        request(&c, &policy("sysbox-runc", Isolation::Sysbox)).unwrap_err().to_string().contains("invalid port `http`")
+    );
 }

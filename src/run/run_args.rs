@@ -39,19 +39,29 @@ pub struct RunArgs {
     pub name: Option<String>,
 }
 
-const BOOL_FLAGS: &[&str] = &["--privileged", "--init", "--read-only", "--rm", "-d", "--detach", "-t", "--tty", "-i", "--interactive"];
+const BOOL_FLAGS: &[&str] =
+    &["--privileged", "--init", "--read-only", "--rm", "-d", "--detach", "-t", "--tty", "-i", "--interactive"];
 
 fn bytes(flag: &str, value: &str) -> Result<i64> {
     let lower = value.to_ascii_lowercase();
     let (num, unit) = lower.trim_end_matches('b').split_at(
-        lower.trim_end_matches('b').find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(lower.trim_end_matches('b').len()),
+        lower
+            .trim_end_matches('b')
+            .find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(lower.trim_end_matches('b').len()),
     );
     let mult: f64 = match unit {
         "" => 1.0,
         "k" => 1024.0,
         "m" => 1024.0 * 1024.0,
         "g" => 1024.0 * 1024.0 * 1024.0,
-        _ => return Err(RunError::Invalid { what: "size", value: format!("{flag}={value}"), reason: "unknown unit".into() }),
+        _ => {
+            return Err(RunError::Invalid {
+                what: "size",
+                value: format!("{flag}={value}"),
+                reason: "unknown unit".into(),
+            });
+        }
     };
     let n: f64 = num.parse().map_err(|_| RunError::Invalid {
         what: "size",
@@ -67,7 +77,8 @@ fn pair(value: &str) -> (String, String) {
 }
 
 fn ulimit(value: &str) -> Result<ResourcesUlimits> {
-    let bad = || RunError::Invalid { what: "ulimit", value: value.into(), reason: "expected `name=soft[:hard]`".into() };
+    let bad =
+        || RunError::Invalid { what: "ulimit", value: value.into(), reason: "expected `name=soft[:hard]`".into() };
     let (name, limits) = value.split_once('=').ok_or_else(bad)?;
     let (soft, hard) = limits.split_once(':').unwrap_or((limits, limits));
     Ok(ResourcesUlimits {
@@ -136,7 +147,10 @@ impl RunArgs {
     /// Whether a bind mount of the docker socket is among the mounts.
     pub fn mounts_docker_socket(&self) -> bool {
         self.mounts.iter().any(mounts::is_docker_socket)
-            || self.mounts.iter().any(|m| m.typ == Some(MountType::BIND) && m.target.as_deref() == Some("/var/run/docker.sock"))
+            || self
+                .mounts
+                .iter()
+                .any(|m| m.typ == Some(MountType::BIND) && m.target.as_deref() == Some("/var/run/docker.sock"))
     }
 }
 
@@ -185,8 +199,17 @@ mod tests {
 
     #[test]
     fn both_spellings_of_a_flag_map_to_options() {
-        let r = parse(&args(&["--cap-add=SYS_PTRACE", "--cap-add", "NET_RAW", "-e", "A=1", "--memory=2g", "--cpus", "1.5"]))
-            .unwrap();
+        let r = parse(&args(&[
+            "--cap-add=SYS_PTRACE",
+            "--cap-add",
+            "NET_RAW",
+            "-e",
+            "A=1",
+            "--memory=2g",
+            "--cpus",
+            "1.5",
+        ]))
+        .unwrap();
         assert_eq!(r.cap_add, vec!["SYS_PTRACE", "NET_RAW"]);
         assert_eq!(r.env, vec!["A=1"]);
         assert_eq!(r.memory, Some(2 * 1024 * 1024 * 1024));
@@ -197,13 +220,25 @@ mod tests {
     fn unknown_flags_are_all_listed() {
         let err = parse(&args(&["--gpus", "all", "--frobnicate", "--init", "--platform=linux/amd64"])).unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("`--gpus all`") && text.contains("`--frobnicate`") && text.contains("`--platform linux/amd64`"), "{text}");
+        assert!(
+            text.contains("`--gpus all`")
+                && text.contains("`--frobnicate`")
+                && text.contains("`--platform linux/amd64`"),
+            "{text}"
+        );
     }
 
     #[test]
     fn host_namespaces_privileged_and_the_socket_are_visible() {
-        let r = parse(&args(&["--privileged", "--net=host", "--pid", "host", "-v", "/var/run/docker.sock:/var/run/docker.sock"]))
-            .unwrap();
+        let r = parse(&args(&[
+            "--privileged",
+            "--net=host",
+            "--pid",
+            "host",
+            "-v",
+            "/var/run/docker.sock:/var/run/docker.sock",
+        ]))
+        .unwrap();
         assert!(r.privileged && r.mounts_docker_socket());
         assert_eq!((r.network.as_deref(), r.pid.as_deref()), (Some("host"), Some("host")));
     }

@@ -68,7 +68,12 @@ mod tests {
         let s = Secrets::parse(r#"{"TOKEN": "abc123", "OTHER": "abc"}"#).unwrap();
         assert_eq!(s.env().collect::<Vec<_>>(), ["OTHER=abc", "TOKEN=abc123"]);
         assert_eq!(s.mask("x abc123 y abc z"), format!("x {MASK} y {MASK} z"));
-        for (bad, why) in [("[]", "one JSON object"), (r#"{"A": 1}"#, "`A`: the value must be a string"), (r#"{"A=B": "x"}"#, "not an environment"), ("{", "not JSON")] {
+        for (bad, why) in [
+            ("[]", "one JSON object"),
+            (r#"{"A": 1}"#, "`A`: the value must be a string"),
+            (r#"{"A=B": "x"}"#, "not an environment"),
+            ("{", "not JSON"),
+        ] {
             assert!(Secrets::parse(bad).unwrap_err().contains(why), "{bad}");
         }
         assert_eq!(Secrets::parse(r#"{"E": ""}"#).unwrap().mask("as is"), "as is");

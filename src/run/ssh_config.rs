@@ -130,8 +130,15 @@ mod tests {
     #[test]
     fn the_entry_says_everything_ssh_needs() {
         let text = entry("containai-web-1", 32770).render();
-        for line in ["Host containai-web-1", "HostName 127.0.0.1", "Port 32770", "User vscode", "IdentitiesOnly yes",
-            "StrictHostKeyChecking yes", "UserKnownHostsFile \"/cfg/containai/ssh/known_hosts\""] {
+        for line in [
+            "Host containai-web-1",
+            "HostName 127.0.0.1",
+            "Port 32770",
+            "User vscode",
+            "IdentitiesOnly yes",
+            "StrictHostKeyChecking yes",
+            "UserKnownHostsFile \"/cfg/containai/ssh/known_hosts\"",
+        ] {
             assert!(text.contains(line), "{line} missing from\n{text}");
         }
     }
@@ -166,7 +173,9 @@ mod tests {
                 })
             })
             .collect();
-        handles.into_iter().for_each(|h| { h.join().unwrap(); });
+        handles.into_iter().for_each(|h| {
+            h.join().unwrap();
+        });
         let config = std::fs::read_to_string(ssh.join("config")).unwrap();
         assert_eq!(config.matches(INCLUDE_LINE).count(), 1, "{config}");
         assert!(config.contains("Host mine\n  User me\n"));

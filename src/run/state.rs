@@ -46,7 +46,12 @@ mod tests {
     #[test]
     fn records_round_trip_per_container() {
         let dir = tempfile::tempdir().unwrap();
-        let state = ContainerState { container_id: "abc".repeat(10), failed_units: vec!["x.service".into()], created_hooks_done: true, post_start_due: true };
+        let state = ContainerState {
+            container_id: "abc".repeat(10),
+            failed_units: vec!["x.service".into()],
+            created_hooks_done: true,
+            post_start_due: true,
+        };
         save(dir.path(), &state).unwrap();
         assert_eq!(load(dir.path(), &state.container_id), Some(state.clone()));
         assert_eq!(load(dir.path(), "other"), None);

@@ -102,16 +102,33 @@ pub fn wants_ssh(config: &DevContainer) -> bool {
 }
 
 /// Everything that can refuse before anything is built or created: trust, runtime policy, the request's checks.
-pub async fn preflight(engine: &dyn ContainerEngine, config: &DevContainer, workspace: &WorkspaceInfo, options: &UpOptions, reporter: &dyn Reporter) -> Result<Policy> {
+pub async fn preflight(
+    engine: &dyn ContainerEngine,
+    config: &DevContainer,
+    workspace: &WorkspaceInfo,
+    options: &UpOptions,
+    reporter: &dyn Reporter,
+) -> Result<Policy> {
     let parts = trust::HostParts::of(config, workspace);
     if trust::require(&options.config_dir.join("trust"), workspace, &parts)? == trust::TrustState::FirstUse {
         reporter.info("first `up` of this workspace: its host-affecting settings are now trusted");
     }
-    let from_config = config.containai().map_err(|e| RunError::Config(format!("`customizations.containai`: {e}")))?.runtime;
+    let from_config =
+        config.containai().map_err(|e| RunError::Config(format!("`customizations.containai`: {e}")))?.runtime;
     let policy = policy::decide(&options.policy, from_config.as_deref(), &engine.info().await?)?;
     let name = names::container_name(workspace);
     let extra_mounts = &options.extra_mounts;
-    let input = RequestInput { config, workspace, image: "-", image_key: "-", name: &name, remote_user: "-", policy: &policy, ssh: wants_ssh(config), extra_mounts };
+    let input = RequestInput {
+        config,
+        workspace,
+        image: "-",
+        image_key: "-",
+        name: &name,
+        remote_user: "-",
+        policy: &policy,
+        ssh: wants_ssh(config),
+        extra_mounts,
+    };
     create_request(&input)?;
     for part in super::request::unsafe_settings(&input)? {
         reporter.warn(&format!("UNSAFE (kept by `--allow-unsafe-config`): {part}"));
@@ -140,7 +157,11 @@ pub enum Decision {
 /// Reuse rules: same key and config → reuse; otherwise keep it (saying why) unless told to replace it.
 pub fn decide(existing: Option<&ContainerInfo>, key: &str, config_hash: &str, options: &UpOptions) -> Result<Decision> {
     let Some(c) = existing else {
-        return if options.expect_existing { Err(RunError::NoContainer("this workspace".into())) } else { Ok(Decision::Create) };
+        return if options.expect_existing {
+            Err(RunError::NoContainer("this workspace".into()))
+        } else {
+            Ok(Decision::Create)
+        };
     };
     let why = if c.labels.get(LABEL_KEY).map(String::as_str) != Some(key) {
         Some("the image changed")
@@ -161,12 +182,24 @@ pub fn decide(existing: Option<&ContainerInfo>, key: &str, config_hash: &str, op
 
 /// Brings the workspace's container up and returns the output line. Holds the workspace's lock throughout, so
 /// that concurrent `up`s of one workspace find or create one container and run its hooks once.
-pub async fn up(engine: &dyn ContainerEngine, target: &Target, policy: &Policy, options: &UpOptions, reporter: &dyn Reporter) -> Result<UpResult> {
+pub async fn up(
+    engine: &dyn ContainerEngine,
+    target: &Target,
+    policy: &Policy,
+    options: &UpOptions,
+    reporter: &dyn Reporter,
+) -> Result<UpResult> {
     let _lock = super::lock::workspace(&options.config_dir, &target.workspace.devcontainer_id).await?;
     up_locked(engine, target, policy, options, reporter).await
 }
 
-async fn up_locked(engine: &dyn ContainerEngine, target: &Target, policy: &Policy, options: &UpOptions, reporter: &dyn Reporter) -> Result<UpResult> {
+async fn up_locked(
+    engine: &dyn ContainerEngine,
+    target: &Target,
+    policy: &Policy,
+    options: &UpOptions,
+    reporter: &dyn Reporter,
+) -> Result<UpResult> {
     let name = names::container_name(&target.workspace);
     let ssh_on = wants_ssh(&target.config);
     let input = RequestInput {
@@ -215,12 +248,18 @@ async fn up_locked(engine: &dyn ContainerEngine, target: &Target, policy: &Polic
     if started {
         engine.start_container(&id).await?;
     }
-    let container = if started { engine.inspect_container(&id).await?.ok_or_else(|| RunError::NoContainer(name.clone()))? } else { container };
+    let container = if started {
+        engine.inspect_container(&id).await?.ok_or_else(|| RunError::NoContainer(name.clone()))?
+    } else {
+        container
+    };
     let ssh_port = match (ssh_on, container.ports.get(SSH_PORT)) {
         (false, _) => None,
         (true, Some(port)) => Some(*port),
         (true, None) => {
-            return Err(RunError::Outdated { message: format!("container `{}` publishes no ssh port", container.name) });
+            return Err(RunError::Outdated {
+                message: format!("container `{}` publishes no ssh port", container.name),
+            });
         }
     };
     // Already running, sshd answers, and a full check of this container was recorded: nothing to run inside.
@@ -253,7 +292,13 @@ async fn up_locked(engine: &dyn ContainerEngine, target: &Target, policy: &Polic
                 let keys = super::known_hosts::read(engine, &id, &name).await?;
                 super::known_hosts::replace(&key.known_hosts, &host, &keys)?;
             }
-            let entry = HostEntry { host: host.clone(), port, user: target.remote_user.clone(), identity_file: key.private.clone(), known_hosts: key.known_hosts.clone() };
+            let entry = HostEntry {
+                host: host.clone(),
+                port,
+                user: target.remote_user.clone(),
+                identity_file: key.private.clone(),
+                known_hosts: key.known_hosts.clone(),
+            };
             let config_file = ssh_config::install(&options.ssh_dir, &entry_name, &entry)?;
             Some(SshInfo { host, port, config_file })
         }
@@ -304,7 +349,11 @@ async fn verify_isolation(engine: &dyn ContainerEngine, id: &str, name: &str) ->
 
 async fn install_key(engine: &dyn ContainerEngine, id: &str, user: &str, line: &str) -> Result<()> {
     let cmd = ["/bin/sh", "-c", ssh::INSTALL_KEY, "install-key", user, line];
-    let request = ExecRequest { cmd: cmd.iter().map(|s| s.to_string()).collect(), user: Some("root".into()), ..Default::default() };
+    let request = ExecRequest {
+        cmd: cmd.iter().map(|s| s.to_string()).collect(),
+        user: Some("root".into()),
+        ..Default::default()
+    };
     let out = engine.exec(id, &request).await?;
     if !out.success() {
         return Err(RunError::SshKey(format!("cannot install the public key for `{user}`: {}", out.stderr.trim())));

@@ -109,11 +109,25 @@ async fn without_sysbox_nothing_is_created() {
 async fn first_up_creates_under_sysbox_runs_hooks_in_order_and_writes_ssh() {
     let e = env(&["runc", "sysbox-runc"], hooks_config()).await;
     let out = run_up(&e, &Recorder::default()).await.unwrap();
-    assert_eq!((out.runtime.as_str(), out.isolation.class, out.layers_built), ("sysbox-runc", policy::Isolation::Sysbox, 2));
-    assert_eq!((out.isolation.user_namespaces.level, out.isolation.procfs_virtualisation.level), (Level::Yes, Level::Yes));
+    assert_eq!(
+        (out.runtime.as_str(), out.isolation.class, out.layers_built),
+        ("sysbox-runc", policy::Isolation::Sysbox, 2)
+    );
+    assert_eq!(
+        (out.isolation.user_namespaces.level, out.isolation.procfs_virtualisation.level),
+        (Level::Yes, Level::Yes)
+    );
     let create = &e.engine.creates()[0];
     assert_eq!(create.body.host_config.as_ref().unwrap().runtime.as_deref(), Some("sysbox-runc"));
-    let expected = ["echo on-create", "update-content", "echo feature-post-create", "echo post-create-a", "post-create-b", "echo post-start", "echo post-attach"];
+    let expected = [
+        "echo on-create",
+        "update-content",
+        "echo feature-post-create",
+        "echo post-create-a",
+        "post-create-b",
+        "echo post-start",
+        "echo post-attach",
+    ];
     assert_eq!(hook_commands(&e.engine), expected);
     let exec = e.engine.execs().into_iter().find(|r| r.user.as_deref() == Some("dev")).unwrap();
     assert_eq!(exec.env, vec!["GREETING=none-x"]);
@@ -133,7 +147,8 @@ async fn second_up_reuses_and_runs_only_post_attach() {
     assert_eq!(first.container_id, second.container_id);
     let new_calls = &e.engine.calls()[before..];
     assert!(!new_calls.iter().any(|c| matches!(c, Call::Create(_) | Call::Start(_))), "{new_calls:?}");
-    let execs: Vec<&Call> = new_calls.iter().filter(|c| matches!(c, Call::Exec { request, .. } if !probe::is_probe(request))).collect();
+    let execs: Vec<&Call> =
+        new_calls.iter().filter(|c| matches!(c, Call::Exec { request, .. } if !probe::is_probe(request))).collect();
     assert_eq!(execs.len(), 1, "only postAttachCommand runs: {execs:?}");
 }
 
@@ -142,11 +157,13 @@ async fn a_stopped_container_is_started_and_post_start_runs_again_but_not_post_c
     let e = env(&["sysbox-runc"], hooks_config()).await;
     let first = run_up(&e, &Recorder::default()).await.unwrap();
     e.engine.stop_container(&first.container_id, None).await.unwrap();
-    e.engine.on_exec(|r| (r.cmd == ["ls", "-1", super::super::hooks::MARKER_DIR]).then(|| ExecOutput {
-        exit_code: 0,
-        stdout: "onCreateCommand\nupdateContentCommand\npostCreateCommand\n".into(),
-        ..Default::default()
-    }));
+    e.engine.on_exec(|r| {
+        (r.cmd == ["ls", "-1", super::super::hooks::MARKER_DIR]).then(|| ExecOutput {
+            exit_code: 0,
+            stdout: "onCreateCommand\nupdateContentCommand\npostCreateCommand\n".into(),
+            ..Default::default()
+        })
+    });
     let before = hook_commands(&e.engine).len();
     run_up(&e, &Recorder::default()).await.unwrap();
     assert_eq!(hook_commands(&e.engine)[before..], ["echo post-start", "echo post-attach"]);
@@ -178,7 +195,13 @@ async fn expect_existing_fails_when_there_is_none() {
 #[tokio::test]
 async fn a_failing_hook_stops_the_rest_and_is_named_with_its_exit_code() {
     let e = env(&["sysbox-runc"], hooks_config()).await;
-    e.engine.on_exec(|r| (r.cmd.last().map(String::as_str) == Some("update-content")).then(|| ExecOutput { exit_code: 3, stderr: "boom\n".into(), ..Default::default() }));
+    e.engine.on_exec(|r| {
+        (r.cmd.last().map(String::as_str) == Some("update-content")).then(|| ExecOutput {
+            exit_code: 3,
+            stderr: "boom\n".into(),
+            ..Default::default()
+        })
+    });
     let err = run_up(&e, &Recorder::default()).await.unwrap_err().to_string();
     assert!(err.starts_with("`updateContentCommand` failed with exit code 3"), "{err}");
     assert!(err.contains("boom"));
@@ -206,7 +229,8 @@ async fn a_trust_change_is_refused_before_anything_is_created() {
 
 #[tokio::test]
 async fn the_docker_socket_is_refused_and_kept_only_with_the_flag_and_then_with_a_warning() {
-    let config = serde_json::json!({"image": "x", "mounts": ["type=bind,source=/run/docker.sock,target=/var/run/docker.sock"]});
+    let config =
+        serde_json::json!({"image": "x", "mounts": ["type=bind,source=/run/docker.sock,target=/var/run/docker.sock"]});
     let mut e = env(&["sysbox-runc"], config).await;
     let err = run_up(&e, &Recorder::default()).await.unwrap_err();
     assert!(matches!(err, RunError::Unsafe(_)) && err.to_string().contains("docker socket"), "{err}");
@@ -223,7 +247,13 @@ async fn the_docker_socket_is_refused_and_kept_only_with_the_flag_and_then_with_
 async fn secrets_reach_the_hooks_only_and_are_masked_in_their_output() {
     let mut e = env(&["sysbox-runc"], hooks_config()).await;
     e.options.flow.secrets = super::super::secrets::Secrets::parse(r#"{"TOKEN": "s3cr3t-value"}"#).unwrap();
-    e.engine.on_exec(|r| r.env.iter().any(|v| v == "TOKEN=s3cr3t-value").then(|| ExecOutput { exit_code: 0, stdout: "token is s3cr3t-value\n".into(), ..Default::default() }));
+    e.engine.on_exec(|r| {
+        r.env.iter().any(|v| v == "TOKEN=s3cr3t-value").then(|| ExecOutput {
+            exit_code: 0,
+            stdout: "token is s3cr3t-value\n".into(),
+            ..Default::default()
+        })
+    });
     let recorder = Recorder::default();
     run_up(&e, &recorder).await.unwrap();
     let hooks: Vec<_> = e.engine.execs().into_iter().filter(|r| r.user.as_deref() == Some("dev")).collect();
@@ -242,10 +272,21 @@ const HOST_KEYS: &str = "ssh-ed25519 AAAAhostkey root@fake\n";
 /// served by its sshd (`None`: none readable).
 fn answer_with(engine: &FakeContainers, probe_output: String, host_keys: Option<&'static str>) {
     engine.clear_scripts();
-    engine.on_exec(|r| (r.cmd == ["systemctl", "is-system-running"]).then(|| ExecOutput { exit_code: 0, stdout: "running\n".into(), ..Default::default() }));
-    engine.on_exec(move |r| probe::is_probe(r).then(|| ExecOutput { stdout: probe_output.clone(), ..Default::default() }));
-    let reads_keys = |r: &crate::engine::ExecRequest| r.cmd.last().map(String::as_str) == Some(known_hosts::READ_HOST_KEYS);
-    engine.on_exec(move |r| reads_keys(r).then(|| ExecOutput { stdout: host_keys.unwrap_or_default().into(), ..Default::default() }));
+    engine.on_exec(|r| {
+        (r.cmd == ["systemctl", "is-system-running"]).then(|| ExecOutput {
+            exit_code: 0,
+            stdout: "running\n".into(),
+            ..Default::default()
+        })
+    });
+    engine.on_exec(move |r| {
+        probe::is_probe(r).then(|| ExecOutput { stdout: probe_output.clone(), ..Default::default() })
+    });
+    let reads_keys =
+        |r: &crate::engine::ExecRequest| r.cmd.last().map(String::as_str) == Some(known_hosts::READ_HOST_KEYS);
+    engine.on_exec(move |r| {
+        reads_keys(r).then(|| ExecOutput { stdout: host_keys.unwrap_or_default().into(), ..Default::default() })
+    });
 }
 
 fn answer_probe_with(engine: &FakeContainers, output: String) {
@@ -274,102 +315,5 @@ async fn plain_runc_in_the_insecure_mode_is_reported_without_a_user_namespace_bu
     assert_eq!(out.isolation.syscall_vetting.level, Level::No);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn down_waits_for_the_workspace_lock_that_up_holds() {
-    let e = env(&["runc", "sysbox-runc"], serde_json::json!({"image": "x"})).await;
-    run_up(&e, &Recorder::default()).await.unwrap();
-    let before = e.engine.calls().len();
-    let held = super::super::lock::workspace(&e.options.config_dir, &e.target.workspace.devcontainer_id).await.unwrap();
-    let (engine, workspace, ssh_dir, config_dir) =
-        (e.engine.clone(), e.target.workspace.clone(), e.options.ssh_dir.clone(), e.options.config_dir.clone());
-    let down = tokio::spawn(async move { super::super::ops::down(engine.as_ref(), &workspace, true, &ssh_dir, &config_dir).await });
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    assert!(!down.is_finished(), "down went ahead while the workspace was locked");
-    assert_eq!(e.engine.calls().len(), before, "down touched the engine while the workspace was locked");
-    drop(held);
-    let result = down.await.unwrap().unwrap();
-    assert!(result.removed);
-    assert!(e.engine.calls().len() > before);
-}
-
-#[tokio::test]
-async fn host_keys_are_pinned_from_the_container_and_read_again_only_when_needed() {
-    let e = env(&["runc", "sysbox-runc"], serde_json::json!({"image": "x"})).await;
-    let reads = |engine: &FakeContainers| {
-        engine.execs().iter().filter(|r| r.cmd.last().map(String::as_str) == Some(known_hosts::READ_HOST_KEYS)).count()
-    };
-    let host = run_up(&e, &Recorder::default()).await.unwrap().ssh.unwrap().host;
-    let known = e.options.config_dir.join("ssh/known_hosts");
-    assert_eq!(std::fs::read_to_string(&known).unwrap(), format!("{host} ssh-ed25519 AAAAhostkey\n"));
-    let entry = std::fs::read_to_string(e.options.ssh_dir.join(format!("containai.d/{}.conf", host.trim_start_matches("containai-")))).unwrap();
-    assert!(entry.contains("StrictHostKeyChecking yes") && !entry.contains("accept-new"), "{entry}");
-    assert_eq!(reads(&e.engine), 1);
-
-    run_up(&e, &Recorder::default()).await.unwrap();
-    assert_eq!(reads(&e.engine), 1, "a running container with pinned keys is not asked again");
-    std::fs::remove_file(&known).unwrap();
-    run_up(&e, &Recorder::default()).await.unwrap();
-    assert_eq!(reads(&e.engine), 2);
-    assert!(known_hosts::knows(&known, &host));
-}
-
-#[tokio::test]
-async fn a_container_serving_no_readable_host_key_is_an_error() {
-    let e = env(&["runc", "sysbox-runc"], serde_json::json!({"image": "x"})).await;
-    answer_with(&e.engine, probe::fixtures::sysbox(), None);
-    let err = run_up(&e, &Recorder::default()).await.unwrap_err();
-    assert!(err.to_string().contains("serves no ssh host key"), "{err}");
-}
-
-/// Makes the fake container keep the hook markers `mark_done` writes and list them as `done_stages` reads them.
-fn keep_markers(engine: &FakeContainers) {
-    let marked = Arc::new(Mutex::new(Vec::<String>::new()));
-    let written = marked.clone();
-    engine.on_exec(move |r| {
-        let script = r.cmd.last()?;
-        let stage = script.strip_prefix(&format!("mkdir -p {0} && date -u +%FT%TZ > {0}/", super::super::hooks::MARKER_DIR))?;
-        written.lock().unwrap().push(stage.to_string());
-        Some(ExecOutput::default())
-    });
-    engine.on_exec(move |r| {
-        (r.cmd == ["ls", "-1", super::super::hooks::MARKER_DIR]).then(|| ExecOutput { stdout: marked.lock().unwrap().iter().map(|m| format!("{m}\n")).collect(), ..Default::default() })
-    });
-}
-
-#[tokio::test]
-async fn skip_non_blocking_commands_stops_at_wait_for_and_the_next_up_runs_the_rest() {
-    let mut e = env(&["sysbox-runc"], hooks_config()).await;
-    keep_markers(&e.engine);
-    e.options.flow = lifecycle::Flow::default().until_wait_for(&e.target.config);
-    run_up(&e, &Recorder::default()).await.unwrap();
-    assert_eq!(hook_commands(&e.engine), ["echo on-create", "update-content"]);
-    e.options.flow = lifecycle::Flow::default();
-    run_up(&e, &Recorder::default()).await.unwrap();
-    // postStartCommand was due since the container started: it runs now, once.
-    let expected = ["echo on-create", "update-content", "echo feature-post-create", "echo post-create-a", "post-create-b", "echo post-start", "echo post-attach"];
-    assert_eq!(hook_commands(&e.engine), expected);
-    run_up(&e, &Recorder::default()).await.unwrap();
-    assert_eq!(hook_commands(&e.engine)[expected.len()..], ["echo post-attach"]);
-
-    // `waitFor` moves the stop: with postCreateCommand, everything once-per-container runs, nothing after.
-    let mut config = hooks_config();
-    config["waitFor"] = "postCreateCommand".into();
-    let mut e = env(&["sysbox-runc"], config).await;
-    e.options.flow = lifecycle::Flow::default().until_wait_for(&e.target.config);
-    run_up(&e, &Recorder::default()).await.unwrap();
-    assert_eq!(hook_commands(&e.engine), expected[..5]);
-}
-
-#[tokio::test]
-async fn prebuild_runs_on_create_and_update_content_again_and_skip_post_attach_skips_it() {
-    let mut e = env(&["sysbox-runc"], hooks_config()).await;
-    keep_markers(&e.engine);
-    e.options.flow = lifecycle::Flow::default().prebuild();
-    run_up(&e, &Recorder::default()).await.unwrap();
-    run_up(&e, &Recorder::default()).await.unwrap();
-    assert_eq!(hook_commands(&e.engine), ["echo on-create", "update-content", "update-content"]);
-    e.options.flow = lifecycle::Flow { skip_post_attach: true, ..Default::default() };
-    run_up(&e, &Recorder::default()).await.unwrap();
-    let rest = &hook_commands(&e.engine)[3..];
-    assert_eq!(rest, ["echo feature-post-create", "echo post-create-a", "post-create-b", "echo post-start"]);
-}
+#[path = "up_flow_tests.rs"]
+mod flow;

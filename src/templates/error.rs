@@ -5,7 +5,9 @@ use std::path::PathBuf;
 /// Errors of the templates stage.
 #[derive(Debug, thiserror::Error)]
 pub enum TemplateError {
-    #[error("there is no built-in template `{reference}`\nhint: the built-ins are `{available}`; a local template is a folder path such as `./my-template`")]
+    #[error(
+        "there is no built-in template `{reference}`\nhint: the built-ins are `{available}`; a local template is a folder path such as `./my-template`"
+    )]
     UnknownTemplate { reference: String, available: String },
     #[error("`{}` is not a template: it has no `devcontainer-template.json`\nhint: a Dev Container Template is a folder with `devcontainer-template.json` and the files to write", .0.display())]
     NotATemplate(PathBuf),
@@ -27,11 +29,15 @@ pub enum TemplateError {
     NotInEnum { template: String, option: String, value: String, allowed: String },
     #[error("option `{option}` of template `{template}` is a {expected}, not {found}\nhint: {hint}")]
     WrongType { template: String, option: String, expected: &'static str, found: String, hint: &'static str },
-    #[error("template `{template}`: `{file}` uses `${{templateOption:{option}}}` but the template declares no option `{option}`")]
+    #[error(
+        "template `{template}`: `{file}` uses `${{templateOption:{option}}}` but the template declares no option `{option}`"
+    )]
     UndeclaredOption { template: String, file: String, option: String },
     #[error("`--omit-paths` `{path}` matches no file of template `{template}`\nhint: its files are {files}")]
     OmitMatchesNothing { template: String, path: String, files: String },
-    #[error("template `{template}`: with these option values `{file}` is not a valid devcontainer.json; nothing was written\n{error}\nhint: check the values given with `-a` (a `\"` or `\\` in a value breaks the JSON)")]
+    #[error(
+        "template `{template}`: with these option values `{file}` is not a valid devcontainer.json; nothing was written\n{error}\nhint: check the values given with `-a` (a `\"` or `\\` in a value breaks the JSON)"
+    )]
     InvalidResult { template: String, file: String, error: Box<crate::config::ConfigError> },
     #[error("{} already exist{}; nothing was written:\n{}\nhint: pass `--force` to replace {}", count(.0.len()), if .0.len() == 1 { "s" } else { "" }, list(.0), if .0.len() == 1 { "it" } else { "them" })]
     Exists(Vec<PathBuf>),
@@ -43,7 +49,9 @@ pub enum TemplateError {
         #[source]
         source: std::io::Error,
     },
-    #[error("template `{template}` cannot be used without writing it: its config needs `{path}`\nhint: run `containai init -t {template}` to write it into the workspace")]
+    #[error(
+        "template `{template}` cannot be used without writing it: its config needs `{path}`\nhint: run `containai init -t {template}` to write it into the workspace"
+    )]
     NeedsFiles { template: String, path: String },
     #[error("cannot read the answer to the prompt")]
     Prompt(#[source] std::io::Error),

@@ -102,7 +102,9 @@ impl TemplateMetadata {
                 return Err(format!("option id `{id}` may hold only letters, digits and `_`"));
             }
             let default_ok = match (&option.default, option.kind) {
-                (None, _) | (Some(Value::String(_)), OptionType::String) | (Some(Value::Bool(_)), OptionType::Boolean) => true,
+                (None, _)
+                | (Some(Value::String(_)), OptionType::String)
+                | (Some(Value::Bool(_)), OptionType::Boolean) => true,
                 (Some(Value::String(s)), OptionType::Boolean) => s == "true" || s == "false",
                 _ => false,
             };

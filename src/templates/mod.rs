@@ -48,8 +48,5 @@ pub fn apply(template: &Template, workspace: &Path, opts: &ApplyOptions) -> Resu
     let values = options::resolve(template, &opts.args)?;
     let files = render::render(template, &values, &opts.omit_paths)?;
     let outcome = write::write_all(workspace, &files, opts.force)?;
-    Ok(Applied {
-        files: files.iter().map(|f| format!("./{}", f.path)).collect(),
-        replaced: outcome.replaced,
-    })
+    Ok(Applied { files: files.iter().map(|f| format!("./{}", f.path)).collect(), replaced: outcome.replaced })
 }

@@ -87,7 +87,11 @@ mod tests {
             "flag": {"type": "boolean", "default": false},
             "flavour": {"type": "string", "enum": ["a", "b"], "default": "a"},
             "free": {"type": "string", "proposals": ["x"], "default": "x"}}}"#;
-        Template { source: TemplateRef::Builtin("t".into()), metadata: TemplateMetadata::parse(text).unwrap(), files: vec![] }
+        Template {
+            source: TemplateRef::Builtin("t".into()),
+            metadata: TemplateMetadata::parse(text).unwrap(),
+            files: vec![],
+        }
     }
 
     fn args(v: Value) -> Map<String, Value> {

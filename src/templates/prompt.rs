@@ -29,7 +29,8 @@ pub fn ask(template: &Template, input: &mut dyn BufRead, out: &mut dyn Write) ->
         let choices = option.choices();
         if !choices.is_empty() {
             let list: Vec<String> = choices.iter().enumerate().map(|(i, c)| format!("{}) {c}", i + 1)).collect();
-            let kind = if option.allowed.is_some() || option.kind == OptionType::Boolean { "choices" } else { "suggestions" };
+            let kind =
+                if option.allowed.is_some() || option.kind == OptionType::Boolean { "choices" } else { "suggestions" };
             writeln!(out, "  {kind}: {}", list.join("  ")).map_err(io)?;
         }
         let value = loop {
@@ -114,7 +115,11 @@ mod tests {
             "flavour": {"type": "string", "enum": ["a", "b"], "default": "a"},
             "docker": {"type": "boolean", "default": true}},
             "optionalPaths": [".github/", "NOTES.txt"]}"#;
-        Template { source: TemplateRef::Builtin("t".into()), metadata: TemplateMetadata::parse(text).unwrap(), files: vec![] }
+        Template {
+            source: TemplateRef::Builtin("t".into()),
+            metadata: TemplateMetadata::parse(text).unwrap(),
+            files: vec![],
+        }
     }
 
     fn run(input: &str) -> (Answers, String) {

@@ -55,7 +55,11 @@ fn omitted(template: &Template, omit_paths: &[String]) -> Result<Vec<bool>> {
         }
         if !matched {
             let files = template.files.iter().map(|f| format!("`{}`", f.path)).collect::<Vec<_>>().join(", ");
-            return Err(TemplateError::OmitMatchesNothing { template: template.id().to_string(), path: raw.clone(), files });
+            return Err(TemplateError::OmitMatchesNothing {
+                template: template.id().to_string(),
+                path: raw.clone(),
+                files,
+            });
         }
     }
     Ok(omitted)
@@ -93,7 +97,11 @@ fn is_devcontainer_json(path: &str) -> bool {
 
 /// The rendered devcontainer.json must parse and pass the schema (a quote in a value could break it).
 fn check_config(template: &Template, path: &str, bytes: &[u8]) -> Result<()> {
-    let invalid = |e| TemplateError::InvalidResult { template: template.id().to_string(), file: path.to_string(), error: Box::new(e) };
+    let invalid = |e| TemplateError::InvalidResult {
+        template: template.id().to_string(),
+        file: path.to_string(),
+        error: Box::new(e),
+    };
     let text = String::from_utf8_lossy(bytes);
     let value = jsonc::parse(Path::new(path), &text).map_err(invalid)?;
     validate::validate(Path::new(path), &text, &value).map_err(invalid)?;
@@ -111,8 +119,12 @@ mod tests {
 
     #[test]
     fn substitutes_every_occurrence_and_leaves_other_variables() {
-        let text = "${templateOption:image} ${templateOption: image } ${localEnv:HOME} ${templateOption:x}! ${templateOption:";
-        assert_eq!(substitute(text, &values()).unwrap(), "debian:bookworm debian:bookworm ${localEnv:HOME} ! ${templateOption:");
+        let text =
+            "${templateOption:image} ${templateOption: image } ${localEnv:HOME} ${templateOption:x}! ${templateOption:";
+        assert_eq!(
+            substitute(text, &values()).unwrap(),
+            "debian:bookworm debian:bookworm ${localEnv:HOME} ! ${templateOption:"
+        );
         assert_eq!(substitute("${templateOption:nope}", &values()).unwrap_err(), "nope");
     }
 
@@ -120,7 +132,10 @@ mod tests {
         Template {
             source: TemplateRef::Builtin("t".into()),
             metadata: TemplateMetadata::parse(r#"{"id": "t", "options": {"image": {"type": "string"}}}"#).unwrap(),
-            files: files.iter().map(|(p, t)| TemplateFile { path: p.to_string(), mode: 0o644, bytes: t.as_bytes().to_vec() }).collect(),
+            files: files
+                .iter()
+                .map(|(p, t)| TemplateFile { path: p.to_string(), mode: 0o644, bytes: t.as_bytes().to_vec() })
+                .collect(),
         }
     }
 

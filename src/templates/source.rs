@@ -92,7 +92,10 @@ fn builtin_files(id: &str) -> Result<(String, Vec<TemplateFile>)> {
         .flatten();
     let metadata = dir.and_then(|d| d.get_file(d.path().join(METADATA_FILE)));
     let (Some(dir), Some(metadata)) = (dir, metadata) else {
-        return Err(TemplateError::UnknownTemplate { reference: id.to_string(), available: builtin_ids().join("`, `") });
+        return Err(TemplateError::UnknownTemplate {
+            reference: id.to_string(),
+            available: builtin_ids().join("`, `"),
+        });
     };
     let text = String::from_utf8_lossy(metadata.contents()).into_owned();
     Ok((text, folder::read_embedded(dir)))
@@ -107,7 +110,9 @@ fn local_files(root: &Path) -> Result<(String, Vec<TemplateFile>)> {
     let text = std::fs::read_to_string(&metadata_path).map_err(|e| io(&metadata_path, e))?;
     let mut files = folder::read_disk(root).map_err(|e| match e {
         FolderError::Io { path, source } => TemplateError::Io { path, source },
-        FolderError::Unsupported { path } => TemplateError::UnsupportedFile { template: root.display().to_string(), path },
+        FolderError::Unsupported { path } => {
+            TemplateError::UnsupportedFile { template: root.display().to_string(), path }
+        }
     })?;
     for file in &mut files {
         file.mode &= 0o777;

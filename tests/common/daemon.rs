@@ -91,12 +91,8 @@ impl SecondEngine {
     /// Starts dockerd again on the same directories and waits until it answers.
     pub fn resume(&mut self) {
         let log = std::fs::File::create(self.dir.join("dockerd.log")).unwrap();
-        let child = Command::new("dockerd")
-            .args(&self.args)
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("dockerd starts");
+        let child =
+            Command::new("dockerd").args(&self.args).stdout(Stdio::null()).stderr(log).spawn().expect("dockerd starts");
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
@@ -136,13 +132,16 @@ impl Drop for SecondEngine {
         // Every container on this engine is the test's: removed first, so that dockerd stops promptly.
         if self.child.is_some() {
             let ids = self.docker().args(["ps", "-aq"]).output();
-            for id in ids.map(|out| String::from_utf8_lossy(&out.stdout).into_owned()).unwrap_or_default().split_whitespace() {
+            for id in
+                ids.map(|out| String::from_utf8_lossy(&out.stdout).into_owned()).unwrap_or_default().split_whitespace()
+            {
                 let _ = self.docker().args(["rm", "-f", id]).output();
             }
         }
         self.stop();
         // Layers are overlay mounts while the engine runs; it unmounts them on stop, then the files can go.
-        let script = format!("umount -R {0}/data/* 2>/dev/null; rm -rf {0}; ip link del {1}", self.dir.display(), self.bridge);
+        let script =
+            format!("umount -R {0}/data/* 2>/dev/null; rm -rf {0}; ip link del {1}", self.dir.display(), self.bridge);
         let _ = Command::new("sh").arg("-c").arg(script).status();
     }
 }

@@ -8,10 +8,7 @@ use std::time::{Duration, Instant};
 
 /// A name no other test run uses: `<prefix>-<pid>-<nanos>`.
 pub fn unique(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
     format!("{prefix}:{}-{nanos}", std::process::id())
 }
 
@@ -32,18 +29,11 @@ pub fn last_lines(log: &str, n: usize) -> String {
 }
 
 fn docker(args: &[&str]) -> Output {
-    Command::new("docker")
-        .args(args)
-        .output()
-        .expect("the `docker` CLI runs")
+    Command::new("docker").args(args).output().expect("the `docker` CLI runs")
 }
 
 fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
+    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
 }
 
 /// What this test created; removed on drop.
@@ -57,11 +47,7 @@ impl Docker {
     /// Fails the test when no engine answers.
     pub fn connect() -> Docker {
         let out = docker(&["version", "--format", "{{.Server.Version}}"]);
-        assert!(
-            out.status.success(),
-            "no Docker engine answers: {}",
-            text(&out)
-        );
+        assert!(out.status.success(), "no Docker engine answers: {}", text(&out));
         Docker::default()
     }
 
@@ -72,51 +58,22 @@ impl Docker {
 
     pub fn build(&self, context: &Path, tag: &str) -> String {
         self.adopt_image(tag);
-        let out = docker(&[
-            "build",
-            "--rm",
-            "--force-rm",
-            "-t",
-            tag,
-            context.to_str().unwrap(),
-        ]);
+        let out = docker(&["build", "--rm", "--force-rm", "-t", tag, context.to_str().unwrap()]);
         assert!(out.status.success(), "build failed:\n{}", last_lines(&text(&out), 60));
         tag.to_string()
     }
 
     /// Runs `script` with sh in a throwaway container of `image`; its output, failing the test on error.
     pub fn run_sh(&self, image: &str, script: &str) -> String {
-        let out = docker(&[
-            "run",
-            "--rm",
-            "--entrypoint",
-            "/bin/sh",
-            image,
-            "-c",
-            script,
-        ]);
-        assert!(
-            out.status.success(),
-            "script failed in {image}:\n{}",
-            text(&out)
-        );
+        let out = docker(&["run", "--rm", "--entrypoint", "/bin/sh", image, "-c", script]);
+        assert!(out.status.success(), "script failed in {image}:\n{}", text(&out));
         text(&out)
     }
 
     /// Runs `script` with `dir` mounted read-only at /feature; exit code and output.
     pub fn run_mounted(&self, image: &str, dir: &Path, script: &str) -> (i32, String) {
         let mount = format!("{}:/feature:ro", dir.display());
-        let out = docker(&[
-            "run",
-            "--rm",
-            "-v",
-            &mount,
-            "--entrypoint",
-            "/bin/sh",
-            image,
-            "-c",
-            script,
-        ]);
+        let out = docker(&["run", "--rm", "-v", &mount, "--entrypoint", "/bin/sh", image, "-c", script]);
         (out.status.code().unwrap_or(-1), text(&out))
     }
 
@@ -164,11 +121,7 @@ impl Docker {
             }
             if start.elapsed() > timeout {
                 let journal = docker(&["exec", container, "journalctl", "--no-pager", "-n", "80"]);
-                panic!(
-                    "`{script}` never succeeded: {}\njournal:\n{}",
-                    text(&out),
-                    text(&journal)
-                );
+                panic!("`{script}` never succeeded: {}\njournal:\n{}", text(&out), text(&journal));
             }
             std::thread::sleep(Duration::from_secs(2));
         }

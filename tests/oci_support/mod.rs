@@ -32,7 +32,10 @@ impl Registry {
     }
 
     fn start_with(extra_config: &str) -> Registry {
-        assert!(Path::new(REGISTRY_BIN).exists(), "`{REGISTRY_BIN}` is missing: run scripts/setup (Debian package `docker-registry`)");
+        assert!(
+            Path::new(REGISTRY_BIN).exists(),
+            "`{REGISTRY_BIN}` is missing: run scripts/setup (Debian package `docker-registry`)"
+        );
         let dir = tempfile::tempdir().unwrap();
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let config = dir.path().join("config.yml");
@@ -109,13 +112,18 @@ pub fn set_version(collection: &Path, id: &str, version: &str) {
 
 /// Runs the containai binary; returns (success, stdout, stderr).
 pub fn containai(args: &[&str], envs: &[(&str, &Path)]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_containai")).args(args).envs(envs.iter().map(|(k, v)| (*k, *v))).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_containai"))
+        .args(args)
+        .envs(envs.iter().map(|(k, v)| (*k, *v)))
+        .output()
+        .unwrap();
     (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
 }
 
 /// Publishes the collection at `dir` to `host/namespace` with the containai binary.
 pub fn publish(dir: &Path, host: &str, namespace: &str) -> serde_json::Value {
-    let (ok, out, err) = containai(&["features", "publish", dir.to_str().unwrap(), "--registry", host, "--namespace", namespace], &[]);
+    let (ok, out, err) =
+        containai(&["features", "publish", dir.to_str().unwrap(), "--registry", host, "--namespace", namespace], &[]);
     assert!(ok, "publish failed: {err}");
     serde_json::from_str(out.trim()).unwrap()
 }
@@ -124,6 +132,7 @@ pub fn publish(dir: &Path, host: &str, namespace: &str) -> serde_json::Value {
 pub fn workspace(config: &serde_json::Value) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join(".devcontainer")).unwrap();
-    std::fs::write(dir.path().join(".devcontainer/devcontainer.json"), serde_json::to_string_pretty(config).unwrap()).unwrap();
+    std::fs::write(dir.path().join(".devcontainer/devcontainer.json"), serde_json::to_string_pretty(config).unwrap())
+        .unwrap();
     dir
 }

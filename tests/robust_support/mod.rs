@@ -8,7 +8,9 @@ use std::process::{Command, Output};
 
 /// The binary under test: cargo's, or `CONTAINAI_TEST_BIN`.
 pub fn binary() -> PathBuf {
-    std::env::var_os("CONTAINAI_TEST_BIN").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_containai")))
+    std::env::var_os("CONTAINAI_TEST_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_containai")))
 }
 
 /// A token no other test or run uses (lower-case letters and digits).
@@ -54,7 +56,8 @@ impl Home {
     pub fn workspace(&self, name: &str, config: &Value) -> PathBuf {
         let ws = self.dir.path().join(name);
         std::fs::create_dir_all(ws.join(".devcontainer")).unwrap();
-        std::fs::write(ws.join(".devcontainer/devcontainer.json"), serde_json::to_string_pretty(config).unwrap()).unwrap();
+        std::fs::write(ws.join(".devcontainer/devcontainer.json"), serde_json::to_string_pretty(config).unwrap())
+            .unwrap();
         ws
     }
 
@@ -86,7 +89,13 @@ pub fn plan_layers(home: &Home, workspace: &Path) -> Vec<(String, String, Option
         .as_array()
         .unwrap()
         .iter()
-        .map(|l| (l["name"].as_str().unwrap().into(), l["key"].as_str().unwrap().into(), l["parentKey"].as_str().map(String::from)))
+        .map(|l| {
+            (
+                l["name"].as_str().unwrap().into(),
+                l["key"].as_str().unwrap().into(),
+                l["parentKey"].as_str().map(String::from),
+            )
+        })
         .collect()
 }
 
@@ -101,9 +110,17 @@ pub fn chain(reference: &str) -> Vec<(String, String)> {
     let mut out = vec![];
     let mut next = reference.to_string();
     loop {
-        let line = docker(&["image", "inspect", "--format", "{{.Id}} {{.Parent}} {{index .Config.Labels \"containai.key\"}}", &next]);
+        let line = docker(&[
+            "image",
+            "inspect",
+            "--format",
+            "{{.Id}} {{.Parent}} {{index .Config.Labels \"containai.key\"}}",
+            &next,
+        ]);
         let mut parts = line.split(' ');
-        let (Some(id), parent, key) = (parts.next().filter(|s| !s.is_empty()), parts.next().unwrap_or(""), parts.next().unwrap_or("")) else {
+        let (Some(id), parent, key) =
+            (parts.next().filter(|s| !s.is_empty()), parts.next().unwrap_or(""), parts.next().unwrap_or(""))
+        else {
             return out;
         };
         out.push((id.to_string(), key.to_string()));
@@ -119,7 +136,8 @@ pub fn local_feature(workspace: &Path, id: &str, seconds: &str) {
     let dir = workspace.join(".devcontainer").join(id);
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("devcontainer-feature.json"), format!(r#"{{"id": "{id}", "version": "1.0.0"}}"#)).unwrap();
-    std::fs::write(dir.join("install.sh"), format!("#!/bin/sh\nset -e\nsleep {seconds}\necho {id} > /etc/{id}\n")).unwrap();
+    std::fs::write(dir.join("install.sh"), format!("#!/bin/sh\nset -e\nsleep {seconds}\necho {id} > /etc/{id}\n"))
+        .unwrap();
 }
 
 /// The containers whose labels say they belong to `workspace`.

@@ -9,11 +9,8 @@ use std::io::Read;
 /// implied); links, devices and paths leaving the archive are errors.
 pub fn unpack(reference: &str, bytes: &[u8]) -> Result<Vec<ContextFile>> {
     let bad = |message: String| OciError::BadArchive { reference: reference.to_string(), message };
-    let reader: Box<dyn Read> = if bytes.starts_with(&[0x1f, 0x8b]) {
-        Box::new(flate2::read::GzDecoder::new(bytes))
-    } else {
-        Box::new(bytes)
-    };
+    let reader: Box<dyn Read> =
+        if bytes.starts_with(&[0x1f, 0x8b]) { Box::new(flate2::read::GzDecoder::new(bytes)) } else { Box::new(bytes) };
     let mut archive = tar::Archive::new(reader);
     let mut files = Vec::new();
     for entry in archive.entries().map_err(|e| bad(e.to_string()))? {
@@ -78,7 +75,10 @@ mod tests {
         let packed = pack(&files);
         assert_eq!(packed, pack(&[files[1].clone(), files[0].clone()]));
         let unpacked = unpack("r", &packed).unwrap();
-        assert_eq!(unpacked.iter().map(|f| (f.path.as_str(), f.mode)).collect::<Vec<_>>(), [("install.sh", 0o755), ("sub/a.txt", 0o644)]);
+        assert_eq!(
+            unpacked.iter().map(|f| (f.path.as_str(), f.mode)).collect::<Vec<_>>(),
+            [("install.sh", 0o755), ("sub/a.txt", 0o644)]
+        );
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         std::io::Write::write_all(&mut gz, &packed).unwrap();
         assert_eq!(unpack("r", &gz.finish().unwrap()).unwrap().len(), 2);

@@ -62,15 +62,21 @@ impl Remote {
                 other => other?,
             },
         };
-        self.record(reference, &format!("{}@{}", oci.resource(), fetched.manifest_digest), &fetched.files, &fetched.manifest_digest);
+        self.record(
+            reference,
+            &format!("{}@{}", oci.resource(), fetched.manifest_digest),
+            &fetched.files,
+            &fetched.manifest_digest,
+        );
         Ok(fetched)
     }
 
     /// Records the lockfile entry of `reference`: its `version` and `dependsOn` from the files' metadata.
     pub(super) fn record(&self, reference: &str, resolved: &str, files: &[ContextFile], digest: &str) {
         let raw = files.iter().find(|f| f.path == super::super::metadata::METADATA_FILE);
-        let metadata: serde_json::Value =
-            raw.and_then(|f| crate::config::jsonc::parse_json5(&String::from_utf8_lossy(&f.bytes)).ok()).unwrap_or_default();
+        let metadata: serde_json::Value = raw
+            .and_then(|f| crate::config::jsonc::parse_json5(&String::from_utf8_lossy(&f.bytes)).ok())
+            .unwrap_or_default();
         let entry = LockEntry {
             version: metadata.get("version").and_then(|v| v.as_str()).unwrap_or_default().to_string(),
             resolved: resolved.to_string(),
@@ -94,7 +100,8 @@ impl Remote {
     }
 
     fn offline(&self, reference: &str, oci: &OciRef) -> Result<Fetched> {
-        let missing = || OciError::NotInStore { store: self.store.root().to_path_buf(), missing: vec![reference.to_string()] };
+        let missing =
+            || OciError::NotInStore { store: self.store.root().to_path_buf(), missing: vec![reference.to_string()] };
         let digest = match self.pinned(reference, oci) {
             Some(digest) => digest,
             None => self.store.tag(&oci.to_string())?.ok_or_else(missing)?,
@@ -130,9 +137,9 @@ impl Remote {
             (Version::Digest(d), None) => oci.with_version(Version::Digest(d.clone())),
         };
         let target_at = location(&target, mirrors);
-        let (manifest, digest) = registry::manifest(&client, &target_at)
-            .await?
-            .ok_or_else(|| OciError::NoManifest { reference: reference.to_string(), location: target_at.to_string() })?;
+        let (manifest, digest) = registry::manifest(&client, &target_at).await?.ok_or_else(|| {
+            OciError::NoManifest { reference: reference.to_string(), location: target_at.to_string() }
+        })?;
         let layer = feature_layer(reference, &manifest)?;
         let bytes = match self.store.get(&layer.digest)? {
             Some(bytes) => bytes,

@@ -75,7 +75,8 @@ pub fn settle(path: &Path, remote: &super::Remote, options: &super::RemoteOption
                 _ => {}
             }
         }
-        changes.extend(old.features.keys().filter(|k| !new.features.contains_key(*k)).map(|k| format!("`{k}` removed")));
+        changes
+            .extend(old.features.keys().filter(|k| !new.features.contains_key(*k)).map(|k| format!("`{k}` removed")));
         return Err(OciError::LockfileWouldChange { path: path.to_path_buf(), changes: changes.join(", ") });
     }
     if options.no_lockfile_write {
@@ -110,7 +111,10 @@ mod tests {
         assert!(written.find("a.io/x/y:2").unwrap() < written.find("ghcr.io").unwrap());
         assert!(written.contains("\"dependsOn\": [") && !written.contains("\"dependsOn\": []"));
         assert_eq!(serde_json::from_str::<Lockfile>(&written).unwrap(), lock);
-        assert_eq!(path_for(Path::new("/w/.devcontainer/devcontainer.json")), Path::new("/w/.devcontainer/devcontainer-lock.json"));
+        assert_eq!(
+            path_for(Path::new("/w/.devcontainer/devcontainer.json")),
+            Path::new("/w/.devcontainer/devcontainer-lock.json")
+        );
         assert_eq!(path_for(Path::new("/w/.devcontainer.json")), Path::new("/w/.devcontainer-lock.json"));
     }
 }

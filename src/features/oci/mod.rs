@@ -48,7 +48,9 @@ pub enum OciError {
     Registry { location: String, unreachable: bool, message: String },
     #[error("feature `{reference}`: no tag matches `{wanted}` at `{location}`\nhint: published tags: {tags}")]
     NoSuchTag { reference: String, wanted: String, location: String, tags: String },
-    #[error("feature `{reference}`: no manifest at `{location}`\nhint: check the reference, and `--registry-mirror` if one applies")]
+    #[error(
+        "feature `{reference}`: no manifest at `{location}`\nhint: check the reference, and `--registry-mirror` if one applies"
+    )]
     NoManifest { reference: String, location: String },
     #[error("feature `{reference}`: the manifest has no layer of media type `{LAYER_MEDIA_TYPE}`")]
     NoFeatureLayer { reference: String },
@@ -63,7 +65,11 @@ pub enum OciError {
     #[error("`{}`: content does not match its digest (expected `{expected}`, got `{actual}`)\nhint: remove the file; it is fetched again", path.display())]
     Corrupt { path: PathBuf, expected: String, actual: String },
     #[error("cannot write or read `{}`: {source}", path.display())]
-    Store { path: PathBuf, #[source] source: std::io::Error },
+    Store {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("`{}` is not a valid lockfile: {message}", path.display())]
     BadLockfile { path: PathBuf, message: String },
     #[error("the lockfile `{}` would change (`--frozen-lockfile`): {changes}\nhint: run without `--frozen-lockfile` (or `containai upgrade`) and commit the new lockfile", path.display())]

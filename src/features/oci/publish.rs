@@ -166,7 +166,11 @@ pub async fn publish(dir: &Path, registry: &str, namespace: &str) -> Result<Vec<
         ]);
         let manifest = manifest(&feature.tarball, &format!("devcontainer-feature-{id}.tgz"), annotations);
         let repository = format!("{namespace}/{id}");
-        let existing = registry::list_tags(&client(registry), &Reference::with_tag(registry.into(), repository.clone(), "latest".into())).await?;
+        let existing = registry::list_tags(
+            &client(registry),
+            &Reference::with_tag(registry.into(), repository.clone(), "latest".into()),
+        )
+        .await?;
         let tags = tags_for(&version, &existing);
         for name in std::iter::once(id).chain(&feature.metadata.legacy_ids) {
             push(registry, &format!("{namespace}/{name}"), &tags, &feature.tarball, &manifest).await?;

@@ -58,12 +58,7 @@ impl OciRef {
         if !namespace.split('/').chain([id]).all(valid_segment) {
             return None;
         }
-        Some(OciRef {
-            registry: registry.to_string(),
-            namespace: namespace.to_string(),
-            id: id.to_string(),
-            version,
-        })
+        Some(OciRef { registry: registry.to_string(), namespace: namespace.to_string(), id: id.to_string(), version })
     }
 
     /// `namespace/id`: the repository in the registry.
@@ -109,15 +104,14 @@ fn valid_tag(tag: &str) -> bool {
 /// `[a-z0-9]+([._-][a-z0-9]+)*`
 fn valid_segment(segment: &str) -> bool {
     !segment.is_empty()
-        && segment.split(['.', '_', '-']).all(|part| {
-            !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        })
+        && segment
+            .split(['.', '_', '-'])
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
 }
 
 /// The full semver versions among `tags`, newest first.
 pub fn semver_tags(tags: &[String]) -> Vec<semver::Version> {
-    let mut versions: Vec<semver::Version> =
-        tags.iter().filter_map(|t| semver::Version::parse(t).ok()).collect();
+    let mut versions: Vec<semver::Version> = tags.iter().filter_map(|t| semver::Version::parse(t).ok()).collect();
     versions.sort_by(|a, b| b.cmp(a));
     versions
 }
@@ -149,7 +143,10 @@ mod tests {
     #[test]
     fn parses_tags_digests_and_defaults() {
         let r = OciRef::parse("ghcr.io/devcontainers/features/Node:1").unwrap();
-        assert_eq!((r.registry.as_str(), r.namespace.as_str(), r.id.as_str()), ("ghcr.io", "devcontainers/features", "node"));
+        assert_eq!(
+            (r.registry.as_str(), r.namespace.as_str(), r.id.as_str()),
+            ("ghcr.io", "devcontainers/features", "node")
+        );
         assert_eq!(r.version, Version::Tag("1".into()));
         assert_eq!(r.to_string(), "ghcr.io/devcontainers/features/node:1");
         let r = OciRef::parse("localhost:5000/ns/x").unwrap();

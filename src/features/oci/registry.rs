@@ -20,9 +20,8 @@ pub struct Mirror {
 impl std::str::FromStr for Mirror {
     type Err = String;
     fn from_str(text: &str) -> std::result::Result<Mirror, String> {
-        let (registry, target) = text
-            .split_once('=')
-            .ok_or_else(|| format!("`{text}` is not `REGISTRY=HOST[:PORT][/PREFIX]`"))?;
+        let (registry, target) =
+            text.split_once('=').ok_or_else(|| format!("`{text}` is not `REGISTRY=HOST[:PORT][/PREFIX]`"))?;
         let (host, prefix) = target.split_once('/').unwrap_or((target, ""));
         if registry.is_empty() || host.is_empty() {
             return Err(format!("`{text}` is not `REGISTRY=HOST[:PORT][/PREFIX]`"));
@@ -166,11 +165,13 @@ mod tests {
         let mirror: Mirror = "ghcr.io=localhost:5000/cache".parse().unwrap();
         let r = OciRef::parse("ghcr.io/devcontainers/features/node:1").unwrap();
         let at = location(&r, &[mirror]);
-        assert_eq!((at.registry(), at.repository(), at.tag()), ("localhost:5000", "cache/devcontainers/features/node", Some("1")));
+        assert_eq!(
+            (at.registry(), at.repository(), at.tag()),
+            ("localhost:5000", "cache/devcontainers/features/node", Some("1"))
+        );
         let plain: Mirror = "ghcr.io=localhost:5000".parse().unwrap();
         assert_eq!(location(&r, &[plain]).repository(), "devcontainers/features/node");
         assert_eq!(location(&r, &[]).registry(), "ghcr.io");
         assert!("nohost".parse::<Mirror>().is_err());
     }
-
 }

@@ -23,10 +23,7 @@ impl Store {
 
     /// `dirs::cache_dir()/containai/features`.
     pub fn default_root() -> PathBuf {
-        dirs::cache_dir()
-            .unwrap_or_else(std::env::temp_dir)
-            .join("containai")
-            .join("features")
+        dirs::cache_dir().unwrap_or_else(std::env::temp_dir).join("containai").join("features")
     }
 
     pub fn root(&self) -> &Path {

@@ -35,7 +35,10 @@ impl Remote {
             return self.record_tarball(url, &bytes, digest.clone());
         }
         if self.options.offline {
-            return Err(OciError::NotInStore { store: self.store.root().to_path_buf(), missing: vec![url.to_string()] });
+            return Err(OciError::NotInStore {
+                store: self.store.root().to_path_buf(),
+                missing: vec![url.to_string()],
+            });
         }
         let unreachable_or = |e: reqwest::Error| OciError::Registry {
             location: url.to_string(),
