@@ -85,15 +85,7 @@ async fn skip_non_blocking_commands_stops_at_wait_for_and_the_next_up_runs_the_r
     e.options.flow = lifecycle::Flow::default();
     run_up(&e, &Recorder::default()).await.unwrap();
     // postStartCommand was due since the container started: it runs now, once.
-    let expected = [
-        "echo on-create",
-        "update-content",
-        "echo feature-post-create",
-        "echo post-create-a",
-        "post-create-b",
-        "echo post-start",
-        "echo post-attach",
-    ];
+    let expected = ALL_HOOKS;
     assert_eq!(hook_commands(&e.engine), expected);
     run_up(&e, &Recorder::default()).await.unwrap();
     assert_eq!(hook_commands(&e.engine)[expected.len()..], ["echo post-attach"]);

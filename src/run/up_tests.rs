@@ -84,6 +84,17 @@ fn hook_commands(engine: &FakeContainers) -> Vec<String> {
         .collect()
 }
 
+/// What [`hooks_config`] runs on a first `up`, in order (last argv elements).
+const ALL_HOOKS: [&str; 7] = [
+    "echo on-create",
+    "update-content",
+    "echo feature-post-create",
+    "echo post-create-a",
+    "post-create-b",
+    "echo post-start",
+    "echo post-attach",
+];
+
 fn hooks_config() -> serde_json::Value {
     serde_json::json!({
         "image": "x",
@@ -119,16 +130,7 @@ async fn first_up_creates_under_sysbox_runs_hooks_in_order_and_writes_ssh() {
     );
     let create = &e.engine.creates()[0];
     assert_eq!(create.body.host_config.as_ref().unwrap().runtime.as_deref(), Some("sysbox-runc"));
-    let expected = [
-        "echo on-create",
-        "update-content",
-        "echo feature-post-create",
-        "echo post-create-a",
-        "post-create-b",
-        "echo post-start",
-        "echo post-attach",
-    ];
-    assert_eq!(hook_commands(&e.engine), expected);
+    assert_eq!(hook_commands(&e.engine), ALL_HOOKS);
     let exec = e.engine.execs().into_iter().find(|r| r.user.as_deref() == Some("dev")).unwrap();
     assert_eq!(exec.env, vec!["GREETING=none-x"]);
     assert_eq!(exec.working_dir.as_deref(), Some("/workspaces/proj"));
