@@ -34,7 +34,11 @@ pub fn parse_public_keys(text: &str) -> Vec<String> {
 pub async fn read(engine: &dyn ContainerEngine, id: &str, name: &str) -> Result<Vec<String>> {
     let cmd = ["/bin/sh", "-c", READ_HOST_KEYS].iter().map(|s| s.to_string()).collect();
     let request = ExecRequest { cmd, user: Some("root".into()), ..Default::default() };
-    let keys = parse_public_keys(&engine.exec(id, &request).await?.stdout);
+    checked(parse_public_keys(&engine.exec(id, &request).await?.stdout), name)
+}
+
+/// `keys`, or an error naming container `name` when there are none.
+pub fn checked(keys: Vec<String>, name: &str) -> Result<Vec<String>> {
     if keys.is_empty() {
         return Err(RunError::SshKey(format!(
             "container `{name}` serves no ssh host key that containai can read\n\

@@ -283,13 +283,21 @@ async fn up_locked(
 
     let ssh_info = match ssh_port {
         Some(port) => {
-            if created || started {
-                install_key(engine, &id, &target.remote_user, &key.public_line).await?;
-            }
             // The client checks host keys strictly: they are pinned from the container itself (through the
-            // engine) whenever it may have new ones, or when containai's known_hosts lost them.
-            if created || started || !super::known_hosts::knows(&key.known_hosts, &host) {
-                let keys = super::known_hosts::read(engine, &id, &name).await?;
+            // engine) whenever it may have new ones (read by the same exec that installs the user's key), or
+            // when containai's known_hosts lost them.
+            let served = match created || started {
+                true => Some(install_key(engine, &id, &target.remote_user, &key.public_line).await?),
+                false => None,
+            };
+            let keys = match served {
+                Some(text) => Some(super::known_hosts::checked(super::known_hosts::parse_public_keys(&text), &name)?),
+                None if !super::known_hosts::knows(&key.known_hosts, &host) => {
+                    Some(super::known_hosts::read(engine, &id, &name).await?)
+                }
+                None => None,
+            };
+            if let Some(keys) = keys {
                 super::known_hosts::replace(&key.known_hosts, &host, &keys)?;
             }
             let entry = HostEntry {
@@ -347,8 +355,10 @@ async fn verify_isolation(engine: &dyn ContainerEngine, id: &str, name: &str) ->
     Ok(summary)
 }
 
-async fn install_key(engine: &dyn ContainerEngine, id: &str, user: &str, line: &str) -> Result<()> {
-    let cmd = ["/bin/sh", "-c", ssh::INSTALL_KEY, "install-key", user, line];
+/// Installs the user's public key and returns what the same exec printed: the container's public host keys.
+async fn install_key(engine: &dyn ContainerEngine, id: &str, user: &str, line: &str) -> Result<String> {
+    let script = format!("{}set +e\n{}", ssh::INSTALL_KEY, super::known_hosts::READ_HOST_KEYS);
+    let cmd = ["/bin/sh", "-c", &script, "install-key", user, line];
     let request = ExecRequest {
         cmd: cmd.iter().map(|s| s.to_string()).collect(),
         user: Some("root".into()),
@@ -358,7 +368,7 @@ async fn install_key(engine: &dyn ContainerEngine, id: &str, user: &str, line: &
     if !out.success() {
         return Err(RunError::SshKey(format!("cannot install the public key for `{user}`: {}", out.stderr.trim())));
     }
-    Ok(())
+    Ok(out.stdout)
 }
 
 #[cfg(test)]
