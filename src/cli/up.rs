@@ -51,6 +51,17 @@ pub struct UpArgs {
     pub remote_env: Vec<String>,
     #[command(flatten)]
     pub additional: super::features::AdditionalFeatures,
+    /// A dotfiles repository (a URL, a path in the container, or `owner/repo` on GitHub) cloned in the container
+    /// once and installed after postCreateCommand.
+    #[arg(long, value_name = "URL")]
+    pub dotfiles_repository: Option<String>,
+    /// The dotfiles' install script (default: the first of `install.sh`, `install`, `bootstrap.sh`, ... found;
+    /// with none, the repository's dotfiles are linked into the home folder).
+    #[arg(long, value_name = "PATH")]
+    pub dotfiles_install_command: Option<String>,
+    /// Where the dotfiles are cloned.
+    #[arg(long, value_name = "PATH", default_value = "~/dotfiles")]
+    pub dotfiles_target_path: String,
     /// Add the configuration (`configuration`) to the result, as `read-configuration` prints it.
     #[arg(long)]
     pub include_configuration: bool,
@@ -90,6 +101,11 @@ impl UpArgs {
         options.flow.skip_post_attach = self.skip_post_attach;
         options.flow.remote_env = run::ops::check_remote_env(&self.remote_env)?;
         options.extra_mounts = self.mounts.clone();
+        options.flow.dotfiles = self.dotfiles_repository.clone().map(|repository| run::dotfiles::Dotfiles {
+            repository,
+            install_command: self.dotfiles_install_command.clone(),
+            target_path: self.dotfiles_target_path.clone(),
+        });
         if self.prebuild {
             options.flow = options.flow.prebuild();
         }

@@ -150,9 +150,9 @@ pub async fn done_stages(engine: &dyn ContainerEngine, id: &str) -> Result<Vec<S
     Ok(if out.success() { out.stdout.lines().map(str::to_string).collect() } else { Vec::new() })
 }
 
-/// Records a stage as done.
-pub async fn mark_done(engine: &dyn ContainerEngine, id: &str, stage: Stage) -> Result<()> {
-    let script = format!("mkdir -p {MARKER_DIR} && date -u +%FT%TZ > {MARKER_DIR}/{}", stage.property());
+/// Records a stage (by its property name) or the dotfiles as done.
+pub async fn mark_done(engine: &dyn ContainerEngine, id: &str, what: &str) -> Result<()> {
+    let script = format!("mkdir -p {MARKER_DIR} && date -u +%FT%TZ > {MARKER_DIR}/{what}");
     let request = ExecRequest {
         cmd: vec!["/bin/sh".into(), "-c".into(), script],
         user: Some("root".into()),
@@ -160,11 +160,7 @@ pub async fn mark_done(engine: &dyn ContainerEngine, id: &str, stage: Stage) -> 
     };
     let out = engine.exec(id, &request).await?;
     if !out.success() {
-        return Err(RunError::Hook {
-            hook: format!("recording {}", stage.property()),
-            code: out.exit_code,
-            output: out.stderr,
-        });
+        return Err(RunError::Hook { hook: format!("recording {what}"), code: out.exit_code, output: out.stderr });
     }
     Ok(())
 }

@@ -35,6 +35,8 @@ pub struct Flow {
     pub skip_post_attach: bool,
     /// `--remote-env NAME=value`: over remoteEnv's, for every command.
     pub remote_env: Vec<String>,
+    /// `--dotfiles-repository` and its options.
+    pub dotfiles: Option<super::dotfiles::Dotfiles>,
 }
 
 impl Flow {
@@ -99,15 +101,19 @@ pub async fn run(
         .into_iter()
         .enumerate()
         .map(|(i, s)| (i + 1, s, hooks::stage_hooks(s, &target.config, &target.features)))
-        .filter(|(_, _, h)| !h.is_empty())
         .collect();
-    let done = if known == Known::Unknown && planned.iter().any(|(_, s, _)| s.once()) {
-        hooks::done_stages(engine, &container.id).await?
-    } else {
-        Vec::new()
-    };
+    let once_planned = planned.iter().any(|(_, s, h)| s.once() && !h.is_empty());
+    let ask = (known == Known::Unknown && once_planned) || (flow.dotfiles.is_some() && known != Known::Fresh);
+    let done = if ask { hooks::done_stages(engine, &container.id).await? } else { Vec::new() };
     let mut left = Left { once_done: true, post_start_due: false };
     for (rank_of_stage, stage, list) in planned {
+        if stage == Stage::PostStart {
+            // The dotfiles come between postCreateCommand and postStartCommand, once per container.
+            dotfiles(engine, &ctx, flow, &done, reporter).await?;
+        }
+        if list.is_empty() {
+            continue;
+        }
         let ran_before = hooks_done || done.iter().any(|d| d == stage.property());
         let rerun = flow.rerun_update_content && stage == Stage::UpdateContent;
         let stopped = flow.stop_after.is_some_and(|point| rank_of_stage > rank(point));
@@ -124,10 +130,34 @@ pub async fn run(
         }
         hooks::run_hooks(engine, &ctx, &list, reporter).await?;
         if stage.once() {
-            hooks::mark_done(engine, &container.id, stage).await?;
+            hooks::mark_done(engine, &container.id, stage.property()).await?;
         }
     }
     Ok(left)
+}
+
+/// `--dotfiles-repository`: installed unless done before or stopped short of it (a `waitFor` up to
+/// postCreateCommand, `--prebuild`); a failure is a warning, as in the reference CLI.
+async fn dotfiles(
+    engine: &dyn ContainerEngine,
+    ctx: &HookContext<'_>,
+    flow: &Flow,
+    done: &[String],
+    reporter: &dyn Reporter,
+) -> Result<()> {
+    let Some(dotfiles) = &flow.dotfiles else { return Ok(()) };
+    let stopped = flow.stop_after.is_some_and(|point| rank(point) < rank(WaitFor::PostStartCommand));
+    if stopped || done.iter().any(|d| d == super::dotfiles::MARKER) {
+        return Ok(());
+    }
+    match hooks::run_hooks(engine, ctx, &[dotfiles.hook()], reporter).await {
+        Ok(()) => hooks::mark_done(engine, ctx.container_id, super::dotfiles::MARKER).await,
+        Err(super::RunError::Hook { code, output, .. }) => {
+            reporter.warn(&format!("the dotfiles were not installed (exit code {code}): {}", output.trim()));
+            Ok(())
+        }
+        Err(other) => Err(other),
+    }
 }
 
 /// `postAttachCommand` for a running container (on `containai ssh`), as the user and in the folder `up` recorded.

@@ -4,6 +4,7 @@
 //! create request, [`trust`] guards the host-affecting parts, [`ssh`] sets up keys and host entries,
 //! [`hooks`] runs the lifecycle commands, [`up`] ties it together.
 
+pub mod dotfiles;
 pub mod hooks;
 pub mod known_hosts;
 pub mod lifecycle;

@@ -100,9 +100,8 @@ fn a_busy_forwarded_port_is_left_to_the_engine_and_an_app_port_is_kept() {
 fn the_result_lists_app_and_forwarded_ports_with_their_host_ports() {
     let config =
         config(serde_json::json!({"image": "x", "appPort": "8080:80", "forwardPorts": [3000, "db:5432", 3000]}));
-    let mut container = ContainerInfo::default();
-    container.ports =
-        [("22/tcp", 32768), ("80/tcp", 8080), ("3000/tcp", 49200)].map(|(k, v)| (k.to_string(), v)).into();
+    let ports = [("22/tcp", 32768), ("80/tcp", 8080), ("3000/tcp", 49200)].map(|(k, v)| (k.to_string(), v));
+    let container = ContainerInfo { ports: ports.into(), ..Default::default() };
     let listed = forwarded(&config, &container);
     assert_eq!(listed, [ForwardedPort { container: 80, host: 8080 }, ForwardedPort { container: 3000, host: 49200 }]);
 }

@@ -112,3 +112,47 @@ async fn prebuild_runs_on_create_and_update_content_again_and_skip_post_attach_s
     let rest = &hook_commands(&e.engine)[3..];
     assert_eq!(rest, ["echo feature-post-create", "echo post-create-a", "post-create-b", "echo post-start"]);
 }
+
+#[tokio::test]
+async fn dotfiles_install_once_between_post_create_and_post_start_and_a_failure_is_a_warning() {
+    let mut e = env(&["sysbox-runc"], hooks_config()).await;
+    keep_markers(&e.engine);
+    let dotfiles = crate::run::dotfiles::Dotfiles {
+        repository: "octo/dots".into(),
+        install_command: None,
+        target_path: "~/dotfiles".into(),
+    };
+    e.options.flow.dotfiles = Some(dotfiles.clone());
+    run_up(&e, &Recorder::default()).await.unwrap();
+    let order: Vec<String> = e
+        .engine
+        .execs()
+        .into_iter()
+        .filter(|r| r.user.as_deref() == Some("dev"))
+        .map(|r| r.cmd.get(4).cloned().unwrap_or_else(|| r.cmd.last().cloned().unwrap_or_default()))
+        .collect();
+    let at = order.iter().position(|c| c == "https://github.com/octo/dots.git").expect("the dotfiles ran");
+    assert_eq!((order[at - 1].as_str(), order[at + 1].as_str()), ("post-create-b", "echo post-start"), "{order:?}");
+
+    // Done once: a later up does not clone again, even when the host record says all stages ran.
+    let before = e.engine.execs().len();
+    run_up(&e, &Recorder::default()).await.unwrap();
+    let again = e.engine.execs()[before..].iter().filter(|r| r.cmd.iter().any(|c| c.contains("octo/dots"))).count();
+    assert_eq!(again, 0);
+
+    // A failing install is said, and up goes on.
+    let mut e = env(&["sysbox-runc"], serde_json::json!({"image": "x", "postStartCommand": "echo after"})).await;
+    e.engine.on_exec(|r| {
+        r.cmd.iter().any(|c| c == "dotfiles").then(|| ExecOutput {
+            exit_code: 3,
+            stderr: "git is not installed in the container\n".into(),
+            ..Default::default()
+        })
+    });
+    e.options.flow.dotfiles = Some(dotfiles);
+    let reporter = Recorder::default();
+    run_up(&e, &reporter).await.unwrap();
+    let said = reporter.0.lock().unwrap().join("\n");
+    assert!(said.contains("warn: the dotfiles were not installed (exit code 3): git is not installed"), "{said}");
+    assert!(hook_commands(&e.engine).iter().any(|c| c == "echo after"));
+}

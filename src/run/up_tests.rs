@@ -284,8 +284,7 @@ fn answer_with(engine: &FakeContainers, probe_output: String, host_keys: Option<
     engine.on_exec(move |r| {
         probe::is_probe(r).then(|| ExecOutput { stdout: probe_output.clone(), ..Default::default() })
     });
-    let reads_keys =
-        |r: &crate::engine::ExecRequest| r.cmd.iter().any(|c| c.contains(known_hosts::READ_HOST_KEYS));
+    let reads_keys = |r: &crate::engine::ExecRequest| r.cmd.iter().any(|c| c.contains(known_hosts::READ_HOST_KEYS));
     engine.on_exec(move |r| {
         reads_keys(r).then(|| ExecOutput { stdout: host_keys.unwrap_or_default().into(), ..Default::default() })
     });
