@@ -43,7 +43,7 @@ async fn a_plan_builds_once_then_every_layer_is_cached() {
         bytes: b"#!/bin/sh\necho hello > /etc/feature-ran\n".to_vec(),
     };
     let plan = plan(vec![
-        Layer::new("base", &k1, None, &format!("FROM {BASE_IMAGE}\n"), LayerContext::Empty),
+        Layer::new("base", &k1, None, format!("FROM {BASE_IMAGE}\n"), LayerContext::Empty),
         Layer::new(
             "feature:test/hello",
             &k2,
@@ -84,7 +84,7 @@ async fn a_failing_run_names_the_layer_shows_its_log_tail_and_tags_nothing() {
     let cleanup = Cleanup::new();
     let (k1, k2) = (unique_key("base"), unique_key("failing"));
     let plan = plan(vec![
-        Layer::new("base", &k1, None, &format!("FROM {BASE_IMAGE}\n"), LayerContext::Empty),
+        Layer::new("base", &k1, None, format!("FROM {BASE_IMAGE}\n"), LayerContext::Empty),
         Layer::new(
             "feature:containai/broken",
             &k2,

@@ -136,7 +136,7 @@ fn outcome(layer: &Layer, source: LayerSource, image_id: String) -> LayerOutcome
 /// Whether a Dockerfile has a `FROM` instruction.
 fn has_from(dockerfile: &str) -> bool {
     dockerfile.lines().any(|line| {
-        let word = line.trim_start().split_whitespace().next().unwrap_or("");
+        let word = line.split_whitespace().next().unwrap_or("");
         word.eq_ignore_ascii_case("from")
     })
 }

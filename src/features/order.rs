@@ -57,9 +57,7 @@ impl Node {
             (SourceId::Builtin(_), SourceId::Builtin(id)) => self.aliases.iter().any(|a| a == id),
             // Versions do not matter; a renamed feature answers to its `legacyIds` in the same namespace.
             (SourceId::Oci(have), SourceId::Oci(want)) => {
-                have.registry == want.registry
-                    && have.namespace == want.namespace
-                    && self.aliases.iter().any(|a| *a == want.id)
+                have.registry == want.registry && have.namespace == want.namespace && self.aliases.contains(&want.id)
             }
             _ => false,
         }

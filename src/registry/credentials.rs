@@ -152,11 +152,11 @@ impl Credentials {
         let helper = self.config.cred_helpers.iter().find(|(key, _)| normalize_host(key) == host).map(|(_, h)| h);
         match helper.or(self.config.creds_store.as_ref()).filter(|h| !h.is_empty()) {
             Some(helper) => run_helper(helper, &server, self.helper_path.as_deref()),
-            None => self.from_auths(&host),
+            None => self.auths_entry(&host),
         }
     }
 
-    fn from_auths(&self, host: &str) -> Result<Option<RegistryAuth>> {
+    fn auths_entry(&self, host: &str) -> Result<Option<RegistryAuth>> {
         let Some((key, entry)) = self.config.auths.iter().find(|(key, _)| normalize_host(key) == host) else {
             return Ok(None);
         };

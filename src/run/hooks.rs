@@ -225,17 +225,15 @@ mod tests {
 
     #[test]
     fn remote_env_substitutes_container_env_once_even_when_a_value_refers_to_itself() {
-        let mut config = DevContainer::default();
-        config.remote_env = Some(
-            [
-                ("A", "${containerEnv:LOOP}/x"),
-                ("B", "${containerEnv:NONE:dflt}-${containerEnv:PATH}"),
-                ("C", "${containerEnv:"),
-            ]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), Some(v.to_string())))
-            .collect(),
-        );
+        let remote_env = [
+            ("A", "${containerEnv:LOOP}/x"),
+            ("B", "${containerEnv:NONE:dflt}-${containerEnv:PATH}"),
+            ("C", "${containerEnv:"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), Some(v.to_string())))
+        .collect();
+        let config = DevContainer { remote_env: Some(remote_env), ..Default::default() };
         let env: std::collections::BTreeMap<String, String> = [("LOOP", "${containerEnv:LOOP}"), ("PATH", "/bin")]
             .into_iter()
             .map(|(k, v)| (k.into(), v.into()))
