@@ -78,11 +78,11 @@ pub async fn execute(
             continue;
         }
         // Held until this layer is tagged: a concurrent build of the same layer waits, then finds it.
-        let _held = match &options.lock_dir {
+        let held = match &options.lock_dir {
             Some(dir) => Some(crate::lock::layer(dir, &layer.key).await?),
             None => None,
         };
-        if _held.is_some()
+        if held.is_some()
             && !options.no_cache
             && let Some(id) = cached(engine, layer).await.map_err(engine_error)?
         {

@@ -9,7 +9,7 @@ use containai::run::{ops, ssh, ssh_config};
 pub struct DownArgs {
     #[command(flatten)]
     pub workspace: WorkspaceArgs,
-    /// Also remove the container and its ssh entry.
+    /// Also remove the container, its ssh entry and its pinned host keys.
     #[arg(long)]
     pub remove: bool,
 }

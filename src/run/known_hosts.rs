@@ -72,7 +72,7 @@ pub fn replace(known_hosts: &Path, host: &str, keys: &[String]) -> Result<()> {
     })
 }
 
-/// Forgets the host keys recorded for `host` (a recreated container has new ones).
+/// Forgets the host keys recorded for `host` (its container is removed).
 pub fn forget(known_hosts: &Path, host: &str) -> Result<()> {
     if !knows(known_hosts, host) {
         return Ok(());

@@ -20,7 +20,8 @@ pub struct DownResult {
     pub removed: bool,
 }
 
-/// Stops the workspace's container with systemd's signal; `remove` also removes it and its ssh entry.
+/// Stops the workspace's container with systemd's signal; `remove` also removes it, its ssh entry and its
+/// pinned host keys.
 /// `config_dir` holds the workspace's lock, taken as `up` takes it, so that a `down` never interleaves with an
 /// `up` of the same workspace, and the host-side records of containers (`state/`, [`super::state`]).
 pub async fn down(
@@ -44,6 +45,7 @@ pub async fn down(
         super::state::forget(&state_dir, &container.id);
         if let Some(host) = container.labels.get(LABEL_SSH_HOST) {
             ssh_config::uninstall(ssh_dir, host.trim_start_matches("containai-"))?;
+            super::known_hosts::forget(&super::ssh::known_hosts_path(&config_dir.join("ssh")), host)?;
         }
     }
     Ok(DownResult { outcome: "success", container_id: container.id, stopped, removed: remove })

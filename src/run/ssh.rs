@@ -20,12 +20,17 @@ pub struct KeyPair {
     pub public_line: String,
 }
 
+/// containai's own known_hosts beside its key pair in `dir`.
+pub fn known_hosts_path(dir: &Path) -> PathBuf {
+    dir.join("known_hosts")
+}
+
 /// Loads the key pair in `dir`, generating it when absent. Safe against concurrent callers: the first
 /// writer wins and everyone reads its key.
 pub fn ensure_key(dir: &Path) -> Result<KeyPair> {
     let private = dir.join("id_ed25519");
     let public = dir.join("id_ed25519.pub");
-    let known_hosts = dir.join("known_hosts");
+    let known_hosts = known_hosts_path(dir);
     if !private.exists() {
         super::ssh_config::private_dir(dir)?;
         set_mode(dir, 0o700)?;

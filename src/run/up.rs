@@ -233,9 +233,8 @@ async fn up_locked(
                 engine.remove_container(&old.id).await?;
             }
             reporter.info(&format!("creating container `{}` under `{}`", request.name, policy.runtime));
-            let request = super::ports::avoid_busy(request.clone(), &target.config, &super::ports::is_free, reporter);
+            let request = super::ports::avoid_busy(request, &target.config, &super::ports::is_free, reporter);
             let id = engine.create_container(&request).await?;
-            super::known_hosts::forget(&key.known_hosts, &host)?;
             let info = engine.inspect_container(&id).await?.ok_or_else(|| RunError::NoContainer(name.clone()))?;
             (info, true)
         }
@@ -284,18 +283,15 @@ async fn up_locked(
     let ssh_info = match ssh_port {
         Some(port) => {
             // The client checks host keys strictly: they are pinned from the container itself (through the
-            // engine) whenever it may have new ones (read by the same exec that installs the user's key), or
-            // when containai's known_hosts lost them.
-            let served = match created || started {
-                true => Some(install_key(engine, &id, &target.remote_user, &key.public_line).await?),
-                false => None,
-            };
-            let keys = match served {
-                Some(text) => Some(super::known_hosts::checked(super::known_hosts::parse_public_keys(&text), &name)?),
-                None if !super::known_hosts::knows(&key.known_hosts, &host) => {
-                    Some(super::known_hosts::read(engine, &id, &name).await?)
-                }
-                None => None,
+            // engine), replacing the host's old ones, whenever it may have new ones (read by the same exec that
+            // installs the user's key), or when containai's known_hosts lost them.
+            let keys = if created || started {
+                let served = install_key(engine, &id, &target.remote_user, &key.public_line).await?;
+                Some(super::known_hosts::checked(super::known_hosts::parse_public_keys(&served), &name)?)
+            } else if !super::known_hosts::knows(&key.known_hosts, &host) {
+                Some(super::known_hosts::read(engine, &id, &name).await?)
+            } else {
+                None
             };
             if let Some(keys) = keys {
                 super::known_hosts::replace(&key.known_hosts, &host, &keys)?;

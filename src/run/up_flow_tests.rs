@@ -19,8 +19,11 @@ async fn down_waits_for_the_workspace_lock_that_up_holds() {
     assert!(!down.is_finished(), "down went ahead while the workspace was locked");
     assert_eq!(e.engine.calls().len(), before, "down touched the engine while the workspace was locked");
     drop(held);
+    let known = e.options.config_dir.join("ssh/known_hosts");
+    assert!(std::fs::read_to_string(&known).unwrap().contains("AAAAhostkey"));
     let result = down.await.unwrap().unwrap();
     assert!(result.removed);
+    assert_eq!(std::fs::read_to_string(&known).unwrap(), "", "the removed container's host keys were kept");
     assert!(e.engine.calls().len() > before);
 }
 
