@@ -190,16 +190,6 @@ pub async fn up(
     reporter: &dyn Reporter,
 ) -> Result<UpResult> {
     let _lock = super::lock::workspace(&options.config_dir, &target.workspace.devcontainer_id).await?;
-    up_locked(engine, target, policy, options, reporter).await
-}
-
-async fn up_locked(
-    engine: &dyn ContainerEngine,
-    target: &Target,
-    policy: &Policy,
-    options: &UpOptions,
-    reporter: &dyn Reporter,
-) -> Result<UpResult> {
     let name = names::container_name(&target.workspace);
     let ssh_on = wants_ssh(&target.config);
     let input = RequestInput {
