@@ -281,3 +281,23 @@ fn the_trust_store_is_private_and_outside_the_workspace() {
     assert_eq!(std::fs::metadata(record).unwrap().permissions().mode() & 0o777, 0o600);
     assert_eq!(std::fs::metadata(record.parent().unwrap()).unwrap().permissions().mode() & 0o777, 0o700);
 }
+
+#[test]
+fn a_trusted_host_variable_reaches_the_container_but_never_the_image_label_or_the_result() {
+    let token = "tok-9f3a-never-in-images";
+    let repo = Repo::new(&with(json!({"containerEnv": {"CAI_T": "${localEnv:CAI_ATTACK_TOKEN}"}})));
+    let envs = [("CAI_ATTACK_TOKEN", token), ("CONTAINAI_ALLOW_INSECURE_RUNTIME", "1")];
+    assert!(repo.run(&["trust"], &envs).status.success());
+    let out = repo.run(&["build"], &envs);
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(!stdout.contains(token) && !stderr.contains(token), "{stdout}\n{stderr}");
+    let result: Value = serde_json::from_str(stdout.trim()).unwrap();
+    let image = result["imageName"][0].as_str().unwrap();
+    let label = Command::new("docker")
+        .args(["image", "inspect", "--format", "{{index .Config.Labels \"devcontainer.metadata\"}}", image])
+        .output()
+        .unwrap();
+    let label = String::from_utf8_lossy(&label.stdout);
+    assert!(label.contains("${localEnv:CAI_ATTACK_TOKEN}") && !label.contains(token), "{label}");
+}

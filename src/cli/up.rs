@@ -2,6 +2,7 @@
 
 use super::{Printer, WorkspaceArgs};
 use anyhow::{Context, Result};
+use containai::config::substitute::{host_env, redact_local_env};
 use containai::engine::Docker;
 use containai::report::Reporter;
 use containai::run::{self, PolicyOptions, UpOptions};
@@ -139,6 +140,8 @@ pub async fn run(args: UpArgs, printer: &Printer) -> Result<std::process::ExitCo
     let result = run::up(&docker, &target, &policy, &options, printer).await?;
     let mut out = serde_json::to_value(&result).context("output")?;
     let configuration = containai::config::output::read_configuration(&loaded)["configuration"].take();
+    // The result is logged by CI jobs: host variables' values are written back as `${localEnv:NAME}`.
+    let configuration = redact_local_env(&configuration, &loaded.local_env, &host_env);
     if args.include_merged_configuration {
         let entries = target.metadata.as_array().map(Vec::as_slice).unwrap_or_default();
         let merged = containai::plan::merge::merged_configuration(&configuration, entries);

@@ -55,8 +55,8 @@ impl Policy {
         (self.isolation == Isolation::None).then(|| {
             format!(
                 "INSECURE: running under `{}` without sysbox-runc; the container gets SYS_ADMIN, NET_ADMIN, \
-                 seccomp=unconfined and a writable cgroup fs, and root in it is root on the host. \
-                 Install sysbox-runc to isolate it.",
+                 seccomp=unconfined and a writable cgroup fs, and root in it (and in its build steps) is root on \
+                 the host. Install sysbox-runc to isolate it.",
                 self.runtime
             )
         })
