@@ -1,6 +1,6 @@
 //! Fuzz input bytes → one parser of containai run on them, with the invariants that must hold for any input.
 //!
-//! Shared by the libFuzzer binaries (fuzz/fuzz_targets/*.rs) and by `tests/robust_fuzz_corpus.rs`, which
+//! Shared by the libFuzzer binaries (fuzz/fuzz_targets/*.rs) and by `tests/it/robust_fuzz_corpus.rs`, which
 //! replays the seed corpus and every committed regression input through these same functions in `cargo test`.
 //! A panic here (or a stack overflow, or a hang libFuzzer times out) is a bug in containai, not in the target.
 

@@ -1,4 +1,4 @@
-//! libFuzzer bytes → [`targets::feature_metadata`]; the checks live in fuzz/common/targets.rs, shared with tests/robust_fuzz_corpus.rs.
+//! libFuzzer bytes → [`targets::feature_metadata`]; the checks live in fuzz/common/targets.rs, shared with tests/it/robust_fuzz_corpus.rs.
 #![no_main]
 
 #[path = "../common/targets.rs"]

@@ -219,7 +219,7 @@ mod tests {
 
     #[test]
     fn nesting_hidden_behind_json5_line_terminators_is_still_counted() {
-        // Found by review, replayed by tests/robust_fuzz_corpus.rs: `//` comments end at `\r` and U+2028 too, and
+        // Found by review, replayed by tests/it/robust_fuzz_corpus.rs: `//` comments end at `\r` and U+2028 too, and
         // `\` + CR LF continues a string; each used to hide 20000 brackets from the count, and serde_json5's
         // recursive parser overflowed the stack on them.
         let deep = "[".repeat(20_000) + &"]".repeat(20_000);

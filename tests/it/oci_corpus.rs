@@ -1,0 +1,159 @@
+//! The corpus (`../shared/corpus/templates`, read in place) against a real registry: the `ghcr.io` features
+//! the corpus configs use are published to `docker-registry` on 127.0.0.1 under the same ids (their real
+//! devcontainer-feature.json from `../shared/corpus/features`, a stand-in install.sh), and containai's user
+//! config mirrors `ghcr.io` there. Every corpus config that uses only those features is rendered with its
+//! template's defaults and gets through `build --plan`, its lockfile naming `ghcr.io`. The config's `image` is
+//! the local test base (this machine has no image registry). Needs the Docker engine (the base image's id).
+
+use crate::support::shared;
+
+use crate::support::registry::{Registry, containai, publish};
+use containai::templates::{Template, TemplateRef, options, render};
+use serde_json::{Map, Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+const PREFIX: &str = "ghcr.io/devcontainers/features/";
+const BASE: &str = "containai-test/base:bookworm";
+
+/// Each corpus template folder with its devcontainer.json as parsed (JSONC).
+fn corpus() -> Vec<(PathBuf, Value)> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(shared().join("corpus/templates"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("devcontainer.json").is_file())
+        .collect();
+    dirs.sort();
+    dirs.into_iter()
+        .map(|dir| {
+            let file = dir.join("devcontainer.json");
+            let value = containai::config::jsonc::parse(&file, &std::fs::read_to_string(&file).unwrap()).unwrap();
+            (dir, value)
+        })
+        .collect()
+}
+
+/// The config's feature keys.
+fn feature_keys(config: &Value) -> Vec<String> {
+    config["features"].as_object().map(|f| f.keys().cloned().collect()).unwrap_or_default()
+}
+
+/// `ghcr.io/devcontainers/features/<id>:<major>` → (id, major).
+fn ghcr_feature(key: &str) -> Option<(String, u64)> {
+    let (id, tag) = key.strip_prefix(PREFIX)?.split_once(':')?;
+    Some((id.to_string(), tag.parse().ok()?))
+}
+
+/// A collection with `src/<id>/`: the corpus's devcontainer-feature.json at the major the configs ask for, the
+/// stand-in install.sh. Options the configs set (`used`) that the corpus's metadata no longer declares (the
+/// templates lag behind the features: `enableNonRootDocker`) are declared again as strings, as older versions
+/// had them, since containai refuses undeclared options.
+fn fixture_collection(wanted: &BTreeMap<String, u64>, used: &BTreeMap<String, BTreeSet<String>>) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/oci/corpus/install.sh");
+    for (id, major) in wanted {
+        let metadata_file = shared().join("corpus/features").join(id).join("devcontainer-feature.json");
+        let mut metadata: Value = serde_json::from_str(&std::fs::read_to_string(&metadata_file).unwrap()).unwrap();
+        let corpus_version = semver::Version::parse(metadata["version"].as_str().unwrap()).unwrap();
+        let options = metadata["options"].as_object_mut().unwrap();
+        let missing: Vec<&String> = used.get(id).into_iter().flatten().filter(|o| !options.contains_key(*o)).collect();
+        for option in missing {
+            eprintln!("`{id}`: the corpus sets `{option}`, which its devcontainer-feature.json no longer declares");
+            options.insert(option.clone(), json!({"type": "string", "default": ""}));
+        }
+        let version = match corpus_version.major == *major {
+            true => corpus_version.to_string(),
+            false => format!("{major}.0.0"),
+        };
+        metadata["version"] = version.into();
+        let folder = dir.path().join("src").join(id);
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join("devcontainer-feature.json"), serde_json::to_string_pretty(&metadata).unwrap())
+            .unwrap();
+        std::fs::copy(&script, folder.join("install.sh")).unwrap();
+    }
+    dir
+}
+
+/// The template at `dir` rendered with its defaults; `image` replaced by the local base.
+fn render_config(dir: &Path) -> Value {
+    let template = Template::load(&TemplateRef::Local(dir.to_path_buf())).unwrap();
+    let values = options::resolve(&template, &Map::new()).unwrap();
+    let files = render::render(&template, &values, &[]).unwrap();
+    let file = files.iter().find(|f| f.path == "devcontainer.json").expect("a rendered devcontainer.json");
+    let mut config = containai::config::jsonc::parse(dir, std::str::from_utf8(&file.bytes).unwrap()).unwrap();
+    config["image"] = BASE.into();
+    config
+}
+
+#[test]
+fn corpus_configs_using_mirrored_features_plan() {
+    let configs = corpus();
+    // The ghcr.io features the corpus uses, by id and the major versions its configs ask for.
+    let mut uses: BTreeMap<(String, u64), usize> = BTreeMap::new();
+    let mut options_used: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (_, config) in &configs {
+        for key in feature_keys(config) {
+            if let Some(feature) = ghcr_feature(&key) {
+                let set = config["features"][&key].as_object().into_iter().flat_map(|o| o.keys().cloned());
+                options_used.entry(feature.0.clone()).or_default().extend(set);
+                *uses.entry(feature).or_default() += 1;
+            }
+        }
+    }
+    assert!(!uses.is_empty(), "the corpus uses no ghcr.io feature");
+    let wanted: BTreeMap<String, u64> = uses.keys().cloned().collect();
+    assert_eq!(wanted.len(), uses.len(), "one major per feature in the corpus: {uses:?}");
+
+    let registry = Registry::start();
+    let host = registry.host.clone();
+    let col = fixture_collection(&wanted, &options_used);
+    publish(col.path(), &host, "devcontainers/features");
+    let home = tempfile::tempdir().unwrap();
+    let user_config = home.path().join("containai.json");
+    std::fs::write(&user_config, json!({"registryMirrors": {"ghcr.io": host}}).to_string()).unwrap();
+    let cache = home.path().join("cache");
+
+    let (mut ran, mut skipped) = (Vec::new(), Vec::new());
+    for (dir, raw) in &configs {
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        let keys = feature_keys(raw);
+        let published = |k: &String| ghcr_feature(k).is_some_and(|(id, _)| wanted.contains_key(&id));
+        if keys.is_empty() || !keys.iter().all(published) {
+            continue;
+        }
+        if raw.get("image").is_none() {
+            // Compose and Dockerfile configs: the corpus has no compose file or Dockerfile beside them.
+            skipped.push(name);
+            continue;
+        }
+        let ws = crate::support::registry::workspace(&render_config(dir));
+        let ws_arg = ws.path().to_str().unwrap();
+        let (ok, out, err) = containai(
+            &["build", "--plan", "--workspace-folder", ws_arg],
+            &[("CONTAINAI_CONFIG", &user_config), ("XDG_CACHE_HOME", &cache), ("HOME", home.path())],
+        );
+        assert!(ok, "{name}: build --plan failed: {err}");
+        let plan: Value = serde_json::from_str(out.trim()).unwrap();
+        let layers: BTreeSet<String> =
+            plan["layers"].as_array().unwrap().iter().map(|l| l["name"].as_str().unwrap().to_string()).collect();
+        let lock: Value = serde_json::from_str(
+            &std::fs::read_to_string(ws.path().join(".devcontainer/devcontainer-lock.json")).unwrap(),
+        )
+        .unwrap();
+        for key in &keys {
+            let (id, _) = ghcr_feature(key).unwrap();
+            assert!(layers.contains(&format!("feature:{key}")), "{name}: no layer for `{key}`: {layers:?}");
+            let resolved = lock["features"][key]["resolved"].as_str().unwrap_or_default();
+            assert!(resolved.starts_with(&format!("{PREFIX}{id}@sha256:")), "{name}: {lock}");
+        }
+        ran.push(name);
+    }
+    eprintln!(
+        "corpus configs planned with mirrored features: {} ({}); skipped (no image): {skipped:?}",
+        ran.len(),
+        ran.join(", ")
+    );
+    eprintln!("features published: {wanted:?}; uses: {uses:?}");
+    assert!(!ran.is_empty(), "no corpus config used only the published features");
+}
