@@ -2,7 +2,7 @@
 //! each attack: the repository's files, the command, then proof that nothing ran on the host (no marker file, no
 //! container, no layer built) and that the refusal names the setting. Real engine, real binary.
 
-mod common;
+use crate::support as common;
 
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
