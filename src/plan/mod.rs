@@ -217,12 +217,12 @@ pub fn plan(
     }));
     let entries = metadata::entries(base_entries, features, loaded);
     let users = users::UserPlan::from_metadata(&entries, host)?;
-    let label = serde_json::to_string(&entries).expect("metadata serialises");
+    let entries = serde_json::Value::Array(entries);
+    // A host variable's value (a token, say) never lands in the image: an image is pushed and shared.
+    let redacted =
+        crate::config::substitute::redact_local_env(&entries, &loaded.local_env, &crate::config::substitute::host_env);
+    let label = serde_json::to_string(&redacted).expect("metadata serialises");
     let parent = layers.last().expect("base layer").key.clone();
     layers.push(layers::user(&users, &label, &parent)?);
-    Ok(BuildPlan {
-        features: features.iter().map(|f| f.reference.clone()).collect(),
-        layers,
-        metadata: serde_json::Value::Array(entries),
-    })
+    Ok(BuildPlan { features: features.iter().map(|f| f.reference.clone()).collect(), layers, metadata: entries })
 }
