@@ -5,6 +5,9 @@ use crate::registry::Mirror;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// The line containai puts at the top of the user's `~/.ssh/config` (written by `up`, checked by `doctor`).
+pub const SSH_INCLUDE_LINE: &str = "Include ~/.ssh/containai.d/*.conf";
+
 /// `$XDG_CONFIG_HOME/containai` (default `~/.config/containai`): containai's keys, trust store, locks and config.
 pub fn config_dir() -> PathBuf {
     dirs::config_dir().unwrap_or_else(|| PathBuf::from(".config")).join("containai")

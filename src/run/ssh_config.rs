@@ -7,8 +7,7 @@ use super::{Result, RunError};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// The line containai puts at the top of `~/.ssh/config`.
-pub const INCLUDE_LINE: &str = "Include ~/.ssh/containai.d/*.conf";
+pub use crate::user_config::SSH_INCLUDE_LINE as INCLUDE_LINE;
 
 /// Everything a host entry says.
 #[derive(Debug, Clone, PartialEq, Eq)]
