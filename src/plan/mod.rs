@@ -14,7 +14,10 @@ pub mod model;
 pub mod render;
 mod users;
 
-pub use model::{BuildPlan, CACHE_REPOSITORY, ContextFile, KEY_VERSION, Layer, LayerContext, cache_tag};
+pub use model::{
+    BuildPlan, CACHE_REPOSITORY, ContextFile, KEY_VERSION, Layer, LayerContext, cache_tag, cache_tag_key,
+    pulled_repository,
+};
 
 use crate::config::Loaded;
 use crate::config::model::ConfigKind;
