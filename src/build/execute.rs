@@ -178,10 +178,15 @@ fn dockerfile_text(layer: &Layer, parent: Option<&str>) -> Result<String> {
         let bytes = std::fs::read(&path).map_err(|source| BuildError::Context { path, source })?;
         text = String::from_utf8_lossy(&bytes).into_owned();
     }
-    if let Some(key) = &layer.parent_key
-        && !has_from(&text)
-    {
-        text = format!("FROM {}\n{text}", parent.map_or_else(|| cache_tag(key), str::to_string));
+    if let Some(key) = &layer.parent_key {
+        let planned = cache_tag(key);
+        let actual = parent.unwrap_or(&planned);
+        if !has_from(&text) {
+            text = format!("FROM {actual}\n{text}");
+        } else if actual != planned {
+            // The plan names the parent `containai-cache:<key>`; it was found (or built) in a pulled repository.
+            text = text.replace(&format!("FROM {planned}\n"), &format!("FROM {actual}\n"));
+        }
     }
     Ok(text)
 }

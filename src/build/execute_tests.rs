@@ -122,7 +122,9 @@ async fn a_pulled_layer_is_used_only_by_a_build_that_names_its_repository() {
     let engine = FakeImages::new();
     engine.add_image(&format!("{pulled}:k1"), "sha256:pulled1", &[(LABEL_KEY, "k1")]);
     let options = BuildOptions { repositories: vec![pulled.clone()], ..Default::default() };
-    let named = run(&engine, &options).await.unwrap();
+    let mut planned = plan();
+    planned.layers[1].dockerfile = format!("FROM {}\nRUN echo system\n", cache_tag("k1"));
+    let named = execute(&planned, &engine, &Recorder::default(), &options).await.unwrap();
     assert_eq!((named.layers[0].image_id.as_str(), named.layers_built), ("sha256:pulled1", 2));
     let builds = engine.builds();
     assert!(builds[0].dockerfile.starts_with(&format!("FROM {pulled}:k1\n")), "{}", builds[0].dockerfile);
