@@ -3,9 +3,7 @@
 //! fails naming `remoteUser`, writes no ssh entry, creates no container, and nothing runs on the host. Fails when no
 //! engine answers.
 
-mod robust_support;
-
-use robust_support::{Home, Images, Workspaces, docker, text, token, workspace_containers};
+use crate::support::sandbox::{Home, Images, Workspaces, docker, text, token, workspace_containers};
 use serde_json::json;
 use std::path::Path;
 
