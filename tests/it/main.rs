@@ -9,6 +9,7 @@ mod config_conformance;
 mod config_corpus;
 mod config_errors;
 mod config_fixtures;
+mod config_git_root;
 mod config_merged_reference;
 mod config_model;
 mod doctor_engine;
