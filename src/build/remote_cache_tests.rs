@@ -1,6 +1,7 @@
 //! Tests of [`super::remote_cache`] against the recording fake engine, whose fake registry also answers lookups.
 
 use super::{CacheOptions, check, execute_with_cache, repositories};
+use crate::build::BuildOutcome;
 use crate::build::execute::{BuildOptions, LABEL_KEY, LABEL_PARENT_KEY};
 use crate::engine::ImageInfo;
 use crate::engine::fake_images::{Call, FakeImages};
@@ -47,6 +48,13 @@ impl Recorder {
 
 fn from(repos: &[&str]) -> CacheOptions {
     CacheOptions { cache_from: repos.iter().map(|r| r.to_string()).collect(), ..Default::default() }
+}
+
+/// Builds the plan on `engine` with `repos` as `--cache-from`.
+async fn build_from(engine: &FakeImages, repos: &[&str]) -> BuildOutcome {
+    execute_with_cache(&plan(), engine, engine, &Recorder::default(), &BuildOptions::default(), &from(repos))
+        .await
+        .unwrap()
 }
 
 /// Machine A: builds the plan and pushes every layer to REPO; returns what its registry holds.
@@ -108,9 +116,7 @@ async fn a_pulled_layer_never_serves_a_build_that_does_not_name_its_registry() {
     let b = FakeImages::new();
     let labels = BTreeMap::from([(LABEL_KEY.to_string(), "k1".to_string())]);
     b.add_remote(&format!("{REPO}:k1"), ImageInfo { id: "sha256:forged".into(), labels, ..Default::default() });
-    let outcome = execute_with_cache(&plan(), &b, &b, &Recorder::default(), &BuildOptions::default(), &from(&[REPO]))
-        .await
-        .unwrap();
+    let outcome = build_from(&b, &[REPO]).await;
     let sources: Vec<LayerSource> = outcome.layers.iter().map(|l| l.source).collect();
     assert_eq!(sources, [LayerSource::Registry, LayerSource::Built, LayerSource::Built]);
     // The layers built on the pulled one live with it.
@@ -121,23 +127,13 @@ async fn a_pulled_layer_never_serves_a_build_that_does_not_name_its_registry() {
     assert!(["k1", "k2", "k3"].iter().all(|k| !b.has_image(&cache_tag(k))));
 
     // Another workspace, with no cacheFrom: builds every layer itself, none on the forged one.
-    let other =
-        execute_with_cache(&plan(), &b, &b, &Recorder::default(), &BuildOptions::default(), &from(&[])).await.unwrap();
+    let other = build_from(&b, &[]).await;
     assert_eq!(other.layers_built, 3);
     assert_ne!(other.layers[0].image_id, "sha256:forged");
     assert_eq!(other.image, cache_tag("k3"));
     assert!(b.builds()[3..].iter().all(|r| !r.dockerfile.contains("containai-cache/from-")));
     // Naming another registry does not reach it either.
-    let third = execute_with_cache(
-        &plan(),
-        &b,
-        &b,
-        &Recorder::default(),
-        &BuildOptions::default(),
-        &from(&["localhost:5000/other"]),
-    )
-    .await
-    .unwrap();
+    let third = build_from(&b, &["localhost:5000/other"]).await;
     assert!(third.layers.iter().all(|l| l.source == LayerSource::Cached), "its own layers, built just before");
     assert_eq!(third.image, cache_tag("k3"));
 }
@@ -146,16 +142,7 @@ async fn a_pulled_layer_never_serves_a_build_that_does_not_name_its_registry() {
 async fn lookup_stops_at_the_first_miss_and_builds_the_rest_here() {
     let a = machine_a().await;
     let b = machine_b(&a, &["k1", "k3"]);
-    let outcome = execute_with_cache(
-        &plan(),
-        &b,
-        &b,
-        &Recorder::default(),
-        &BuildOptions::default(),
-        &from(&["localhost:5000/other", REPO]),
-    )
-    .await
-    .unwrap();
+    let outcome = build_from(&b, &["localhost:5000/other", REPO]).await;
     let sources: Vec<LayerSource> = outcome.layers.iter().map(|l| l.source).collect();
     assert_eq!(sources, [LayerSource::Registry, LayerSource::Built, LayerSource::Built]);
     let heads: Vec<String> =
