@@ -194,6 +194,7 @@ pub async fn up(
     options: &UpOptions,
     reporter: &dyn Reporter,
 ) -> Result<UpResult> {
+    crate::config::user_name::check("remoteUser", &target.remote_user)?;
     let _lock = super::lock::workspace(&options.config_dir, &target.workspace.devcontainer_id).await?;
     let name = names::container_name(&target.workspace);
     let ssh_on = wants_ssh(&target.config);
