@@ -1,14 +1,14 @@
 //! containai: devcontainer.json → a running system container under sysbox-runc.
 //!
-//! The pipeline, one module per stage: [`config`] → [`features`] → [`plan`] → [`build`] → [`run`].
+//! The pipeline, one module per stage: [`config`] → [`features`] → [`plan`] → [`image`] → [`run`].
 
 pub mod assets;
-pub mod build;
 pub mod config;
 pub mod context;
 pub mod engine;
 pub mod features;
 pub mod folder;
+pub mod image;
 pub mod isolation;
 pub mod lock;
 pub mod plan;

@@ -3,10 +3,10 @@
 
 use super::{Printer, WorkspaceArgs};
 use anyhow::Context;
-use containai::build::{self, BuildOptions, BuildOutcome, CacheOptions, LayerOutcome};
 use containai::config::{self, LoadOptions, Loaded};
 use containai::engine::Docker;
 use containai::features::{self, ResolvedFeature};
+use containai::image::{self, BuildOptions, BuildOutcome, CacheOptions, LayerOutcome};
 use containai::plan::{self, BaseInput, BuildPlan, HostUser};
 use containai::registry::HttpProbe;
 use containai::report::{LayerSource, Reporter};
@@ -120,11 +120,11 @@ pub async fn build_resolved(
         let only = BuildPlan { features: vec![], layers: vec![plan::base_layer(&base)?], metadata: json!([]) };
         let only_options = BuildOptions { image_names: vec![], ..options.clone() };
         let pull_only = CacheOptions { cache_to: None, push: false, ..cache.clone() };
-        first = Some(build::execute_with_cache(&only, engine, &probe, reporter, &only_options, &pull_only).await?);
+        first = Some(image::execute_with_cache(&only, engine, &probe, reporter, &only_options, &pull_only).await?);
         base = plan::base::resolve_in(loaded, engine, false, &pulled).await?;
     }
     let plan = plan_over(loaded, features, &base, reporter)?;
-    let mut outcome = build::execute_with_cache(&plan, engine, &probe, reporter, options, cache).await?;
+    let mut outcome = image::execute_with_cache(&plan, engine, &probe, reporter, options, cache).await?;
     // The base built (or pulled) just before counts as such in this run.
     if let Some(first) = first
         && first.layers[0].source != LayerSource::Cached

@@ -1,10 +1,10 @@
 //! A loaded config → sshd added when missing, features resolved, plan built → the image `up` runs and its key.
 
 use anyhow::Result;
-use containai::build::CacheOptions;
 use containai::config::Loaded;
 use containai::engine::Docker;
 use containai::features::oci::RemoteOptions;
+use containai::image::CacheOptions;
 use containai::plan::metadata;
 use containai::report::Reporter;
 use containai::run::up::{Target, wants_ssh};
