@@ -1,6 +1,8 @@
 //! containai: devcontainer.json → a running system container under sysbox-runc.
 //!
-//! The pipeline, one module per stage: [`config`] → [`features`] → [`plan`] → [`image`] → [`run`].
+//! The pipeline, one module per stage: [`config`] → [`features`] → [`plan`] → [`image`] → [`run`], sequenced by
+//! [`pipeline`]; [`policy`] decides what may reach the host; [`context`], [`engine`], [`registry`], [`lock`],
+//! [`folder`] are the layers below the stages.
 
 pub mod assets;
 pub mod config;
@@ -11,6 +13,7 @@ pub mod folder;
 pub mod image;
 pub mod isolation;
 pub mod lock;
+pub mod pipeline;
 pub mod plan;
 pub mod policy;
 pub mod registry;
