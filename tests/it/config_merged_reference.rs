@@ -3,7 +3,7 @@
 //! `devcontainer.metadata` label has its own entries, and every single-container corpus template with its image
 //! swapped for the local base and its features left out (engine-backed: both tools inspect the base image).
 
-use crate::support::sandbox::{docker, token};
+use crate::support::{docker, token};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::process::Command;
@@ -41,8 +41,7 @@ fn merged(program: &str, home: &Path, workspace: &Path) -> Result<String, String
 /// A workspace `<dir>/<name>` with `config` as its devcontainer.json.
 fn workspace(dir: &Path, name: &str, config: &Value) -> std::path::PathBuf {
     let ws = dir.join(name);
-    std::fs::create_dir_all(ws.join(".devcontainer")).unwrap();
-    std::fs::write(ws.join(".devcontainer/devcontainer.json"), serde_json::to_string_pretty(config).unwrap()).unwrap();
+    crate::support::write_workspace(&ws, config);
     ws
 }
 

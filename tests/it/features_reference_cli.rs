@@ -1,7 +1,8 @@
 //! The built-ins as local features of a workspace → the reference `devcontainer build` (when that CLI is on
 //! PATH) → an image with sshd and dockerd installed: proof that they are valid Dev Container Features.
 
-use crate::support::docker_cli::{Docker, SSHD_IMAGE_CHECKS, last_lines, unique};
+use crate::support::docker_cli::{Docker, SSHD_IMAGE_CHECKS};
+use crate::support::{last_lines, unique};
 use containai::assets::FEATURES;
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
@@ -69,7 +70,7 @@ fn the_reference_cli_builds_the_builtins_as_local_features() {
     });
     std::fs::write(config_dir.join("devcontainer.json"), config.to_string()).unwrap();
 
-    let tag = unique("containai-test/features-reference");
+    let tag = format!("containai-test/features-reference:{}", unique("t"));
     docker.adopt_image(&tag);
     let started = utc_now();
     let out = Command::new("devcontainer")

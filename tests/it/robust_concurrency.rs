@@ -5,9 +5,9 @@
 //! fails when no engine answers.
 
 use crate::support::sandbox::{
-    Home, Images, Workspaces, chain, docker, json, local_feature, own_tags, plan_layers, text, token,
-    workspace_containers,
+    Home, Workspaces, chain, json, local_feature, own_tags, plan_layers, workspace_containers,
 };
+use crate::support::{Images, docker, text, token};
 use containai::run::known_hosts;
 use containai::run::ssh_config::{self, HostEntry, INCLUDE_LINE};
 use serde_json::Value;
@@ -24,7 +24,7 @@ fn concurrent_ups_make_one_container_per_workspace_and_share_layers() {
     let config = serde_json::json!({"image": "containai-test/base:bookworm"});
     let a = home.workspace(&token("cai-race-a"), &config);
     let b = home.workspace(&token("cai-race-b"), &config);
-    let _cleanup = Workspaces(vec![a.clone(), b.clone()]);
+    let _images = Workspaces(vec![a.clone(), b.clone()]);
 
     let spawn = |ws: &Path| {
         home.command("up", Some(ws), &["--allow-insecure-runtime", "--skip-post-create"])

@@ -1,6 +1,7 @@
 //! `containai up` against the real engine, under runc in the explicit insecure mode: ssh, systemd, the inner
 //! dockerd, hooks once and in order, reuse, config changes, trust, `down --remove`. Fails when no engine answers.
 
+use crate::support::binary;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -86,13 +87,6 @@ impl Drop for Sandbox {
             let _ = Command::new("docker").args(["rm", "-f", "-v", &id]).output();
         }
     }
-}
-
-/// The binary under test: cargo's, or `CONTAINAI_TEST_BIN` (a copy safe from other builds in a shared target dir).
-fn binary() -> PathBuf {
-    std::env::var_os("CONTAINAI_TEST_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_containai")))
 }
 
 fn ssh(config_file: &Path, host: &str, command: &str) -> Output {
