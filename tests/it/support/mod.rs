@@ -1,7 +1,9 @@
 //! Shared helpers of the integration tests: a connected engine (or a loud failure), unique names, tar contexts;
-//! the submodules hold a second engine, config fixtures, the docker CLI, a registry and a sandboxed HOME.
+//! the submodules hold a second engine, config fixtures, the shared corpus, the docker CLI, a registry and a
+//! sandboxed HOME.
 
 pub mod config;
+pub mod corpus;
 pub mod daemon;
 pub mod docker_cli;
 pub mod registry;
@@ -11,15 +13,6 @@ use containai::engine::Docker;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
-
-/// `../shared` (read-only reference data) next to the repository; a worktree under `wt/` has it one level up.
-pub fn shared() -> std::path::PathBuf {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    [root.join("../shared"), root.join("../../shared")]
-        .into_iter()
-        .find(|p| p.join("corpus/templates").is_dir())
-        .expect("../shared/corpus/templates next to the repository")
-}
 
 /// The test base image made by `scripts/setup`.
 pub const BASE_IMAGE: &str = "containai-test/base:bookworm";
@@ -66,6 +59,18 @@ pub fn docker_output(args: &[&str]) -> Output {
 /// `docker ARGS`: stdout, trimmed (empty on failure).
 pub fn docker(args: &[&str]) -> String {
     String::from_utf8_lossy(&docker_output(args).stdout).trim().to_string()
+}
+
+/// The reference CLI's version (`devcontainer --version`); panics (the test fails) when it does not run.
+pub fn reference_cli() -> String {
+    match Command::new("devcontainer").arg("--version").output() {
+        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).trim().to_string(),
+        other => panic!(
+            "this test compares containai with the reference CLI, and `devcontainer --version` failed: {}\n\
+             hint: bash scripts/setup installs it (npm install -g @devcontainers/cli)",
+            other.map_or_else(|e| e.to_string(), |out| text(&out))
+        ),
+    }
 }
 
 /// A command's stdout then stderr, for a failure message.
