@@ -11,6 +11,7 @@ pub mod folder;
 pub mod isolation;
 pub mod lock;
 pub mod plan;
+pub mod policy;
 pub mod registry;
 pub mod report;
 pub mod run;

@@ -10,7 +10,7 @@ use containai::build::dockerignore::DockerIgnore;
 use containai::config::discover::Found;
 use containai::features::metadata::FeatureMetadata;
 use containai::features::oci::reference::OciRef;
-use containai::run::mounts;
+use containai::policy::mounts;
 use std::path::{Path, PathBuf};
 
 /// The input as text: parsers take `&str`; non-UTF-8 bytes are the file reader's job (tested elsewhere).

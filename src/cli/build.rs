@@ -34,6 +34,10 @@ pub struct Args {
     pub remote: super::features::RemoteArgs,
     #[command(flatten)]
     pub prebuild: super::cache::PrebuildArgs,
+    /// Build although the engine's default runtime is not sysbox-runc: the repository's Dockerfile and feature
+    /// scripts then run under it (plain runc: root in a build step is root on the host).
+    #[arg(long, env = "CONTAINAI_ALLOW_INSECURE_RUNTIME", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false)]
+    pub allow_insecure_runtime: bool,
 }
 
 /// Writes one JSON document and a newline to stdout.
@@ -137,7 +141,14 @@ pub async fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitCode> {
     for warning in &loaded.warnings {
         printer.warn(warning);
     }
+    // The user's trust first: a build context outside the workspace, `${localEnv:…}`, a repository's cacheFrom.
+    let assessment = containai::policy::assess::assess(&loaded.model, &loaded.workspace, &loaded.local_env, &[], &[])?;
+    let store = containai::policy::trust::default_store(&containai::run::ssh::containai_config_dir());
+    containai::policy::trust::require(&store, &loaded.workspace, &assessment.fingerprint)?;
     let engine = Docker::connect().await?;
+    if !args.plan && !args.prebuild.check_cache {
+        build_runtime_check(&engine, args.allow_insecure_runtime, printer).await?;
+    }
     let cache = args.prebuild.options(&loaded)?;
     if args.prebuild.check_cache {
         let plan = plan_workspace_with(&loaded, &engine, printer, false, &args.remote.options()?).await?;
@@ -164,6 +175,25 @@ pub async fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitCode> {
         layers_built: outcome.layers_built,
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Builds run the repository's code under the engine's default runtime: refused unless it is sysbox-runc or the
+/// user accepted an insecure runtime (then a warning).
+async fn build_runtime_check(engine: &Docker, allow_insecure: bool, printer: &Printer) -> anyhow::Result<()> {
+    use containai::engine::ImageEngine;
+    use containai::policy::{Isolation, Policy, SYSBOX};
+    let info = engine.engine_info().await?;
+    let wanted = Policy {
+        runtime: SYSBOX.into(),
+        isolation: Isolation::Sysbox,
+        insecure_additions: false,
+        allow_unsafe_config: false,
+        allow_insecure_runtime: allow_insecure,
+    };
+    if let Some(warning) = containai::policy::runtime::check_build_runtime(&wanted, &info)? {
+        printer.warn(&warning);
+    }
+    Ok(())
 }
 
 /// What `containai build` prints on success. `imageName` is the `--image-name`s, else the final layer's

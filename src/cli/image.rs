@@ -45,6 +45,7 @@ pub async fn target(
     remote: &RemoteOptions,
     cache: &CacheOptions,
     no_cache: bool,
+    allow_unsafe_config: bool,
 ) -> Result<Target> {
     let mut loaded = loaded.clone();
     if ensure_sshd(&mut loaded) {
@@ -54,6 +55,11 @@ pub async fn target(
     }
     containai::plan::check_supported(&loaded)?;
     let features = containai::features::resolve_with(&loaded, remote)?;
+    // A feature may ask for what is on the policy's short lists, nothing more: refused before it is built.
+    let entries: Vec<serde_json::Value> = features.iter().map(|f| f.metadata.clone()).collect();
+    for warning in containai::policy::assess::refuse_metadata(&entries, allow_unsafe_config)? {
+        reporter.warn(&warning);
+    }
     let (plan, outcome) = super::build::build_resolved(
         &loaded,
         &features,

@@ -1,9 +1,10 @@
-//! `containai trust` → the workspace's current host-affecting settings recorded as trusted → JSON line.
+//! `containai trust` → the workspace's current host-affecting settings (and the files its host command runs)
+//! recorded as trusted → JSON line. The user's word: nothing in the repository can say it.
 
 use super::WorkspaceArgs;
 use anyhow::Result;
+use containai::policy::{assess, trust};
 use containai::report::Reporter;
-use containai::run::trust;
 
 #[derive(clap::Args)]
 pub struct TrustArgs {
@@ -13,13 +14,28 @@ pub struct TrustArgs {
 
 pub async fn run(args: TrustArgs, reporter: &dyn Reporter) -> Result<std::process::ExitCode> {
     let loaded = args.workspace.load()?;
-    let parts = trust::HostParts::of(&loaded.model, &loaded.workspace);
-    let store = trust::default_store();
-    if let trust::TrustState::Changed(lines) = trust::check(&store, &loaded.workspace, &parts)? {
-        reporter.info(&format!("trusting these changes:\n{}", lines.join("\n")));
+    let assessment = assess::assess(&loaded.model, &loaded.workspace, &loaded.local_env, &[], &[])?;
+    let refused = assessment.refused();
+    if !refused.is_empty() {
+        reporter.warn(&format!(
+            "trust does not cover these (a repository cannot ask for them; `up --allow-unsafe-config` keeps them):\n{}",
+            refused.iter().map(|r| format!("  - {r}")).collect::<Vec<_>>().join("\n")
+        ));
     }
-    let path = trust::trust(&store, &loaded.workspace, &parts)?;
-    let out = serde_json::json!({"outcome": "success", "configFile": loaded.workspace.config_file, "record": path});
+    let store = trust::default_store(&containai::run::ssh::containai_config_dir());
+    match trust::check(&store, &loaded.workspace, &assessment.fingerprint)? {
+        trust::TrustState::Changed(lines) => reporter.info(&format!("trusting these changes:\n{}", lines.join("\n"))),
+        trust::TrustState::Unseen(lines) => reporter.info(&format!("trusting:\n{}", lines.join("\n"))),
+        trust::TrustState::Trusted => {}
+    }
+    let path = trust::trust(&store, &loaded.workspace, &assessment.fingerprint)?;
+    let out = serde_json::json!({
+        "outcome": "success",
+        "configFile": loaded.workspace.config_file,
+        "record": path,
+        "settings": assessment.fingerprint.settings,
+        "files": assessment.fingerprint.files.keys().collect::<Vec<_>>(),
+    });
     println!("{out}");
     Ok(std::process::ExitCode::SUCCESS)
 }

@@ -2,6 +2,7 @@
 
 use super::{Printer, WorkspaceArgs};
 use anyhow::{Context, Result};
+use containai::config::substitute::{host_env, redact_local_env};
 use containai::engine::Docker;
 use containai::report::Reporter;
 use containai::run::{self, PolicyOptions, UpOptions};
@@ -125,7 +126,8 @@ pub async fn run(args: UpArgs, printer: &Printer) -> Result<std::process::ExitCo
     }
     let remote = args.remote.options()?;
     let docker = Docker::connect().await?;
-    let policy = run::up::preflight(&docker, &loaded.model, &loaded.workspace, &options, printer).await?;
+    let policy =
+        run::up::preflight(&docker, &loaded.model, &loaded.workspace, &loaded.local_env, &options, printer).await?;
     if let Some(command) = &loaded.model.initialize_command {
         run::hooks::run_initialize(command, &loaded.workspace.local_workspace_folder, printer).await?;
     }
@@ -133,10 +135,13 @@ pub async fn run(args: UpArgs, printer: &Printer) -> Result<std::process::ExitCo
     // Held until the container exists: `gc` removes no layer between its build and the container's creation.
     let _cache = super::build::cache_lock().await?;
     let no_cache = args.build_no_cache && run::up::find(&docker, &loaded.workspace).await?.is_none();
-    let target = super::image::target(&docker, &loaded, printer, &remote, &cache, no_cache).await?;
+    let target =
+        super::image::target(&docker, &loaded, printer, &remote, &cache, no_cache, policy.allow_unsafe_config).await?;
     let result = run::up(&docker, &target, &policy, &options, printer).await?;
     let mut out = serde_json::to_value(&result).context("output")?;
     let configuration = containai::config::output::read_configuration(&loaded)["configuration"].take();
+    // The result is logged by CI jobs: host variables' values are written back as `${localEnv:NAME}`.
+    let configuration = redact_local_env(&configuration, &loaded.local_env, &host_env);
     if args.include_merged_configuration {
         let entries = target.metadata.as_array().map(Vec::as_slice).unwrap_or_default();
         let merged = containai::plan::merge::merged_configuration(&configuration, entries);

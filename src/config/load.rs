@@ -41,6 +41,17 @@ pub fn load_text(
         return Err(ConfigError::NotAnObject { path: path.clone(), found: describe(&raw) });
     };
     let defaults = workspace::defaults(workspace_folder, raw_map, git_root);
+    // Every host variable the config reads is recorded: reading one is a host-affecting setting (its value may
+    // be a token), which the user must trust.
+    let read = std::cell::RefCell::new(Vec::<String>::new());
+    let recording = |name: &str| {
+        let mut names = read.borrow_mut();
+        if !names.iter().any(|n| n == name) {
+            names.push(name.to_string());
+        }
+        env(name)
+    };
+    let env: &dyn Fn(&str) -> Option<String> = &recording;
     let local_folder = workspace_folder.to_string_lossy();
     let context = Context {
         local_workspace_folder: Some(&local_folder),
@@ -79,7 +90,8 @@ pub fn load_text(
         Some(_) => None,
         None => defaults.workspace_mount.clone(),
     };
-    Ok(Loaded { value, model, workspace: info, warnings })
+    let local_env = read.take();
+    Ok(Loaded { value, model, workspace: info, warnings, local_env })
 }
 
 /// Points at the first place the variable is written (it sits in a string, so the text has it verbatim).

@@ -98,6 +98,8 @@ pub struct Loaded {
     pub workspace: WorkspaceInfo,
     /// Non-fatal findings (unknown properties, ...).
     pub warnings: Vec<String>,
+    /// The host variables the config reads through `${localEnv:…}` / `${env:…}`, by name, in first-use order.
+    pub local_env: Vec<String>,
 }
 
 impl Loaded {

@@ -252,7 +252,7 @@ impl DevContainer {
 }
 
 /// Everything about a config that the stages need besides the model: where it came from.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WorkspaceInfo {
     /// Host folder of the workspace (absolute).

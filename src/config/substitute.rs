@@ -163,6 +163,33 @@ fn replace_all(s: &str, resolve: &mut Resolve<'_>) -> Result<String> {
     Ok(out)
 }
 
+/// Values shorter than this are not taken for a host variable's value when redacting (they would match too much
+/// and are no secret).
+const REDACT_MIN: usize = 4;
+
+/// `value` with every host variable's value that `${localEnv:NAME}` put in it written back as `${localEnv:NAME}`:
+/// for what leaves the host's process (an image label, a printed result), where a token must not appear.
+pub fn redact_local_env(value: &Value, names: &[String], env: &dyn Fn(&str) -> Option<String>) -> Value {
+    let mut pairs: Vec<(String, String)> = names
+        .iter()
+        .filter_map(|n| env(n).filter(|v| v.chars().count() >= REDACT_MIN).map(|v| (v, format!("${{localEnv:{n}}}"))))
+        .collect();
+    if pairs.is_empty() {
+        return value.clone();
+    }
+    pairs.sort_by_key(|(v, _)| std::cmp::Reverse(v.len()));
+    let redact = |s: &str| pairs.iter().fold(s.to_string(), |out, (v, name)| out.replace(v.as_str(), name));
+    fn walk(value: &Value, redact: &dyn Fn(&str) -> String) -> Value {
+        match value {
+            Value::String(s) => Value::String(redact(s)),
+            Value::Array(items) => Value::Array(items.iter().map(|v| walk(v, redact)).collect()),
+            Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (redact(k), walk(v, redact))).collect()),
+            other => other.clone(),
+        }
+    }
+    walk(value, &redact)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,6 +230,22 @@ mod tests {
                 "d": "${containerEnv:PATH} ${devcontainerId} ${unknown} ${ nope } $/home/u",
                 "e": "${localEnv:HOME\n}",
             })
+        );
+    }
+
+    #[test]
+    fn host_values_are_written_back_as_their_variables() {
+        let env = |name: &str| match name {
+            "TOKEN" => Some("ghp_secret123".to_string()),
+            "SHORT" => Some("1".to_string()),
+            _ => None,
+        };
+        let names = vec!["TOKEN".to_string(), "SHORT".to_string(), "UNSET".to_string()];
+        let value = json!({"containerEnv": {"GH": "ghp_secret123", "N": "1", "URL": "https://x:ghp_secret123@h"}});
+        let redacted = redact_local_env(&value, &names, &env);
+        assert_eq!(
+            redacted,
+            json!({"containerEnv": {"GH": "${localEnv:TOKEN}", "N": "1", "URL": "https://x:${localEnv:TOKEN}@h"}})
         );
     }
 

@@ -37,7 +37,8 @@ impl FakeContainers {
                 version: "20.10.24".into(),
                 api_version: "1.41".into(),
                 runtimes: runtimes.iter().map(|r| r.to_string()).collect(),
-                default_runtime: "runc".into(),
+                // A host set up for containai builds under sysbox-runc too.
+                default_runtime: if runtimes.contains(&"sysbox-runc") { "sysbox-runc" } else { "runc" }.into(),
                 cgroup_version: Some("1".into()),
             },
             containers: Mutex::default(),
@@ -56,6 +57,11 @@ impl FakeContainers {
     /// Forgets every exec answer added so far.
     pub fn clear_scripts(&self) {
         self.scripts.lock().unwrap().clear();
+    }
+
+    /// The runtime builds run under.
+    pub fn set_default_runtime(&mut self, runtime: &str) {
+        self.engine_info.default_runtime = runtime.into();
     }
 
     /// Every published port gets host port `port` (tests point sshd's at a listener of theirs).

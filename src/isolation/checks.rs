@@ -4,7 +4,7 @@
 
 use super::facts::{EngineFacts, HostFacts};
 use super::procfs::kernel_version;
-use crate::run::policy::SYSBOX;
+use crate::policy::SYSBOX;
 use crate::run::ssh_config::INCLUDE_LINE;
 use serde::Serialize;
 

@@ -3,7 +3,7 @@
 
 use super::probe::{InnerDocker, Observations};
 use super::procfs::{self, CAP_SYS_ADMIN};
-use crate::run::policy::{self, SYSBOX};
+use crate::policy::{self, SYSBOX};
 use serde::Serialize;
 
 /// How far a property holds.
@@ -240,7 +240,7 @@ pub fn summarize(o: &Observations) -> Summary {
     let (docker_in_docker, host_engine_reachable) = docker_in_docker(o, user_namespaces.level);
     Summary {
         runtime: o.engine.runtime.clone(),
-        class: policy::isolation_of(o.engine.runtime.as_deref().unwrap_or("")),
+        class: policy::runtime::isolation_of(o.engine.runtime.as_deref().unwrap_or("")),
         syscall_vetting: syscall_vetting(o, &kernel),
         procfs_virtualisation: procfs_virtualisation(o),
         systemd: systemd(o),

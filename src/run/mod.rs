@@ -1,7 +1,7 @@
 //! A built image + config → a started system container under sysbox-runc, ready over ssh, lifecycle hooks run.
 //!
-//! [`policy`] decides the runtime (fails closed), [`request`] turns config + image + policy into the exact
-//! create request, [`trust`] guards the host-affecting parts, [`ssh`] sets up keys and host entries,
+//! [`crate::policy`] decides the runtime and what may reach the host (fails closed), [`request`] turns config +
+//! image + policy into the exact create request, [`ssh`] sets up keys and host entries,
 //! [`hooks`] runs the lifecycle commands, [`up`] ties it together.
 
 pub mod dotfiles;
@@ -9,22 +9,18 @@ pub mod hooks;
 pub mod known_hosts;
 pub mod lifecycle;
 pub mod lock;
-pub mod mounts;
 pub mod names;
 pub mod ops;
-pub mod policy;
 pub mod ports;
 pub mod ready;
 pub mod request;
-pub mod run_args;
 pub mod secrets;
 pub mod ssh;
 pub mod ssh_config;
 pub mod state;
-pub mod trust;
 pub mod up;
 
-pub use policy::{Isolation, Policy, PolicyOptions};
+pub use crate::policy::{Isolation, Policy, PolicyOptions};
 pub use up::{UpOptions, UpResult, up};
 
 use crate::engine::EngineError;
@@ -45,41 +41,10 @@ pub const LABEL_WORKSPACE: &str = "containai.workspace_folder";
 /// Errors of the run stage.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    #[error(
-        "the engine has no `{wanted}` runtime (it offers: {offered})\n\
-         hint: install sysbox (https://github.com/nestybox/sysbox#installation) and restart dockerd so that \
-         `docker info` lists `sysbox-runc`\n\
-         hint: to run anyway without isolation, pass `--allow-insecure-runtime` (or set \
-         `CONTAINAI_ALLOW_INSECURE_RUNTIME=1`): the container then runs under plain `runc`, and root in it is \
-         root on the host"
-    )]
-    SysboxMissing { wanted: String, offered: String },
-    #[error("the engine has no `{wanted}` runtime (it offers: {offered})\nhint: pick one of those with `--runtime`")]
-    RuntimeMissing { wanted: String, offered: String },
-    #[error(
-        "runtime `{0}` gives the container no isolation from the host\n\
-         hint: pass `--allow-insecure-runtime` (or set `CONTAINAI_ALLOW_INSECURE_RUNTIME=1`) to run it anyway"
-    )]
-    InsecureNotAllowed(String),
-    #[error(
-        "the config asks for runtime `{0}`, but a repository cannot choose the runtime by itself\n\
-         hint: pass `--runtime {0}` to accept it"
-    )]
-    RuntimeFromConfig(String),
-    #[error(
-        "the config would defeat the container's isolation:\n{}\nhint: remove these from devcontainer.json, \
-         or pass `--allow-unsafe-config` if you really mean it", .0.iter().map(|l| format!("  - {l}")).collect::<Vec<_>>().join("\n")
-    )]
-    Unsafe(Vec<String>),
-    #[error("unsupported `runArgs`: {}\nhint: remove them, or express them with `mounts`, `containerEnv`, `capAdd` or `securityOpt`", .0.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", "))]
-    UnknownRunArgs(Vec<String>),
+    #[error(transparent)]
+    Policy(#[from] crate::policy::PolicyError),
     #[error("invalid {what} `{value}`: {reason}")]
     Invalid { what: &'static str, value: String, reason: String },
-    #[error(
-        "the host-affecting parts of `{config}` changed since you last trusted it:\n{changes}\n\
-         hint: review the change, then run `containai trust --workspace-folder {folder}`"
-    )]
-    Untrusted { config: String, folder: String, changes: String },
     #[error("{message}\nhint: pass `--remove-existing-container` (or `--rebuild`) to replace it")]
     Outdated { message: String },
     #[error("no container for workspace `{0}`\nhint: run `containai up` first")]

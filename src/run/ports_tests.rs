@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::config::WorkspaceInfo;
-use crate::run::policy::{Isolation, Policy};
+use crate::policy::{Isolation, Policy};
 use crate::run::request::{RequestInput, create_request};
 use std::sync::Mutex;
 
@@ -23,6 +23,7 @@ fn request(config: &DevContainer) -> CreateRequest {
         isolation: Isolation::Sysbox,
         insecure_additions: false,
         allow_unsafe_config: false,
+        allow_insecure_runtime: false,
     };
     let input = RequestInput {
         config,
@@ -33,6 +34,7 @@ fn request(config: &DevContainer) -> CreateRequest {
         remote_user: "dev",
         policy: &policy,
         ssh: true,
+        metadata: &[],
         extra_mounts: &[],
     };
     create_request(&input).unwrap()

@@ -1,14 +1,14 @@
 //! Config + image + runtime policy → the exact `POST /containers/create` request (a pure function).
 
-use super::mounts;
-use super::policy::Policy;
-use super::run_args::{self, RunArgs};
 use super::{LABEL_CONFIG, LABEL_KEY, LABEL_MANAGED, LABEL_REMOTE_USER, LABEL_SSH_HOST, LABEL_WORKSPACE};
 use super::{Result, RunError};
 use crate::config::WorkspaceInfo;
 use crate::config::model::{DevContainer, PortRef, id_labels};
 use crate::engine::CreateRequest;
 use crate::engine::containers::ContainerCreateBody;
+use crate::policy::classify::{self, Class, Scope, Subject};
+use crate::policy::run_args::{self, RunArgs};
+use crate::policy::{Policy, PolicyError, mounts};
 use bollard::models::{DeviceMapping, HostConfig, HostConfigCgroupnsModeEnum, Mount, MountType, PortBinding};
 use std::collections::{BTreeMap, HashMap};
 
@@ -38,32 +38,8 @@ pub struct RequestInput<'a> {
     pub ssh: bool,
     /// `up --mount`: more mounts in the `--mount` form, checked as the config's are.
     pub extra_mounts: &'a [String],
-}
-
-/// Parsed `runArgs` plus the checks of the policy: what would defeat the isolation.
-fn unsafe_parts(config: &DevContainer, args: &RunArgs, all_mounts: &[Mount], policy: &Policy) -> Vec<String> {
-    let mut found = Vec::new();
-    if config.privileged == Some(true) || args.privileged {
-        found.push("`privileged: true` gives the container every capability and every device of the host".into());
-    }
-    for (what, value) in [
-        ("pid", &args.pid),
-        ("network", &args.network),
-        ("userns", &args.userns),
-        ("ipc", &args.ipc),
-        ("cgroupns", &args.cgroupns),
-    ] {
-        if value.as_deref() == Some("host") {
-            found.push(format!("`--{what}=host` shares the host's {what} namespace"));
-        }
-    }
-    if args.mounts_docker_socket() || all_mounts.iter().any(mounts::is_docker_socket) {
-        found.push("a mount of the host's docker socket hands the host's engine to the container".into());
-    }
-    if let Some(rt) = args.runtime.as_deref().filter(|rt| *rt != policy.runtime) {
-        found.push(format!("`--runtime={rt}` in `runArgs` would replace `{}`", policy.runtime));
-    }
-    found
+    /// The `devcontainer.metadata` entries of the image (base image, features): their `capAdd` is applied.
+    pub metadata: &'a [serde_json::Value],
 }
 
 fn publish(bindings: &mut HashMap<String, Option<Vec<PortBinding>>>, host: Option<&str>, container: &str) {
@@ -144,9 +120,23 @@ fn some_vec<T>(v: Vec<T>) -> Option<Vec<T>> {
     (!v.is_empty()).then_some(v)
 }
 
-/// The parsed `runArgs`, every mount, and what of them would defeat the isolation.
+/// The parsed `runArgs`, every mount, and what of them the policy refuses (see [`crate::policy::classify`]).
 fn checked_parts(input: &RequestInput) -> Result<(RunArgs, Vec<Mount>, Vec<String>)> {
-    let args = run_args::parse(input.config.run_args.as_deref().unwrap_or(&[]))?;
+    let args = run_args::parse(input.config.run_args.as_deref().unwrap_or(&[])).map_err(RunError::Policy)?;
+    let user_mounts: Vec<Mount> =
+        input.extra_mounts.iter().map(|m| mounts::parse_mount(m)).collect::<Result<_, PolicyError>>()?;
+    let subject = Subject {
+        config: input.config,
+        workspace: input.workspace,
+        run_args: &args,
+        user_mounts: &user_mounts,
+        metadata: input.metadata,
+    };
+    let refused = classify::classify(&subject, &Scope::of(input.workspace, &[]))?
+        .into_iter()
+        .filter(|f| f.class == Class::Refused)
+        .map(|f| f.to_string())
+        .collect();
     let mut all_mounts = Vec::new();
     if let Some(ws) = &input.workspace.workspace_mount {
         all_mounts.push(mounts::parse_mount(ws)?);
@@ -155,17 +145,8 @@ fn checked_parts(input: &RequestInput) -> Result<(RunArgs, Vec<Mount>, Vec<Strin
         all_mounts.push(mounts::from_entry(entry)?);
     }
     all_mounts.extend(args.mounts.iter().cloned());
-    for text in input.extra_mounts {
-        all_mounts.push(mounts::parse_mount(text)?);
-    }
-    let violations = unsafe_parts(input.config, &args, &all_mounts, input.policy);
-    Ok((args, all_mounts, violations))
-}
-
-/// What of the config defeats the isolation: refused by [`create_request`] unless `--allow-unsafe-config`,
-/// then each is a warning.
-pub fn unsafe_settings(input: &RequestInput) -> Result<Vec<String>> {
-    Ok(checked_parts(input)?.2)
+    all_mounts.extend(user_mounts);
+    Ok((args, all_mounts, refused))
 }
 
 /// Builds the create request. Fails on unknown `runArgs`, bad mounts or ports, and on config that would
@@ -175,11 +156,16 @@ pub fn create_request(input: &RequestInput) -> Result<CreateRequest> {
     let policy = input.policy;
     let (args, mut all_mounts, violations) = checked_parts(input)?;
     if !violations.is_empty() && !policy.allow_unsafe_config {
-        return Err(RunError::Unsafe(violations));
+        return Err(PolicyError::Refused(violations).into());
     }
 
-    let mut cap_add: Vec<String> = config.cap_add.clone().unwrap_or_default();
-    cap_add.extend(args.cap_add.iter().cloned());
+    let mut cap_add: Vec<String> = Vec::new();
+    let asked = config.cap_add.iter().flatten().chain(&args.cap_add).cloned();
+    for cap in asked.chain(classify::metadata_caps(input.metadata)) {
+        if !cap_add.contains(&cap) {
+            cap_add.push(cap);
+        }
+    }
     let mut security_opt: Vec<String> = config.security_opt.clone().unwrap_or_default();
     security_opt.extend(args.security_opt.iter().cloned());
     let mut tmpfs: HashMap<String, String> = args.tmpfs.iter().cloned().collect();
@@ -206,8 +192,9 @@ pub fn create_request(input: &RequestInput) -> Result<CreateRequest> {
         (vec!["/sbin/init".to_string()], None)
     };
 
-    let mut labels: BTreeMap<String, String> = id_labels(input.workspace);
-    labels.extend(args.labels.iter().cloned());
+    // The repository's labels first: containai's own (which say whose container it is) always win.
+    let mut labels: BTreeMap<String, String> = args.labels.iter().cloned().collect();
+    labels.extend(id_labels(input.workspace));
     labels.insert(LABEL_MANAGED.into(), "true".into());
     labels.insert(LABEL_KEY.into(), input.image_key.into());
     labels.insert(LABEL_SSH_HOST.into(), super::names::ssh_host(input.name));

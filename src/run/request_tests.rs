@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::config::model::{AppPort, MountEntry, MountObject};
-use crate::run::policy::{Isolation, Policy};
+use crate::policy::{Isolation, Policy, PolicyError};
 
 fn workspace() -> WorkspaceInfo {
     WorkspaceInfo {
@@ -37,6 +37,7 @@ fn policy(runtime: &str, isolation: Isolation) -> Policy {
         isolation,
         insecure_additions: isolation == Isolation::None,
         allow_unsafe_config: false,
+        allow_insecure_runtime: isolation == Isolation::None,
     }
 }
 
@@ -48,6 +49,7 @@ fn request(config: &DevContainer, policy: &Policy) -> Result<CreateRequest> {
         image: "containai-cache:0123abcd",
         image_key: "0123abcd",
         name: "web-abcdef",
+        metadata: &[],
         remote_user: "dev",
         policy,
         ssh: true,
@@ -133,9 +135,14 @@ fn isolation_defeating_config_is_refused_unless_allowed() {
         target: "/var/run/docker.sock".into(),
     })]);
     let err = request(&bad, &policy("sysbox-runc", Isolation::Sysbox)).unwrap_err().to_string();
-    for needle in
-        ["privileged: true", "--pid=host", "--network=host", "--userns=host", "docker socket", "--allow-unsafe-config"]
-    {
+    for needle in [
+        "`privileged`",
+        "--pid=host",
+        "--network=host",
+        "--userns=host",
+        "/var/run/docker.sock",
+        "--allow-unsafe-config",
+    ] {
         assert!(err.contains(needle), "{needle} not in {err}");
     }
     let mut allowed = policy("sysbox-runc", Isolation::Sysbox);
@@ -147,7 +154,10 @@ fn isolation_defeating_config_is_refused_unless_allowed() {
 fn unknown_run_args_and_bad_ports_are_errors() {
     let mut c = config();
     c.run_args = Some(vec!["--gpus=all".into()]);
-    assert!(matches!(request(&c, &policy("sysbox-runc", Isolation::Sysbox)), Err(RunError::UnknownRunArgs(_))));
+    assert!(matches!(
+        request(&c, &policy("sysbox-runc", Isolation::Sysbox)),
+        Err(RunError::Policy(PolicyError::UnknownRunArgs(_)))
+    ));
     let mut c = config();
     c.app_port = Some(AppPort::One(crate::config::model::PortRef::Label("http".into())));
     assert!(

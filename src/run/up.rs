@@ -1,12 +1,12 @@
 //! A built image + config + policy → the workspace's container created or reused, ready, ssh set up, hooks run.
 
-use super::policy::{self, Policy, PolicyOptions};
 use super::request::{RequestInput, SSH_PORT, create_request};
 use super::ssh_config::{self, HostEntry};
-use super::{LABEL_CONFIG, LABEL_KEY, Result, RunError, lifecycle, names, ready, ssh, state, trust};
+use super::{LABEL_CONFIG, LABEL_KEY, Result, RunError, lifecycle, names, ready, ssh, state};
 use crate::config::model::id_labels;
 use crate::config::{DevContainer, WorkspaceInfo};
 use crate::engine::{ContainerEngine, ContainerInfo, ExecRequest};
+use crate::policy::{self, Policy, PolicyOptions};
 use crate::report::Reporter;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -101,23 +101,27 @@ pub fn wants_ssh(config: &DevContainer) -> bool {
     config.containai().ok().and_then(|c| c.ssh) != Some(false)
 }
 
-/// Everything that can refuse before anything is built or created: trust, runtime policy, the request's checks.
+/// Everything that can refuse before anything runs on the host or is pulled, built or created: the policy's
+/// refusals, the user's trust, the runtime (the container's and the build's), the request's own checks.
+/// `local_env` names the host variables the config reads.
 pub async fn preflight(
     engine: &dyn ContainerEngine,
     config: &DevContainer,
     workspace: &WorkspaceInfo,
+    local_env: &[String],
     options: &UpOptions,
     reporter: &dyn Reporter,
 ) -> Result<Policy> {
-    let parts = trust::HostParts::of(config, workspace);
-    if trust::require(&options.config_dir.join("trust"), workspace, &parts)? == trust::TrustState::FirstUse {
-        reporter.info("first `up` of this workspace: its host-affecting settings are now trusted");
-    }
-    let from_config =
-        config.containai().map_err(|e| RunError::Config(format!("`customizations.containai`: {e}")))?.runtime;
-    let policy = policy::decide(&options.policy, from_config.as_deref(), &engine.info().await?)?;
+    let assessment = policy::assess::assess(config, workspace, local_env, &options.extra_mounts, &[])?;
+    let store = policy::trust::default_store(&options.config_dir);
+    let warnings = assessment.enforce(&store, workspace, options.policy.allow_unsafe_config)?;
+    let from_config = config
+        .containai()
+        .map_err(|e| policy::PolicyError::Config(format!("`customizations.containai`: {e}")))?
+        .runtime;
+    let info = engine.info().await?;
+    let policy = policy::runtime::decide(&options.policy, from_config.as_deref(), &info)?;
     let name = names::container_name(workspace);
-    let extra_mounts = &options.extra_mounts;
     let input = RequestInput {
         config,
         workspace,
@@ -127,13 +131,14 @@ pub async fn preflight(
         remote_user: "-",
         policy: &policy,
         ssh: wants_ssh(config),
-        extra_mounts,
+        extra_mounts: &options.extra_mounts,
+        metadata: &[],
     };
     create_request(&input)?;
-    for part in super::request::unsafe_settings(&input)? {
-        reporter.warn(&format!("UNSAFE (kept by `--allow-unsafe-config`): {part}"));
+    for warning in warnings.iter().chain(policy.warning().as_ref()) {
+        reporter.warn(warning);
     }
-    if let Some(warning) = policy.warning() {
+    if let Some(warning) = policy::runtime::check_build_runtime(&policy, &info)? {
         reporter.warn(&warning);
     }
     Ok(policy)
@@ -202,6 +207,7 @@ pub async fn up(
         policy,
         ssh: ssh_on,
         extra_mounts: &options.extra_mounts,
+        metadata: target.metadata.as_array().map(Vec::as_slice).unwrap_or_default(),
     };
     let request = create_request(&input)?;
     let config_hash = request.body.labels.as_ref().and_then(|l| l.get(LABEL_CONFIG)).cloned().unwrap_or_default();

@@ -1,9 +1,11 @@
 //! `up` against the recording fake: refusal without sysbox, create vs reuse, hooks order/forms/once, failures.
 
 use super::*;
+use crate::config::model::MountEntry;
 use crate::engine::ExecOutput;
 use crate::engine::fake_containers::{Call, FakeContainers};
 use crate::isolation::{Level, probe};
+use crate::policy::PolicyError;
 use crate::run::known_hosts;
 use std::sync::{Arc, Mutex};
 
@@ -70,7 +72,7 @@ async fn env(runtimes: &[&str], config: serde_json::Value) -> Env {
 }
 
 async fn run_up(e: &Env, reporter: &dyn Reporter) -> Result<UpResult> {
-    let policy = preflight(e.engine.as_ref(), &e.target.config, &e.target.workspace, &e.options, reporter).await?;
+    let policy = preflight(e.engine.as_ref(), &e.target.config, &e.target.workspace, &[], &e.options, reporter).await?;
     up(e.engine.as_ref(), &e.target, &policy, &e.options, reporter).await
 }
 
@@ -111,7 +113,7 @@ fn hooks_config() -> serde_json::Value {
 async fn without_sysbox_nothing_is_created() {
     let e = env(&["runc"], serde_json::json!({"image": "x"})).await;
     let err = run_up(&e, &Recorder::default()).await.unwrap_err();
-    assert!(matches!(err, RunError::SysboxMissing { .. }), "{err}");
+    assert!(matches!(err, RunError::Policy(PolicyError::SysboxMissing { .. })), "{err}");
     assert!(e.engine.creates().is_empty());
     assert_eq!(e.engine.calls(), vec![Call::Info]);
 }
@@ -219,14 +221,33 @@ async fn skip_post_create_runs_no_container_hook() {
 }
 
 #[tokio::test]
-async fn a_trust_change_is_refused_before_anything_is_created() {
+async fn builds_under_a_weaker_default_runtime_are_refused_before_anything_runs() {
+    let mut e = env(&["sysbox-runc", "runc"], serde_json::json!({"image": "x"})).await;
+    Arc::get_mut(&mut e.engine).unwrap().set_default_runtime("runc");
+    let err = run_up(&e, &Recorder::default()).await.unwrap_err();
+    assert!(matches!(err, RunError::Policy(PolicyError::WeakBuildRuntime { .. })), "{err}");
+    assert!(e.engine.creates().is_empty());
+}
+
+#[tokio::test]
+async fn a_setting_that_needs_trust_is_refused_before_anything_is_created_until_trusted() {
     let mut e = env(&["sysbox-runc"], serde_json::json!({"image": "x"})).await;
     run_up(&e, &Recorder::default()).await.unwrap();
-    let creates = e.engine.creates().len();
+    // Safe additions need no trust; a host folder outside the workspace does, from the first `up` on.
     e.target.config.run_args = Some(vec!["--cap-add=SYS_PTRACE".into()]);
+    e.options.remove_existing = true;
+    run_up(&e, &Recorder::default()).await.unwrap();
+    let creates = e.engine.creates().len();
+    e.target.config.mounts = Some(vec![MountEntry::Text("type=bind,source=/opt,target=/o".into())]);
     let err = run_up(&e, &Recorder::default()).await.unwrap_err();
-    assert!(matches!(err, RunError::Untrusted { .. }), "{err}");
+    assert!(matches!(err, RunError::Policy(PolicyError::Untrusted { first: true, .. })), "{err}");
+    assert!(err.to_string().contains("`mounts[0]`: bind mount of `/opt`"), "{err}");
     assert_eq!(e.engine.creates().len(), creates);
+    let assessment = crate::policy::assess::assess(&e.target.config, &e.target.workspace, &[], &[], &[]).unwrap();
+    let store = crate::policy::trust::default_store(&e.options.config_dir);
+    crate::policy::trust::trust(&store, &e.target.workspace, &assessment.fingerprint).unwrap();
+    run_up(&e, &Recorder::default()).await.unwrap();
+    assert_eq!(e.engine.creates().len(), creates + 1);
 }
 
 #[tokio::test]
@@ -235,13 +256,16 @@ async fn the_docker_socket_is_refused_and_kept_only_with_the_flag_and_then_with_
         serde_json::json!({"image": "x", "mounts": ["type=bind,source=/run/docker.sock,target=/var/run/docker.sock"]});
     let mut e = env(&["sysbox-runc"], config).await;
     let err = run_up(&e, &Recorder::default()).await.unwrap_err();
-    assert!(matches!(err, RunError::Unsafe(_)) && err.to_string().contains("docker socket"), "{err}");
+    assert!(
+        matches!(err, RunError::Policy(PolicyError::Refused(_))) && err.to_string().contains("docker.sock"),
+        "{err}"
+    );
     assert!(e.engine.creates().is_empty());
     e.options.policy.allow_unsafe_config = true;
     let recorder = Recorder::default();
     run_up(&e, &recorder).await.unwrap();
     let log = recorder.0.lock().unwrap().clone();
-    assert!(log.iter().any(|l| l.starts_with("warn: UNSAFE") && l.contains("docker socket")), "{log:?}");
+    assert!(log.iter().any(|l| l.starts_with("warn: UNSAFE") && l.contains("docker.sock")), "{log:?}");
     assert_eq!(e.engine.creates().len(), 1);
 }
 

@@ -41,6 +41,7 @@ mod run_engine;
 mod run_entrypoint;
 mod run_flags;
 mod run_ports;
+mod security_attacks;
 mod templates_builtins;
 mod templates_cli;
 mod templates_default;

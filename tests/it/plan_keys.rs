@@ -33,6 +33,7 @@ fn loaded(value: Value) -> Loaded {
             devcontainer_id: "id".into(),
         },
         warnings: vec![],
+        local_env: vec![],
     }
 }
 

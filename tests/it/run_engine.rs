@@ -237,13 +237,13 @@ fn up_ssh_systemd_inner_docker_hooks_reuse_change_and_down() {
     assert!(ok && stderr.contains("changed since container"), "{stderr}");
     assert_eq!(kept["containerId"], first["containerId"]);
 
-    // A host-affecting change is refused until trusted.
+    // A host-affecting change (a host folder outside the workspace) is refused until trusted.
     let mut risky = config("two");
-    risky["runArgs"] = serde_json::json!(["--cap-add=SYS_PTRACE"]);
+    risky["mounts"] = serde_json::json!(["type=bind,source=/opt,target=/host-opt,readonly"]);
     sandbox.write_config(&risky);
     let (refusal, _, ok) = sandbox.up(&[]);
     assert!(!ok && refusal["outcome"] == "error", "{refusal}");
-    assert!(refusal["description"].as_str().unwrap().contains("runArgs"), "{refusal}");
+    assert!(refusal["description"].as_str().unwrap().contains("`mounts[0]`: bind mount of `/opt`"), "{refusal}");
     assert!(sandbox.containai(&["trust"]).status.success());
     let (replaced, stderr, ok) = sandbox.up(&["--remove-existing-container"]);
     assert!(ok, "{replaced}\n{stderr}");

@@ -1,7 +1,7 @@
 //! `runArgs` (docker run flags) → typed create options; flags with no mapping → an error listing them all.
 
 use super::mounts;
-use super::{Result, RunError};
+use super::{PolicyError, Result};
 use bollard::models::{Mount, MountType, ResourcesUlimits};
 
 /// What `runArgs` asked for.
@@ -56,14 +56,14 @@ fn bytes(flag: &str, value: &str) -> Result<i64> {
         "m" => 1024.0 * 1024.0,
         "g" => 1024.0 * 1024.0 * 1024.0,
         _ => {
-            return Err(RunError::Invalid {
+            return Err(PolicyError::Invalid {
                 what: "size",
                 value: format!("{flag}={value}"),
                 reason: "unknown unit".into(),
             });
         }
     };
-    let n: f64 = num.parse().map_err(|_| RunError::Invalid {
+    let n: f64 = num.parse().map_err(|_| PolicyError::Invalid {
         what: "size",
         value: format!("{flag}={value}"),
         reason: "not a number".into(),
@@ -78,7 +78,7 @@ fn pair(value: &str) -> (String, String) {
 
 fn ulimit(value: &str) -> Result<ResourcesUlimits> {
     let bad =
-        || RunError::Invalid { what: "ulimit", value: value.into(), reason: "expected `name=soft[:hard]`".into() };
+        || PolicyError::Invalid { what: "ulimit", value: value.into(), reason: "expected `name=soft[:hard]`".into() };
     let (name, limits) = value.split_once('=').ok_or_else(bad)?;
     let (soft, hard) = limits.split_once(':').unwrap_or((limits, limits));
     Ok(ResourcesUlimits {
@@ -111,7 +111,7 @@ impl RunArgs {
             "--shm-size" => self.shm_size = Some(bytes(flag, value)?),
             "--pids-limit" => self.pids_limit = value.parse().ok(),
             "--cpus" => {
-                let cpus: f64 = value.parse().map_err(|_| RunError::Invalid {
+                let cpus: f64 = value.parse().map_err(|_| PolicyError::Invalid {
                     what: "cpus",
                     value: v.clone(),
                     reason: "not a number".into(),
@@ -186,7 +186,7 @@ pub fn parse(args: &[String]) -> Result<RunArgs> {
             unknown.push(format!("{flag} {value}"));
         }
     }
-    if unknown.is_empty() { Ok(out) } else { Err(RunError::UnknownRunArgs(unknown)) }
+    if unknown.is_empty() { Ok(out) } else { Err(PolicyError::UnknownRunArgs(unknown)) }
 }
 
 #[cfg(test)]

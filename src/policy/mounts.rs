@@ -1,11 +1,11 @@
 //! `mounts` entries, `workspaceMount` and `-v` strings → Docker API mounts.
 
-use super::{Result, RunError};
+use super::{PolicyError, Result};
 use crate::config::model::{MountEntry, MountObject};
 use bollard::models::{Mount, MountBindOptions, MountType};
 
-fn invalid(value: &str, reason: &str) -> RunError {
-    RunError::Invalid { what: "mount", value: value.to_string(), reason: reason.to_string() }
+fn invalid(value: &str, reason: &str) -> PolicyError {
+    PolicyError::Invalid { what: "mount", value: value.to_string(), reason: reason.to_string() }
 }
 
 fn kind(value: &str, kind: &str) -> Result<MountType> {

@@ -1,6 +1,9 @@
 //! Command-line opt-ins + config + the engine's runtimes → the runtime to use, or a refusal (fails closed).
+//!
+//! Only the user picks the runtime: a config may name `sysbox-runc` (or the runtime the command line chose),
+//! nothing weaker; with sysbox-runc installed, `--allow-insecure-runtime` alone never selects runc.
 
-use super::{Result, RunError};
+use super::{PolicyError, Result};
 use crate::engine::EngineInfo;
 use serde::Serialize;
 
@@ -42,6 +45,8 @@ pub struct Policy {
     /// rw cgroup fs, tmpfs on /run), and warn.
     pub insecure_additions: bool,
     pub allow_unsafe_config: bool,
+    /// The user accepted an insecure runtime (`--allow-insecure-runtime`).
+    pub allow_insecure_runtime: bool,
 }
 
 impl Policy {
@@ -50,8 +55,8 @@ impl Policy {
         (self.isolation == Isolation::None).then(|| {
             format!(
                 "INSECURE: running under `{}` without sysbox-runc; the container gets SYS_ADMIN, NET_ADMIN, \
-                 seccomp=unconfined and a writable cgroup fs, and root in it is root on the host. \
-                 Install sysbox-runc to isolate it.",
+                 seccomp=unconfined and a writable cgroup fs, and root in it (and in its build steps) is root on \
+                 the host. Install sysbox-runc to isolate it.",
                 self.runtime
             )
         })
@@ -78,8 +83,8 @@ pub fn decide(options: &PolicyOptions, from_config: Option<&str>, engine: &Engin
     let has = |name: &str| engine.runtimes.iter().any(|r| r == name);
     let runtime = match (&options.runtime, from_config) {
         (Some(cli), _) => cli.clone(),
-        (None, Some(cfg)) if cfg != SYSBOX && !(options.allow_insecure_runtime && is_runc(cfg)) => {
-            return Err(RunError::RuntimeFromConfig(cfg.to_string()));
+        (None, Some(cfg)) if cfg != SYSBOX => {
+            return Err(PolicyError::RuntimeFromConfig(cfg.to_string()));
         }
         (None, Some(cfg)) => cfg.to_string(),
         (None, None) if !has(SYSBOX) && options.allow_insecure_runtime => "runc".to_string(),
@@ -87,21 +92,40 @@ pub fn decide(options: &PolicyOptions, from_config: Option<&str>, engine: &Engin
     };
     if !has(&runtime) {
         return Err(if runtime == SYSBOX {
-            RunError::SysboxMissing { wanted: runtime, offered: offered() }
+            PolicyError::SysboxMissing { wanted: runtime, offered: offered() }
         } else {
-            RunError::RuntimeMissing { wanted: runtime, offered: offered() }
+            PolicyError::RuntimeMissing { wanted: runtime, offered: offered() }
         });
     }
     let isolation = isolation_of(&runtime);
     if isolation == Isolation::None && !options.allow_insecure_runtime {
-        return Err(RunError::InsecureNotAllowed(runtime));
+        return Err(PolicyError::InsecureNotAllowed(runtime));
     }
     Ok(Policy {
         insecure_additions: isolation == Isolation::None,
         runtime,
         isolation,
         allow_unsafe_config: options.allow_unsafe_config,
+        allow_insecure_runtime: options.allow_insecure_runtime,
     })
+}
+
+/// Whether the engine's builds (which run under its default runtime) may run the repository's code for a
+/// container under `policy`: never under a weaker runtime than the container's, unless the user accepted an
+/// insecure runtime — then the warning to print. An engine that does not say its default is taken as `runc`.
+pub fn check_build_runtime(policy: &Policy, engine: &EngineInfo) -> Result<Option<String>> {
+    let default = if engine.default_runtime.is_empty() { "runc" } else { engine.default_runtime.as_str() };
+    if default == policy.runtime || isolation_of(default) == Isolation::Sysbox {
+        return Ok(None);
+    }
+    if !policy.allow_insecure_runtime {
+        return Err(PolicyError::WeakBuildRuntime { default: default.into(), chosen: policy.runtime.clone() });
+    }
+    Ok(Some(format!(
+        "INSECURE: the build runs the repository's Dockerfile and feature scripts under the engine's default \
+         runtime `{default}`, not `{}`: root in a build step is root on the host",
+        policy.runtime
+    )))
 }
 
 #[cfg(test)]
@@ -140,7 +164,7 @@ mod tests {
     #[test]
     fn runc_needs_the_opt_in_and_then_reports_no_isolation() {
         let err = decide(&opts(Some("runc"), false), None, &engine(&["runc"])).unwrap_err();
-        assert!(matches!(err, RunError::InsecureNotAllowed(_)));
+        assert!(matches!(err, PolicyError::InsecureNotAllowed(_)));
         let p = decide(&opts(None, true), None, &engine(&["runc"])).unwrap();
         assert_eq!((p.runtime.as_str(), p.isolation, p.insecure_additions), ("runc", Isolation::None, true));
         assert!(p.warning().unwrap().contains("INSECURE"));
@@ -149,11 +173,34 @@ mod tests {
     #[test]
     fn the_config_cannot_choose_a_weaker_runtime_by_itself() {
         let err = decide(&opts(None, false), Some("runc"), &engine(&["runc", SYSBOX])).unwrap_err();
-        assert!(matches!(err, RunError::RuntimeFromConfig(_)), "{err}");
+        assert!(matches!(err, PolicyError::RuntimeFromConfig(_)), "{err}");
         let err = decide(&opts(None, false), Some("runsc"), &engine(&["runsc", SYSBOX])).unwrap_err();
-        assert!(matches!(err, RunError::RuntimeFromConfig(_)), "{err}");
+        assert!(matches!(err, PolicyError::RuntimeFromConfig(_)), "{err}");
         let p = decide(&opts(Some("runsc"), false), Some("runsc"), &engine(&["runsc"])).unwrap();
         assert_eq!(p.isolation, Isolation::Gvisor);
+        // The insecure flag (say, exported in a shell profile) does not let a config pick runc.
+        for runtimes in [&["runc", SYSBOX][..], &["runc"][..]] {
+            let err = decide(&opts(None, true), Some("runc"), &engine(runtimes)).unwrap_err();
+            assert!(matches!(err, PolicyError::RuntimeFromConfig(_)), "{err}");
+        }
+    }
+
+    #[test]
+    fn builds_never_run_under_a_weaker_runtime_than_the_container() {
+        let mut info = engine(&["runc", "runsc", SYSBOX]);
+        let sysbox = decide(&opts(None, false), None, &info).unwrap();
+        info.default_runtime = "runc".into();
+        let err = check_build_runtime(&sysbox, &info).unwrap_err();
+        assert!(matches!(err, PolicyError::WeakBuildRuntime { .. }), "{err}");
+        assert!(err.to_string().contains("`containai doctor`"), "{err}");
+        let gvisor = decide(&opts(Some("runsc"), false), None, &info).unwrap();
+        assert!(check_build_runtime(&gvisor, &info).is_err());
+        let gvisor_insecure = decide(&opts(Some("runsc"), true), None, &info).unwrap();
+        assert!(check_build_runtime(&gvisor_insecure, &info).unwrap().unwrap().contains("INSECURE"));
+        let runc = decide(&opts(Some("runc"), true), None, &info).unwrap();
+        assert_eq!(check_build_runtime(&runc, &info).unwrap(), None, "as insecure as the run: said by the run");
+        info.default_runtime = SYSBOX.into();
+        assert_eq!(check_build_runtime(&sysbox, &info).unwrap(), None);
     }
 
     #[test]
