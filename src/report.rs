@@ -1,4 +1,4 @@
-//! Progress events from library code → whatever prints them (only the printer knows indicatif).
+//! Progress events from library code → whatever prints them (only the CLI's printer writes to the terminal).
 
 /// Where a layer came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

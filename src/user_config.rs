@@ -1,9 +1,17 @@
 //! containai's user config (`$CONTAINAI_CONFIG`, else `$XDG_CONFIG_HOME/containai/config.json`) → settings
 //! that belong to the user, never to a repository: registry mirrors.
 
-use crate::features::oci::Mirror;
+use crate::registry::Mirror;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+/// The line containai puts at the top of the user's `~/.ssh/config` (written by `up`, checked by `doctor`).
+pub const SSH_INCLUDE_LINE: &str = "Include ~/.ssh/containai.d/*.conf";
+
+/// `$XDG_CONFIG_HOME/containai` (default `~/.config/containai`): containai's keys, trust store, locks and config.
+pub fn config_dir() -> PathBuf {
+    dirs::config_dir().unwrap_or_else(|| PathBuf::from(".config")).join("containai")
+}
 
 /// Environment variable naming another user config file.
 pub const CONFIG_ENV: &str = "CONTAINAI_CONFIG";
@@ -35,7 +43,7 @@ impl UserConfig {
     pub fn path() -> PathBuf {
         match std::env::var_os(CONFIG_ENV) {
             Some(path) if !path.is_empty() => PathBuf::from(path),
-            _ => crate::run::ssh::containai_config_dir().join("config.json"),
+            _ => config_dir().join("config.json"),
         }
     }
 

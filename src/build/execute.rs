@@ -1,14 +1,18 @@
 //! A [`BuildPlan`] + an [`ImageEngine`] → every layer present as `containai-cache:<key>`, building only the
 //! layers whose key is not an image yet.
 //!
+//! Layers pulled from a cache registry live apart, in that registry's [`pulled_repository`], and so does every
+//! layer built on one of them: a build finds a key among its own layers and those of the registries it names
+//! ([`BuildOptions::repositories`]) only, so that what a registry served never satisfies another build.
+//!
 //! Contract with the plan stage: `layer.dockerfile` is the whole Dockerfile of the layer. When a layer has a
-//! parent and its Dockerfile has no `FROM` instruction, `FROM containai-cache:<parent key>` is put first. For a
+//! parent and its Dockerfile has no `FROM` instruction, `FROM <the parent layer's tag>` is put first. For a
 //! [`LayerContext::Directory`] layer with an empty `dockerfile`, the file at its `dockerfile` path is used.
 
 use super::context::{self, memory_tar};
 use super::error::{BuildError, Result};
 use crate::engine::{BuildContextBody, BuildRequest, EngineError, ImageEngine};
-use crate::plan::model::{BuildPlan, Layer, LayerContext, cache_tag};
+use crate::plan::model::{BuildPlan, CACHE_REPOSITORY, Layer, LayerContext, cache_tag};
 use crate::plan::render::dockerfile_quote;
 use crate::report::{LayerSource, Reporter};
 use serde::Serialize;
@@ -32,6 +36,9 @@ pub struct BuildOptions {
     /// containai's config folder, whose layer locks make concurrent builds of one layer build it once
     /// ([`crate::lock::layer`]); `None` builds without them.
     pub lock_dir: Option<PathBuf>,
+    /// The repositories of pulled layers ([`crate::plan::pulled_repository`]) this build may use after its own
+    /// `containai-cache`: those of the registries it names (set by [`super::execute_with_cache`]).
+    pub repositories: Vec<String>,
 }
 
 /// What happened to one layer.
@@ -43,6 +50,9 @@ pub struct LayerOutcome {
     pub source: LayerSource,
     #[serde(skip)]
     pub image_id: String,
+    /// The tag the layer has here (`<repository>:<key>`).
+    #[serde(skip)]
+    pub reference: String,
 }
 
 /// What the build did.
@@ -51,6 +61,9 @@ pub struct LayerOutcome {
 pub struct BuildOutcome {
     pub image_key: String,
     pub image_id: String,
+    /// The final layer's tag, the name to run it by.
+    #[serde(skip)]
+    pub image: String,
     pub image_name: Vec<String>,
     pub layers: Vec<LayerOutcome>,
     pub layers_built: usize,
@@ -67,14 +80,15 @@ pub async fn execute(
     if plan.layers.is_empty() {
         return Err(BuildError::EmptyPlan);
     }
-    let mut layers = Vec::with_capacity(plan.layers.len());
+    let mut layers: Vec<LayerOutcome> = Vec::with_capacity(plan.layers.len());
     for layer in &plan.layers {
         let engine_error = |source| BuildError::Engine { layer: layer.name.clone(), source };
+        let lookup = || cached(engine, layer, &options.repositories);
         if !options.no_cache
-            && let Some(id) = cached(engine, layer).await.map_err(engine_error)?
+            && let Some((id, reference)) = lookup().await.map_err(engine_error)?
         {
             reporter.layer_finished(&layer.name, LayerSource::Cached);
-            layers.push(outcome(layer, LayerSource::Cached, id));
+            layers.push(outcome(layer, LayerSource::Cached, id, reference));
             continue;
         }
         // Held until this layer is tagged: a concurrent build of the same layer waits, then finds it.
@@ -84,15 +98,19 @@ pub async fn execute(
         };
         if held.is_some()
             && !options.no_cache
-            && let Some(id) = cached(engine, layer).await.map_err(engine_error)?
+            && let Some((id, reference)) = lookup().await.map_err(engine_error)?
         {
             reporter.info(&format!("layer `{}` was built by another containai meanwhile", layer.name));
             reporter.layer_finished(&layer.name, LayerSource::Cached);
-            layers.push(outcome(layer, LayerSource::Cached, id));
+            layers.push(outcome(layer, LayerSource::Cached, id, reference));
             continue;
         }
         reporter.layer_started(&layer.name, &layer.key);
-        let request = request_for(layer, options.no_cache).await?;
+        // A layer built on a pulled one stays in that registry's repository.
+        let parent = layers.last().map(|p| p.reference.as_str());
+        let repository = parent.and_then(|p| p.rsplit_once(':')).map_or(CACHE_REPOSITORY, |(r, _)| r);
+        let reference = format!("{repository}:{}", layer.key);
+        let request = request_for(layer, options.no_cache, parent, &reference).await?;
         let name = layer.name.as_str();
         let built = engine.build_image(request, &|line| reporter.layer_log(name, line)).await;
         let built = built.map_err(|err| match err {
@@ -102,7 +120,7 @@ pub async fn execute(
             other => engine_error(other),
         })?;
         reporter.layer_finished(&layer.name, LayerSource::Built);
-        layers.push(outcome(layer, LayerSource::Built, built.id));
+        layers.push(outcome(layer, LayerSource::Built, built.id, reference));
     }
     let last = layers.last().expect("a plan with layers has a last layer").clone();
     for name in &options.image_names {
@@ -114,23 +132,32 @@ pub async fn execute(
     Ok(BuildOutcome {
         image_key: last.key.clone(),
         image_id: last.image_id.clone(),
+        image: last.reference.clone(),
         image_name: options.image_names.clone(),
         layers_built: layers.iter().filter(|l| l.source == LayerSource::Built).count(),
         layers,
     })
 }
 
-/// The id of the image tagged with `layer`'s key, when it carries that key's label.
+/// The id and tag of the image tagged with `layer`'s key, in `containai-cache` or else the first of
+/// `repositories` that has it, when it carries that key's label.
 pub(super) async fn cached(
     engine: &dyn ImageEngine,
     layer: &Layer,
-) -> std::result::Result<Option<String>, EngineError> {
-    let image = engine.inspect_image(&cache_tag(&layer.key)).await?;
-    Ok(image.filter(|i| i.labels.get(LABEL_KEY) == Some(&layer.key)).map(|i| i.id))
+    repositories: &[String],
+) -> std::result::Result<Option<(String, String)>, EngineError> {
+    for repository in std::iter::once(CACHE_REPOSITORY).chain(repositories.iter().map(String::as_str)) {
+        let reference = format!("{repository}:{}", layer.key);
+        let image = engine.inspect_image(&reference).await?;
+        if let Some(image) = image.filter(|i| i.labels.get(LABEL_KEY) == Some(&layer.key)) {
+            return Ok(Some((image.id, reference)));
+        }
+    }
+    Ok(None)
 }
 
-fn outcome(layer: &Layer, source: LayerSource, image_id: String) -> LayerOutcome {
-    LayerOutcome { name: layer.name.clone(), key: layer.key.clone(), source, image_id }
+fn outcome(layer: &Layer, source: LayerSource, image_id: String, reference: String) -> LayerOutcome {
+    LayerOutcome { name: layer.name.clone(), key: layer.key.clone(), source, image_id, reference }
 }
 
 /// Whether a Dockerfile has a `FROM` instruction.
@@ -141,8 +168,8 @@ fn has_from(dockerfile: &str) -> bool {
     })
 }
 
-/// The Dockerfile text of `layer`, with its parent's `FROM` when it has none.
-fn dockerfile_text(layer: &Layer) -> Result<String> {
+/// The Dockerfile text of `layer`, with `FROM parent` (its parent layer's tag) when it has none.
+fn dockerfile_text(layer: &Layer, parent: Option<&str>) -> Result<String> {
     let mut text = layer.dockerfile.clone();
     if let LayerContext::Directory { root, dockerfile } = &layer.context
         && text.trim().is_empty()
@@ -151,10 +178,15 @@ fn dockerfile_text(layer: &Layer) -> Result<String> {
         let bytes = std::fs::read(&path).map_err(|source| BuildError::Context { path, source })?;
         text = String::from_utf8_lossy(&bytes).into_owned();
     }
-    if let Some(parent) = &layer.parent_key
-        && !has_from(&text)
-    {
-        text = format!("FROM {}\n{text}", cache_tag(parent));
+    if let Some(key) = &layer.parent_key {
+        let planned = cache_tag(key);
+        let actual = parent.unwrap_or(&planned);
+        if !has_from(&text) {
+            text = format!("FROM {actual}\n{text}");
+        } else if actual != planned {
+            // The plan names the parent `containai-cache:<key>`; it was found (or built) in a pulled repository.
+            text = text.replace(&format!("FROM {planned}\n"), &format!("FROM {actual}\n"));
+        }
     }
     Ok(text)
 }
@@ -187,13 +219,13 @@ fn with_labels(text: &str, labels: &BTreeMap<String, String>) -> String {
     }
 }
 
-/// The engine request that builds `layer`.
-async fn request_for(layer: &Layer, no_cache: bool) -> Result<BuildRequest> {
+/// The engine request that builds `layer` on `parent` (its parent layer's tag) and tags it `reference`.
+async fn request_for(layer: &Layer, no_cache: bool, parent: Option<&str>, reference: &str) -> Result<BuildRequest> {
     let mut labels = BTreeMap::from([(LABEL_KEY.to_string(), layer.key.clone())]);
     if let Some(parent) = &layer.parent_key {
         labels.insert(LABEL_PARENT_KEY.to_string(), parent.clone());
     }
-    let mut text = dockerfile_text(layer)?;
+    let mut text = dockerfile_text(layer, parent)?;
     if !matches!(layer.context, LayerContext::Directory { .. }) {
         // A Dockerfile containai rendered: its labels go in it (one step), not in the request.
         text = with_labels(&text, &std::mem::take(&mut labels));
@@ -226,7 +258,7 @@ async fn request_for(layer: &Layer, no_cache: bool) -> Result<BuildRequest> {
     Ok(BuildRequest {
         context,
         dockerfile,
-        tags: vec![cache_tag(&layer.key)],
+        tags: vec![reference.to_string()],
         labels,
         build_args: layer.build_args.clone(),
         target: layer.target.clone(),

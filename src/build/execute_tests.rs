@@ -112,6 +112,29 @@ async fn a_tag_without_the_matching_key_label_is_rebuilt() {
 }
 
 #[tokio::test]
+async fn a_pulled_layer_is_used_only_by_a_build_that_names_its_repository() {
+    let pulled = crate::plan::model::pulled_repository("localhost:5000/cache");
+    let engine = FakeImages::new();
+    engine.add_image(&format!("{pulled}:k1"), "sha256:pulled1", &[(LABEL_KEY, "k1")]);
+    let own = run(&engine, &BuildOptions::default()).await.unwrap();
+    assert_eq!(own.layers_built, 3, "not named: not seen");
+    assert_ne!(own.layers[0].image_id, "sha256:pulled1");
+    let engine = FakeImages::new();
+    engine.add_image(&format!("{pulled}:k1"), "sha256:pulled1", &[(LABEL_KEY, "k1")]);
+    let options = BuildOptions { repositories: vec![pulled.clone()], ..Default::default() };
+    let mut planned = plan();
+    planned.layers[1].dockerfile = format!("FROM {}\nRUN echo system\n", cache_tag("k1"));
+    let named = execute(&planned, &engine, &Recorder::default(), &options).await.unwrap();
+    assert_eq!((named.layers[0].image_id.as_str(), named.layers_built), ("sha256:pulled1", 2));
+    let builds = engine.builds();
+    assert!(builds[0].dockerfile.starts_with(&format!("FROM {pulled}:k1\n")), "{}", builds[0].dockerfile);
+    assert_eq!(
+        (builds[0].tags.clone(), builds[1].tags.clone()),
+        (vec![format!("{pulled}:k2")], vec![format!("{pulled}:k3")])
+    );
+}
+
+#[tokio::test]
 async fn no_cache_rebuilds_everything_without_looking_up() {
     let engine = FakeImages::new();
     run(&engine, &BuildOptions::default()).await.unwrap();

@@ -1,4 +1,5 @@
-//! The engine's images and containers → which `containai-cache:<key>` layers are in use and which `gc` removes.
+//! The engine's images and containers → which cache layers (`containai-cache:<key>`, and the pulled ones,
+//! `containai-cache/from-<hash>:<key>`) are in use and which `gc` removes.
 //!
 //! A layer is **in use** when its image is, or is an ancestor of, a *root*:
 //! - the image of any container (running or not, created by containai or not);
@@ -6,12 +7,12 @@
 //!   of a layer).
 //!
 //! Ancestors follow both the engine's parent chain (`ParentId`, through the untagged images of each build step)
-//! and containai's `containai.parent-key` label (to the layer tagged `containai-cache:<parent key>`), so that a
+//! and containai's `containai.parent-key` label (to every cache layer tagged with the parent key), so that a
 //! layer stays while anything built on it stays, even when the engine does not record parents (loaded images).
-//! Untagged images are not roots. Every other `containai-cache` tag is unused and goes, children first.
+//! Untagged images are not roots. Every other cache tag is unused and goes, children first.
 
 use super::execute::LABEL_PARENT_KEY;
-use crate::plan::model::{CACHE_REPOSITORY, cache_tag};
+use crate::plan::model::cache_tag_key;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -37,6 +38,8 @@ pub struct ContainerNode {
 #[serde(rename_all = "camelCase")]
 pub struct LayerUse {
     pub key: String,
+    /// The cache tag that names it (what `gc` removes).
+    pub tag: String,
     pub image_id: String,
     /// Why it is kept (`None`: unused).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -53,19 +56,19 @@ pub struct GcPlan {
     pub keep: Vec<LayerUse>,
 }
 
-fn cache_key(tag: &str) -> Option<&str> {
-    tag.strip_prefix(CACHE_REPOSITORY)?.strip_prefix(':')
-}
-
 fn is_name(tag: &str) -> bool {
-    cache_key(tag).is_none() && tag != "<none>:<none>" && !tag.is_empty()
+    cache_tag_key(tag).is_none() && tag != "<none>:<none>" && !tag.is_empty()
 }
 
 /// Decides which cache layers whose key starts with `key_prefix` are in use (see the module docs).
 pub fn plan(images: &[ImageNode], containers: &[ContainerNode], key_prefix: &str) -> GcPlan {
     let by_id: HashMap<&str, &ImageNode> = images.iter().map(|i| (i.id.as_str(), i)).collect();
-    let by_tag: HashMap<&str, &str> =
-        images.iter().flat_map(|i| i.tags.iter().map(move |t| (t.as_str(), i.id.as_str()))).collect();
+    let mut by_key: HashMap<&str, Vec<&str>> = HashMap::new();
+    for image in images {
+        for key in image.tags.iter().filter_map(|t| cache_tag_key(t)) {
+            by_key.entry(key).or_default().push(image.id.as_str());
+        }
+    }
     let mut roots: Vec<(&str, String)> =
         containers.iter().map(|c| (c.image_id.as_str(), format!("container `{}`", c.name))).collect();
     for image in images {
@@ -85,19 +88,19 @@ pub fn plan(images: &[ImageNode], containers: &[ContainerNode], key_prefix: &str
             if !image.parent_id.is_empty() {
                 stack.push(image.parent_id.as_str());
             }
-            if let Some(parent) =
-                image.labels.get(LABEL_PARENT_KEY).and_then(|k| by_tag.get(cache_tag(k).as_str()).copied())
-            {
-                stack.push(parent);
+            if let Some(parents) = image.labels.get(LABEL_PARENT_KEY).and_then(|k| by_key.get(k.as_str())) {
+                stack.extend(parents);
             }
         }
     }
     let mut out = GcPlan::default();
     let mut unused = Vec::new();
     for image in images {
-        for key in image.tags.iter().filter_map(|t| cache_key(t)).filter(|k| k.starts_with(key_prefix)) {
+        let tags = image.tags.iter().filter_map(|t| Some((t, cache_tag_key(t)?)));
+        for (tag, key) in tags.filter(|(_, k)| k.starts_with(key_prefix)) {
             let layer = LayerUse {
                 key: key.to_string(),
+                tag: tag.clone(),
                 image_id: image.id.clone(),
                 used_by: used.get(image.id.as_str()).cloned(),
             };

@@ -67,3 +67,22 @@ fn a_parent_cycle_does_not_hang() {
     let plan = plan(&images, &[], "");
     assert_eq!(plan.remove.len(), 2);
 }
+
+#[test]
+fn pulled_layers_are_cache_layers_kept_by_their_children_and_removed_by_their_tag() {
+    let from = crate::plan::model::pulled_repository("localhost:5000/team/cache");
+    let tag = |key: &str| format!("{from}:{key}");
+    let images = vec![
+        image("p1", "", &[&tag("k1")], None),
+        image("p2", "", &[&tag("k2")], Some("k1")),
+        image("c", "", &[&tag("k3")], Some("k2")),
+        image("lone", "", &[&tag("kl")], None),
+        image("odd", "", &["containai-cache/from-nothex:kx"], None),
+    ];
+    let containers = [ContainerNode { name: "web".into(), image_id: "c".into() }];
+    let plan = plan(&images, &containers, "");
+    assert_eq!(keys(&plan.keep), ["k1", "k2", "k3"], "a pulled tag is no root, its children keep it");
+    assert_eq!(keys(&plan.remove), ["kl"], "a tag outside containai's repositories is the user's name");
+    assert_eq!(plan.remove[0].tag, tag("kl"));
+    assert!(plan.keep.iter().all(|l| l.tag == tag(&l.key)));
+}

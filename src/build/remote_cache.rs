@@ -2,6 +2,10 @@
 //! (`--cache-from`), every layer pushed as `REPO:<key>` and the final image pushed after it (`--cache-to`,
 //! `--push`); and, without building or pulling, whether the registry has every layer (`--check-cache`).
 //!
+//! A pulled layer is tagged `containai-cache/from-<hash of its repository>:<key>` ([`pulled_repository`]), never
+//! `containai-cache:<key>`: its `containai.key` label is the registry's word only, so it serves the builds that
+//! name that registry and no other.
+//!
 //! Interrupted pushes: a registry makes a tag visible only when its manifest is `PUT`, and the engine puts the
 //! manifest only after every blob it refers to is uploaded and verified (the registry refuses a manifest that
 //! names a missing blob). A push cut short leaves unreferenced blobs and no tag, so `REPO:<key>` never names an
@@ -10,7 +14,7 @@
 use super::error::{BuildError, Result};
 use super::execute::{BuildOptions, BuildOutcome, LABEL_KEY, LABEL_PARENT_KEY, execute};
 use crate::engine::{EngineError, ImageEngine};
-use crate::plan::model::{BuildPlan, Layer, cache_tag};
+use crate::plan::model::{BuildPlan, Layer, pulled_repository};
 use crate::registry::reference::host_of;
 use crate::registry::{Credentials, ManifestProbe, RegistryAuth, Repository};
 use crate::report::{LayerSource, Reporter};
@@ -55,6 +59,19 @@ pub fn repositories(names: &[String]) -> Result<Vec<Repository>> {
     names.iter().map(|n| Repository::parse(n).map_err(cache_error)).collect()
 }
 
+/// The local repository of the layers pulled from `repository` (by its normalised name).
+fn pulled_from(repository: &Repository) -> String {
+    pulled_repository(&repository.engine_name())
+}
+
+impl CacheOptions {
+    /// The local repositories of the layers pulled from the `cache_from` registries, in their order: where a
+    /// build may look a layer up besides `containai-cache`.
+    pub fn pulled_repositories(&self) -> Result<Vec<String>> {
+        Ok(repositories(&self.cache_from)?.iter().map(pulled_from).collect())
+    }
+}
+
 /// The user's credentials for the registry of `reference`.
 fn auth_for(reference: &str) -> std::result::Result<Option<RegistryAuth>, String> {
     Credentials::for_registry(&host_of(reference)).map_err(|e| e.to_string())
@@ -72,9 +89,10 @@ pub async fn execute_with_cache(
 ) -> Result<BuildOutcome> {
     let from = repositories(&cache.cache_from)?;
     let to = cache.cache_to.as_deref().map(Repository::parse).transpose().map_err(cache_error)?;
+    let options = &BuildOptions { repositories: from.iter().map(pulled_from).collect(), ..options.clone() };
     let pulled = match options.no_cache || from.is_empty() {
         true => BTreeSet::new(),
-        false => pull_missing(plan, engine, probe, reporter, &from, cache.require_cache).await?,
+        false => pull_missing(plan, engine, probe, reporter, &from, options, cache.require_cache).await?,
     };
     let names = plan.layers.iter().filter(|l| pulled.contains(&l.key)).map(|l| l.name.as_str()).collect();
     let quiet = PulledReporter { inner: reporter, pulled: names };
@@ -136,9 +154,10 @@ impl Reporter for PulledReporter<'_> {
     }
 }
 
-/// Whether the engine has `layer` under its key (with the key label, as [`execute`] checks).
-async fn have(engine: &dyn ImageEngine, layer: &Layer) -> Result<bool> {
-    Ok(super::execute::cached(engine, layer).await?.is_some())
+/// Whether the engine has `layer` under its key where this build looks (with the key label, as [`execute`]
+/// checks).
+async fn have(engine: &dyn ImageEngine, layer: &Layer, options: &BuildOptions) -> Result<bool> {
+    Ok(super::execute::cached(engine, layer, &options.repositories).await?.is_some())
 }
 
 /// Pulls the layers missing here, in order, until one no registry has; returns the keys pulled.
@@ -148,11 +167,12 @@ async fn pull_missing(
     probe: &dyn ManifestProbe,
     reporter: &dyn Reporter,
     from: &[Repository],
+    options: &BuildOptions,
     require: bool,
 ) -> Result<BTreeSet<String>> {
     let mut pulled = BTreeSet::new();
     for layer in &plan.layers {
-        if have(engine, layer).await? {
+        if have(engine, layer, options).await? {
             continue;
         }
         let found = match find(probe, from, &layer.key).await {
@@ -202,8 +222,9 @@ async fn find(
     Ok(None)
 }
 
-/// Pulls `repository:<key>`, checks that its labels name the layer and its parent, tags it by key, and drops
-/// the registry reference (the image stays under `containai-cache:<key>`).
+/// Pulls `repository:<key>`, checks that its labels name the layer and its parent, tags it by key in the
+/// repository's own local namespace, and drops the registry reference (the image stays under
+/// `containai-cache/from-<hash>:<key>`).
 async fn fetch(
     engine: &dyn ImageEngine,
     reporter: &dyn Reporter,
@@ -216,7 +237,8 @@ async fn fetch(
     engine.pull_image(&reference, auth.as_ref(), &log).await.map_err(|e| format!("cannot pull `{reference}`: {e}"))?;
     let checked = check_labels(engine, &reference, layer).await;
     if let Ok(id) = &checked {
-        engine.tag_image(id, &cache_tag(&layer.key)).await.map_err(|e: EngineError| e.to_string())?;
+        let local = format!("{}:{}", pulled_from(repository), layer.key);
+        engine.tag_image(id, &local).await.map_err(|e: EngineError| e.to_string())?;
     }
     let _ = engine.remove_image(&reference, false).await;
     checked.map(|_| ())

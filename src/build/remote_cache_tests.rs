@@ -1,15 +1,21 @@
 //! Tests of [`super::remote_cache`] against the recording fake engine, whose fake registry also answers lookups.
 
 use super::{CacheOptions, check, execute_with_cache, repositories};
+use crate::build::BuildOutcome;
 use crate::build::execute::{BuildOptions, LABEL_KEY, LABEL_PARENT_KEY};
 use crate::engine::ImageInfo;
 use crate::engine::fake_images::{Call, FakeImages};
-use crate::plan::model::{BuildPlan, Layer, LayerContext, cache_tag};
+use crate::plan::model::{BuildPlan, Layer, LayerContext, cache_tag, pulled_repository};
 use crate::report::{LayerSource, Reporter};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 const REPO: &str = "localhost:5000/team/cache";
+
+/// Where a layer pulled from REPO is tagged here.
+fn pulled(key: &str) -> String {
+    format!("{}:{key}", pulled_repository(REPO))
+}
 
 fn plan() -> BuildPlan {
     let layer = |name: &str, key: &str, parent: Option<&str>| {
@@ -42,6 +48,13 @@ impl Recorder {
 
 fn from(repos: &[&str]) -> CacheOptions {
     CacheOptions { cache_from: repos.iter().map(|r| r.to_string()).collect(), ..Default::default() }
+}
+
+/// Builds the plan on `engine` with `repos` as `--cache-from`.
+async fn build_from(engine: &FakeImages, repos: &[&str]) -> BuildOutcome {
+    execute_with_cache(&plan(), engine, engine, &Recorder::default(), &BuildOptions::default(), &from(repos))
+        .await
+        .unwrap()
 }
 
 /// Machine A: builds the plan and pushes every layer to REPO; returns what its registry holds.
@@ -91,24 +104,45 @@ async fn a_second_machine_pulls_every_layer_and_builds_none() {
     let pulls: Vec<Call> = b.calls().into_iter().filter(|c| matches!(c, Call::Pull { .. })).collect();
     assert_eq!(pulls.len(), 3);
     for key in ["k1", "k2", "k3"] {
-        assert!(b.has_image(&cache_tag(key)) && !b.has_image(&format!("{REPO}:{key}")));
+        assert!(b.has_image(&pulled(key)) && !b.has_image(&format!("{REPO}:{key}")));
+        assert!(!b.has_image(&cache_tag(key)), "a pulled layer is never tagged as built here");
     }
+    assert_eq!(outcome.image, pulled("k3"));
+}
+
+#[tokio::test]
+async fn a_pulled_layer_never_serves_a_build_that_does_not_name_its_registry() {
+    // The registry is the attacker's: its `k1` carries the right labels over forged content.
+    let b = FakeImages::new();
+    let labels = BTreeMap::from([(LABEL_KEY.to_string(), "k1".to_string())]);
+    b.add_remote(&format!("{REPO}:k1"), ImageInfo { id: "sha256:forged".into(), labels, ..Default::default() });
+    let outcome = build_from(&b, &[REPO]).await;
+    let sources: Vec<LayerSource> = outcome.layers.iter().map(|l| l.source).collect();
+    assert_eq!(sources, [LayerSource::Registry, LayerSource::Built, LayerSource::Built]);
+    // The layers built on the pulled one live with it.
+    let builds = b.builds();
+    assert!(builds[0].dockerfile.starts_with(&format!("FROM {}\n", pulled("k1"))), "{}", builds[0].dockerfile);
+    assert_eq!(builds[0].tags, [pulled("k2")]);
+    assert_eq!(outcome.image, pulled("k3"));
+    assert!(["k1", "k2", "k3"].iter().all(|k| !b.has_image(&cache_tag(k))));
+
+    // Another workspace, with no cacheFrom: builds every layer itself, none on the forged one.
+    let other = build_from(&b, &[]).await;
+    assert_eq!(other.layers_built, 3);
+    assert_ne!(other.layers[0].image_id, "sha256:forged");
+    assert_eq!(other.image, cache_tag("k3"));
+    assert!(b.builds()[3..].iter().all(|r| !r.dockerfile.contains("containai-cache/from-")));
+    // Naming another registry does not reach it either.
+    let third = build_from(&b, &["localhost:5000/other"]).await;
+    assert!(third.layers.iter().all(|l| l.source == LayerSource::Cached), "its own layers, built just before");
+    assert_eq!(third.image, cache_tag("k3"));
 }
 
 #[tokio::test]
 async fn lookup_stops_at_the_first_miss_and_builds_the_rest_here() {
     let a = machine_a().await;
     let b = machine_b(&a, &["k1", "k3"]);
-    let outcome = execute_with_cache(
-        &plan(),
-        &b,
-        &b,
-        &Recorder::default(),
-        &BuildOptions::default(),
-        &from(&["localhost:5000/other", REPO]),
-    )
-    .await
-    .unwrap();
+    let outcome = build_from(&b, &["localhost:5000/other", REPO]).await;
     let sources: Vec<LayerSource> = outcome.layers.iter().map(|l| l.source).collect();
     assert_eq!(sources, [LayerSource::Registry, LayerSource::Built, LayerSource::Built]);
     let heads: Vec<String> =

@@ -84,11 +84,12 @@ impl StatCache {
         self.entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     }
 
-    /// Writes the cache atomically (temp file + rename). A cache that cannot be written is only slower.
+    /// Writes the cache atomically (temp file + rename), 0600 in 0700 folders. A cache that cannot be written is
+    /// only slower.
     pub fn save(&self) -> std::io::Result<()> {
         let Some(path) = &self.path else { return Ok(()) };
         let dir = path.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir)?;
+        crate::lock::private_dir(dir).map_err(|e| e.source)?;
         let mut temp = tempfile::NamedTempFile::new_in(dir)?;
         std::io::Write::write_all(&mut temp, &encode(&self.entries))?;
         temp.persist(path).map_err(|e| e.error)?;
@@ -159,5 +160,19 @@ mod tests {
         assert_eq!(loaded.get("b", &fresh), None);
         std::fs::write(&file, b"garbage").unwrap();
         assert!(StatCache::open(file).is_empty());
+    }
+
+    #[test]
+    fn its_folders_are_0700_and_its_file_0600() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("containai/contexts/cache");
+        let mut cache = StatCache::open(file.clone());
+        cache.replace([("a".to_string(), Stamp { size: 1, mtime_ns: 0, ctime_ns: 0, ino: 1, dev: 1 }, [1; 32])]);
+        cache.save().unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir.path().join("containai")), 0o700);
+        assert_eq!(mode(&dir.path().join("containai/contexts")), 0o700);
+        assert_eq!(mode(&file), 0o600);
     }
 }

@@ -7,7 +7,7 @@ use containai::build::{self, BuildOptions, BuildOutcome, CacheOptions, LayerOutc
 use containai::config::{self, LoadOptions, Loaded};
 use containai::engine::Docker;
 use containai::features::{self, ResolvedFeature};
-use containai::plan::{self, BaseInput, BuildPlan, HostUser, cache_tag};
+use containai::plan::{self, BaseInput, BuildPlan, HostUser};
 use containai::registry::HttpProbe;
 use containai::report::{LayerSource, Reporter};
 use serde::Serialize;
@@ -82,7 +82,8 @@ pub async fn cache_lock() -> anyhow::Result<containai::lock::FileLock> {
 
 /// How a command builds: `no_cache`, extra image names, and this machine's layer locks.
 pub fn build_options(no_cache: bool, image_names: Vec<String>) -> BuildOptions {
-    BuildOptions { no_cache, image_names, lock_dir: Some(containai::run::ssh::containai_config_dir()) }
+    let lock_dir = Some(containai::run::ssh::containai_config_dir());
+    BuildOptions { no_cache, image_names, lock_dir, repositories: vec![] }
 }
 
 /// Plans and builds the workspace's image (what `containai up` needs before it creates a container), its
@@ -112,14 +113,15 @@ pub async fn build_resolved(
     cache: &CacheOptions,
 ) -> anyhow::Result<(BuildPlan, BuildOutcome)> {
     let probe = HttpProbe::new();
-    let mut base = plan::base::resolve(loaded, engine, options.no_cache).await?;
+    let pulled = cache.pulled_repositories()?;
+    let mut base = plan::base::resolve_in(loaded, engine, options.no_cache, &pulled).await?;
     let mut first = None;
     if matches!(&base, BaseInput::Dockerfile(d) if d.built.is_none()) {
         let only = BuildPlan { features: vec![], layers: vec![plan::base_layer(&base)?], metadata: json!([]) };
         let only_options = BuildOptions { image_names: vec![], ..options.clone() };
         let pull_only = CacheOptions { cache_to: None, push: false, ..cache.clone() };
         first = Some(build::execute_with_cache(&only, engine, &probe, reporter, &only_options, &pull_only).await?);
-        base = plan::base::resolve(loaded, engine, false).await?;
+        base = plan::base::resolve_in(loaded, engine, false, &pulled).await?;
     }
     let plan = plan_over(loaded, features, &base, reporter)?;
     let mut outcome = build::execute_with_cache(&plan, engine, &probe, reporter, options, cache).await?;
@@ -163,7 +165,7 @@ pub async fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitCode> {
     let (_, outcome) =
         build_workspace_with(&loaded, &engine, printer, &options, &args.remote.options()?, &cache).await?;
     let image_name = match outcome.image_name.is_empty() {
-        true => vec![cache_tag(&outcome.image_key)],
+        true => vec![outcome.image.clone()],
         false => outcome.image_name,
     };
     print_json(&Output {
@@ -196,8 +198,8 @@ async fn build_runtime_check(engine: &Docker, allow_insecure: bool, printer: &Pr
     Ok(())
 }
 
-/// What `containai build` prints on success. `imageName` is the `--image-name`s, else the final layer's
-/// `containai-cache:<key>` tag, so that the image can always be named.
+/// What `containai build` prints on success. `imageName` is the `--image-name`s, else the final layer's tag
+/// (`containai-cache:<key>`, or the pulled repository's), so that the image can always be named.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Output {

@@ -65,6 +65,9 @@ fn config_location(e: &ConfigError) -> Value {
         | ConfigError::NotAnObject { path, .. }
         | ConfigError::Model { path, .. } => json!({"file": file(path)}),
         ConfigError::Ambiguous { folder, .. } => json!({"file": file(folder)}),
+        ConfigError::UserName { path, source } => {
+            json!({"file": file(path), "property": source.property, "value": source.value})
+        }
         ConfigError::Schema(_) => Value::Null,
     }
 }

@@ -1,11 +1,10 @@
-//! `containai gc [--dry-run] [--key-prefix P]` → unused `containai-cache` layers removed (or listed) → one JSON
-//! line on stdout.
+//! `containai gc [--dry-run] [--key-prefix P]` → unused cache layers (`containai-cache`, pulled ones too) removed
+//! (or listed) → one JSON line on stdout.
 
 use anyhow::{Context, Result};
 use bollard::query_parameters::{ListContainersOptions, ListImagesOptions, RemoveImageOptions};
 use containai::build::gc::{self, ContainerNode, ImageNode, LayerUse};
 use containai::engine::Docker;
-use containai::plan::cache_tag;
 use containai::report::Reporter;
 use containai::run::{lock, ssh};
 use serde::Serialize;
@@ -73,8 +72,8 @@ pub async fn run(args: GcArgs, reporter: &dyn Reporter) -> Result<std::process::
     for layer in plan.remove {
         if !args.dry_run {
             let options = RemoveImageOptions { force: false, noprune: false, ..Default::default() };
-            if let Err(err) = docker.client().remove_image(&cache_tag(&layer.key), Some(options), None).await {
-                reporter.warn(&format!("cannot remove `{}`: {err}", cache_tag(&layer.key)));
+            if let Err(err) = docker.client().remove_image(&layer.tag, Some(options), None).await {
+                reporter.warn(&format!("cannot remove `{}`: {err}", layer.tag));
                 out.failed.push((layer.key, err.to_string()));
                 continue;
             }

@@ -5,7 +5,7 @@ use containai::build::CacheOptions;
 use containai::config::Loaded;
 use containai::engine::Docker;
 use containai::features::oci::RemoteOptions;
-use containai::plan::{cache_tag, metadata};
+use containai::plan::metadata;
 use containai::report::Reporter;
 use containai::run::up::{Target, wants_ssh};
 
@@ -73,7 +73,7 @@ pub async fn target(
         remote_user: remote_user(&plan.metadata, &loaded),
         config: loaded.model.clone(),
         workspace: loaded.workspace.clone(),
-        image: cache_tag(&outcome.image_key),
+        image: outcome.image.clone(),
         image_key: outcome.image_key,
         layers_built: outcome.layers_built,
         features: features.iter().map(|f| (f.reference.clone(), f.metadata.clone())).collect(),

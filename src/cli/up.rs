@@ -145,6 +145,7 @@ pub async fn run(args: UpArgs, printer: &Printer) -> Result<std::process::ExitCo
     if args.include_merged_configuration {
         let entries = target.metadata.as_array().map(Vec::as_slice).unwrap_or_default();
         let merged = containai::plan::merge::merged_configuration(&configuration, entries);
+        let merged = redact_local_env(&merged, &loaded.local_env, &host_env);
         out["mergedConfiguration"] = mask_remote_env(containai::config::output::js_normalize(&merged));
     }
     if args.include_configuration {

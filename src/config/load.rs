@@ -4,7 +4,7 @@ use super::discover::{self, Found};
 use super::model::id_labels;
 use super::substitute::{self, Context};
 use super::{ConfigError, DevContainer, LoadOptions, Loaded, Result, WorkspaceInfo};
-use super::{jsonc, legacy, output, validate, workspace};
+use super::{jsonc, legacy, output, user_name, validate, workspace};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -80,6 +80,11 @@ pub fn load_text(
     let resolved = substitute::devcontainer_id_pass(&value, &info.devcontainer_id);
     let model: DevContainer = serde_json::from_value(resolved.clone())
         .map_err(|e| ConfigError::Model { path: path.clone(), message: e.to_string() })?;
+    for (property, user) in [("remoteUser", &model.remote_user), ("containerUser", &model.container_user)] {
+        if let Some(user) = user {
+            user_name::check(property, user).map_err(|source| ConfigError::UserName { path: path.clone(), source })?;
+        }
+    }
     // A `workspaceFolder` of "" falls back to the default, as for the substitution above.
     info.workspace_folder = match model.workspace_folder.as_deref() {
         Some(folder) if !folder.is_empty() => folder.to_string(),

@@ -10,6 +10,7 @@ pub mod model;
 pub mod output;
 pub mod substitute;
 mod syntax;
+pub mod user_name;
 pub mod validate;
 pub mod workspace;
 
@@ -61,6 +62,8 @@ pub enum ConfigError {
     Schema(String),
     #[error("{}: {message}", .path.display())]
     Model { path: PathBuf, message: String },
+    #[error("{}: {source}", .path.display())]
+    UserName { path: PathBuf, source: user_name::InvalidUser },
 }
 
 fn list(paths: &[PathBuf]) -> String {

@@ -1,10 +1,9 @@
 //! Workspace folder + the parsed config → the container's workspace folder and the default workspace mount,
-//! computed as the reference CLI does (it mounts the Git root that holds the workspace).
+//! computed as the reference CLI does (it mounts the Git root that holds the workspace), found from the folder
+//! structure alone.
 
-use super::discover::resolve;
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 /// The reference's `getWorkspaceConfiguration`, before substitution.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,25 +48,15 @@ pub fn defaults(
     Defaults { workspace_folder: Some(workspace_folder), workspace_mount }
 }
 
-/// `git rev-parse --show-cdup` in the folder, resolved against it (keeps symlinked paths, as the reference does).
-/// `None` when git is missing or the folder is not in a work tree.
+/// The Git root that holds `folder`: the nearest of `folder` and its ancestors with a `.git` entry (a folder, or
+/// the file of a worktree or submodule), the path kept as given (symlinks unresolved, as the reference does).
+/// `None` when there is none.
+///
+/// Found from the folder structure only: git is never run and no git config is read, so neither
+/// `core.worktree` (which an agent inside the container can set in the mounted `.git/config`) nor `GIT_DIR`,
+/// `GIT_WORK_TREE` or any other variable in the environment moves the workspace mount to another host folder.
 pub fn git_root(folder: &Path) -> Option<PathBuf> {
-    // No `.git` anywhere above: skip the process (git would say "not a git repository").
-    if std::env::var_os("GIT_DIR").is_none() && !folder.ancestors().any(|a| a.join(".git").exists()) {
-        return None;
-    }
-    let output = Command::new("git")
-        .args(["rev-parse", "--show-cdup"])
-        .current_dir(folder)
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .ok()?;
-    if !output.status.success() {
-        return None;
-    }
-    let cdup = String::from_utf8_lossy(&output.stdout).trim().to_string();
-    Some(resolve(folder, Path::new(&cdup)))
+    folder.ancestors().find(|a| std::fs::symlink_metadata(a.join(".git")).is_ok()).map(Path::to_path_buf)
 }
 
 #[cfg(test)]
@@ -101,5 +90,43 @@ mod tests {
         let compose = obj(json!({"dockerComposeFile": "c.yml"}));
         let d = defaults(Path::new("/src/a"), &compose, |_| None);
         assert_eq!(d, Defaults { workspace_folder: Some("/".into()), workspace_mount: None });
+    }
+
+    fn git(dir: &Path, args: &[&str]) {
+        let status = std::process::Command::new("git").args(args).current_dir(dir).status().expect("git");
+        assert!(status.success(), "git {args:?}");
+    }
+
+    #[test]
+    fn the_git_root_is_the_nearest_folder_with_a_git_entry() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = tmp.path().join("repo");
+        std::fs::create_dir_all(repo.join("sub/dir")).unwrap();
+        assert_eq!(git_root(&repo.join("sub/dir")), None);
+        std::fs::create_dir(repo.join(".git")).unwrap();
+        assert_eq!(git_root(&repo.join("sub/dir")), Some(repo.clone()));
+        assert_eq!(git_root(&repo), Some(repo.clone()));
+        std::fs::write(repo.join("sub/.git"), "gitdir: /elsewhere\n").unwrap();
+        assert_eq!(git_root(&repo.join("sub/dir")), Some(repo.join("sub")), "a worktree's `.git` file counts");
+    }
+
+    #[test]
+    fn core_worktree_cannot_move_the_workspace_mount() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (repo, elsewhere) = (tmp.path().join("repo"), tmp.path().join("elsewhere"));
+        std::fs::create_dir_all(repo.join("sub")).unwrap();
+        std::fs::create_dir_all(&elsewhere).unwrap();
+        git(&repo, &["init", "-q"]);
+        let found =
+            crate::config::discover::Found { path: repo.join(".devcontainer/devcontainer.json"), explicit: false };
+        let expected = format!("type=bind,source={},target=/workspaces/repo", repo.display());
+        // Another folder (git answers `--show-cdup` with its absolute path), or an ancestor (`../../`).
+        for worktree in [&elsewhere, tmp.path()] {
+            git(&repo, &["config", "core.worktree", &worktree.to_string_lossy()]);
+            let text = r#"{"image": "x"}"#;
+            let loaded = crate::config::load_text(&repo.join("sub"), &found, text, &|_| None, git_root).unwrap();
+            assert_eq!(loaded.workspace.workspace_mount.as_deref(), Some(expected.as_str()), "{worktree:?}");
+            assert_eq!(loaded.workspace.workspace_folder, "/workspaces/repo/sub");
+        }
     }
 }

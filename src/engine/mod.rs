@@ -7,7 +7,11 @@ pub mod containers;
 pub mod docker;
 mod docker_containers;
 mod docker_images;
+// The recording fakes are for tests only: the library's unit tests, and the integration tests through the
+// `fake-engine` feature (a dev-dependency on this crate turns it on); the shipped binary has none.
+#[cfg(any(test, feature = "fake-engine"))]
 pub mod fake_containers;
+#[cfg(any(test, feature = "fake-engine"))]
 pub mod fake_images;
 pub mod images;
 pub mod info;

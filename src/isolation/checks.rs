@@ -5,7 +5,7 @@
 use super::facts::{EngineFacts, HostFacts};
 use super::procfs::kernel_version;
 use crate::policy::SYSBOX;
-use crate::run::ssh_config::INCLUDE_LINE;
+use crate::user_config::SSH_INCLUDE_LINE as INCLUDE_LINE;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

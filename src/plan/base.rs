@@ -2,7 +2,8 @@
 //! the image's id, label and `USER`; or the Dockerfile build's key over its `.dockerignore`-filtered context (and,
 //! once built, its label and `USER`).
 
-use super::{BaseInput, BuiltBase, DockerfileBase, PlanError, Result, cache_tag, check_supported, layers, metadata};
+use super::{BaseInput, BuiltBase, DockerfileBase, PlanError, Result, check_supported, layers, metadata};
+use crate::build::LABEL_KEY;
 use crate::build::{DockerfileBuild, StatCache, dockerfile_build_key};
 use crate::config::Loaded;
 use crate::config::model::ConfigKind;
@@ -12,6 +13,17 @@ use crate::engine::ImageEngine;
 /// its context (hashed off the async runtime, with the workspace's stat cache unless `no_cache`) together with
 /// what its built image says (label, `USER`) when that layer is already in the engine.
 pub async fn resolve(loaded: &Loaded, engine: &dyn ImageEngine, no_cache: bool) -> Result<BaseInput> {
+    resolve_in(loaded, engine, no_cache, &[]).await
+}
+
+/// [`resolve`], the built Dockerfile base also looked up among the layers pulled into `pulled` (the
+/// [`super::pulled_repository`]s of the build's cache registries), after containai's own.
+pub async fn resolve_in(
+    loaded: &Loaded,
+    engine: &dyn ImageEngine,
+    no_cache: bool,
+    pulled: &[String],
+) -> Result<BaseInput> {
     match check_supported(loaded)? {
         ConfigKind::Image => {
             let reference = loaded.model.image.clone().ok_or(PlanError::NoBase)?;
@@ -28,11 +40,15 @@ pub async fn resolve(loaded: &Loaded, engine: &dyn ImageEngine, no_cache: bool) 
             let base = DockerfileBase::from_config(loaded, String::new())?;
             let keyed = tokio::task::spawn_blocking(move || context_key(base, no_cache));
             let mut base = keyed.await.map_err(|e| PlanError::Hashing(e.to_string()))??;
-            let tag = cache_tag(&layers::base(&BaseInput::Dockerfile(base.clone()))?.key);
-            base.built = engine
-                .inspect_image(&tag)
-                .await?
-                .map(|info| BuiltBase { metadata_label: info.labels.get(metadata::LABEL).cloned(), user: info.user });
+            let key = layers::base(&BaseInput::Dockerfile(base.clone()))?.key;
+            for repository in [super::CACHE_REPOSITORY.to_string()].iter().chain(pulled) {
+                let info = engine.inspect_image(&format!("{repository}:{key}")).await?;
+                if let Some(info) = info.filter(|i| i.labels.get(LABEL_KEY) == Some(&key)) {
+                    let metadata_label = info.labels.get(metadata::LABEL).cloned();
+                    base.built = Some(BuiltBase { metadata_label, user: info.user });
+                    break;
+                }
+            }
             Ok(BaseInput::Dockerfile(base))
         }
         ConfigKind::Compose => Err(PlanError::ComposeUnsupported),

@@ -97,13 +97,7 @@ pub fn entries(base: Vec<Value>, features: &[ResolvedFeature], loaded: &Loaded) 
         let id = Value::String(f.reference.clone());
         all.push(entry(Some(("id", id)), &f.metadata, &FEATURE_PROPERTIES));
     }
-    // A host variable's value (a token, say) never lands in the image: an image is pushed and shared.
-    let own = entry(None, &loaded.value, &CONFIG_PROPERTIES);
-    all.push(crate::config::substitute::redact_local_env(
-        &own,
-        &loaded.local_env,
-        &crate::config::substitute::host_env,
-    ));
+    all.push(entry(None, &loaded.value, &CONFIG_PROPERTIES));
     all
 }
 

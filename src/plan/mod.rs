@@ -14,7 +14,10 @@ pub mod model;
 pub mod render;
 mod users;
 
-pub use model::{BuildPlan, CACHE_REPOSITORY, ContextFile, KEY_VERSION, Layer, LayerContext, cache_tag};
+pub use model::{
+    BuildPlan, CACHE_REPOSITORY, ContextFile, KEY_VERSION, Layer, LayerContext, cache_tag, cache_tag_key,
+    pulled_repository,
+};
 
 use crate::config::Loaded;
 use crate::config::model::ConfigKind;
@@ -52,10 +55,12 @@ pub enum PlanError {
         "feature `{feature}`: its `entrypoint` `{entrypoint}` is not an absolute path of plain characters\nhint: containai runs a feature's entrypoint as a systemd service; name a script by its absolute path, with no spaces, quotes or shell characters"
     )]
     Entrypoint { feature: String, entrypoint: String },
+    #[error(transparent)]
+    UserName(#[from] crate::config::user_name::InvalidUser),
     #[error(
-        "`{property}` is `{user}`, which is not a valid user name\nhint: use lower-case letters, digits, `_` and `-`, starting with a letter or `_`"
+        "`{property}` is {user:?}, a user name containai cannot create\nhint: use lower-case letters, digits, `_` and `-`, starting with a letter or `_`"
     )]
-    UserName { property: &'static str, user: String },
+    UserNotCreatable { property: &'static str, user: String },
     #[error(
         "the base image `{reference}` is not in the engine\nhint: containai does not pull images yet: run `docker pull {reference}` (or build it), then try again"
     )]
@@ -217,12 +222,12 @@ pub fn plan(
     }));
     let entries = metadata::entries(base_entries, features, loaded);
     let users = users::UserPlan::from_metadata(&entries, host)?;
-    let label = serde_json::to_string(&entries).expect("metadata serialises");
+    let entries = serde_json::Value::Array(entries);
+    // A host variable's value (a token, say) never lands in the image: an image is pushed and shared.
+    let redacted =
+        crate::config::substitute::redact_local_env(&entries, &loaded.local_env, &crate::config::substitute::host_env);
+    let label = serde_json::to_string(&redacted).expect("metadata serialises");
     let parent = layers.last().expect("base layer").key.clone();
     layers.push(layers::user(&users, &label, &parent)?);
-    Ok(BuildPlan {
-        features: features.iter().map(|f| f.reference.clone()).collect(),
-        layers,
-        metadata: serde_json::Value::Array(entries),
-    })
+    Ok(BuildPlan { features: features.iter().map(|f| f.reference.clone()).collect(), layers, metadata: entries })
 }

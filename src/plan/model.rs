@@ -5,8 +5,25 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-/// Repository under which every built layer is tagged by its key: `containai-cache:<key>`.
+/// Repository under which every layer built here on layers built here is tagged by its key:
+/// `containai-cache:<key>`.
 pub const CACHE_REPOSITORY: &str = "containai-cache";
+
+/// Repository of the layers pulled from the cache registry repository `source` (and of those built on them):
+/// `containai-cache/from-<first 16 hex of blake3(source)>`. A registry writes its layers' `containai.key` labels
+/// itself, so what it served satisfies only builds that name it, never another workspace's key lookup.
+pub fn pulled_repository(source: &str) -> String {
+    let hash = blake3::hash(source.as_bytes()).to_hex();
+    format!("{CACHE_REPOSITORY}/from-{}", &hash[..16])
+}
+
+/// The key of a cache tag (`containai-cache:<key>` or `containai-cache/from-<hash>:<key>`), `None` for others.
+pub fn cache_tag_key(tag: &str) -> Option<&str> {
+    let (repository, key) = tag.rsplit_once(':')?;
+    let hash = repository.strip_prefix(CACHE_REPOSITORY)?;
+    let pulled = |h: &str| h.len() == 16 && h.bytes().all(|b| b.is_ascii_hexdigit());
+    (hash.is_empty() || hash.strip_prefix("/from-").is_some_and(pulled)).then_some(key)
+}
 
 /// Bump when anything that goes into a key changes meaning; every key changes with it.
 pub const KEY_VERSION: u32 = 1;
@@ -99,4 +116,22 @@ pub struct ContextFile {
     /// Not printed with the plan; its hash is in the key.
     #[serde(skip)]
     pub bytes: Vec<u8>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cache_tags_are_containai_cache_or_a_pulled_repository() {
+        let pulled = pulled_repository("localhost:5000/team/cache");
+        assert_ne!(pulled, pulled_repository("localhost:5000/team/other"));
+        assert_eq!(cache_tag_key("containai-cache:k1"), Some("k1"));
+        assert_eq!(cache_tag_key(&format!("{pulled}:k1")), Some("k1"));
+        for other in
+            ["app:1", "containai-cache/from-xyz:k1", "containai-cache-x:k1", "containai-cache", "<none>:<none>"]
+        {
+            assert_eq!(cache_tag_key(other), None, "{other}");
+        }
+    }
 }

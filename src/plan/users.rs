@@ -35,7 +35,7 @@ fn nameable(property: &'static str, user: &str) -> Result<Option<String>> {
     if first_ok && rest_ok {
         Ok(Some(name.to_string()))
     } else {
-        Err(PlanError::UserName { property, user: user.to_string() })
+        Err(PlanError::UserNotCreatable { property, user: user.to_string() })
     }
 }
 
@@ -43,7 +43,21 @@ impl UserPlan {
     /// Reads the users from the merged metadata (base label, features, config; last value wins).
     /// `updateRemoteUserUID` defaults to `true`; it applies to the remote user (else the container user) and is
     /// skipped when the host user is root.
+    /// Every `containerUser` and `remoteUser` of every entry must be a valid user spec
+    /// ([`crate::config::user_name`]), whichever entry wins.
     pub fn from_metadata(entries: &[Value], host: &HostUser) -> Result<UserPlan> {
+        for property in ["containerUser", "remoteUser"] {
+            for value in entries.iter().filter_map(|e| e.get(property)) {
+                match value.as_str() {
+                    Some(user) => crate::config::user_name::check(property, user)?,
+                    None if value.is_null() => {}
+                    None => {
+                        let (property, value) = (property.to_string(), value.to_string());
+                        return Err(crate::config::user_name::InvalidUser { property, value }.into());
+                    }
+                }
+            }
+        }
         let container =
             last_string(entries, "containerUser").map(|u| nameable("containerUser", u)).transpose()?.flatten();
         let remote = last_string(entries, "remoteUser").map(|u| nameable("remoteUser", u)).transpose()?.flatten();
@@ -104,6 +118,17 @@ mod tests {
     #[test]
     fn a_bad_name_is_an_error_naming_it() {
         let err = UserPlan::from_metadata(&[json!({"remoteUser": "x; rm -rf /"})], &HOST).unwrap_err();
-        assert!(err.to_string().contains("`remoteUser` is `x; rm -rf /`"), "{err}");
+        assert!(err.to_string().contains(r#"`remoteUser` is "x; rm -rf /""#), "{err}");
+        let err = UserPlan::from_metadata(&[json!({"remoteUser": "Dev"})], &HOST).unwrap_err();
+        assert!(err.to_string().contains(r#"`remoteUser` is "Dev", a user name containai cannot create"#), "{err}");
+    }
+
+    #[test]
+    fn an_injected_user_is_refused_from_any_entry_even_one_that_loses() {
+        let label = json!({"remoteUser": "root:x\nMatch exec \"touch /tmp/m\""});
+        let err = UserPlan::from_metadata(&[label, json!({"remoteUser": "dev"})], &HOST).unwrap_err();
+        assert!(err.to_string().starts_with(r#"`remoteUser` is "root:x\nMatch exec \"touch /tmp/m\"""#), "{err}");
+        let err = UserPlan::from_metadata(&[json!({"containerUser": 7})], &HOST).unwrap_err();
+        assert!(err.to_string().contains("`containerUser`"), "{err}");
     }
 }

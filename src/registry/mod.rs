@@ -2,10 +2,12 @@
 //! names ([`reference`]), manifest lookups that download nothing ([`probe`]). Pushes and pulls go through the engine.
 
 pub mod credentials;
+pub mod mirror;
 pub mod probe;
 pub mod reference;
 
 pub use credentials::{Credentials, RegistryAuth};
+pub use mirror::Mirror;
 pub use probe::{HttpProbe, ManifestProbe, ProbeError};
 pub use reference::Repository;
 

@@ -4,7 +4,7 @@
 //!
 //! Every edit is a read-modify-write under a lock beside the file, so concurrent `up`s keep each other's hosts.
 
-use super::ssh_config::{locked, write_atomic};
+use super::ssh_config::{locked, plain_host, refuse_unless, write_atomic};
 use super::{Result, RunError};
 use crate::engine::{ContainerEngine, ExecRequest};
 use std::path::Path;
@@ -59,7 +59,14 @@ pub fn knows(known_hosts: &Path, host: &str) -> bool {
 }
 
 /// Replaces every line of `host` in `known_hosts` with one line per key of `keys` (none: forgets the host).
+/// A host alias other than a plain one, or a key other than one `type base64` pair, is refused (nothing written).
 pub fn replace(known_hosts: &Path, host: &str, keys: &[String]) -> Result<()> {
+    let allowed = "letters, digits, `.`, `_` and `-`";
+    refuse_unless(plain_host(host), "known_hosts", "the host alias", host, allowed)?;
+    for key in keys {
+        let one_key = parse_public_keys(key) == [key.as_str()];
+        refuse_unless(one_key, "known_hosts", "the key", key, "one `type base64` public key")?;
+    }
     locked(&known_hosts.with_extension("lock"), || {
         let text = std::fs::read_to_string(known_hosts).unwrap_or_default();
         let kept = text.lines().filter(|l| !names_host(l, host)).map(str::to_string);
@@ -90,6 +97,21 @@ mod tests {
         let text = "ssh-ed25519 AAAAC3Nz root@abc\necdsa-sha2-nistp256 AAAAE2V=\n\nnot a key\nssh-rsa\n\
                     ssh-rsa AAAA;rm\n";
         assert_eq!(parse_public_keys(text), ["ssh-ed25519 AAAAC3Nz", "ecdsa-sha2-nistp256 AAAAE2V="]);
+    }
+
+    #[test]
+    fn an_alias_or_key_that_could_add_a_line_is_refused_and_nothing_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let kh = dir.path().join("ssh/known_hosts");
+        let key = || vec!["ssh-ed25519 AAA".to_string()];
+        for host in ["containai-a\n* ssh-ed25519 EVIL", "a b", "*", "", "-x", "a,b"] {
+            assert!(matches!(replace(&kh, host, &key()), Err(RunError::SshValue { .. })), "{host:?}");
+        }
+        for key in ["ssh-ed25519 AAA\n* ssh-ed25519 EVIL", "ssh-ed25519 AAA comment", "ssh-ed25519", "x AAA"] {
+            let err = replace(&kh, "containai-a", &[key.to_string()]).unwrap_err();
+            assert!(matches!(err, RunError::SshValue { .. }), "{key:?}: {err}");
+        }
+        assert!(!kh.exists());
     }
 
     #[test]

@@ -172,7 +172,7 @@ pub async fn post_attach(
         return Ok(());
     }
     let label = |name: &str, default: &str| container.labels.get(name).cloned().unwrap_or_else(|| default.to_string());
-    let user = label(super::LABEL_REMOTE_USER, "root");
+    let user = super::label_user(&container.labels)?;
     let folder = label(super::LABEL_WORKSPACE, "/");
     let ctx = HookContext {
         container_id: &container.id,

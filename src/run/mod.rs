@@ -43,6 +43,11 @@ pub const LABEL_WORKSPACE: &str = "containai.workspace_folder";
 pub enum RunError {
     #[error(transparent)]
     Policy(#[from] crate::policy::PolicyError),
+    #[error(
+        "refusing to write {what} {value:?} into `{file}`: only {allowed}\n\
+         hint: containai writes nothing it cannot quote into the ssh client's files"
+    )]
+    SshValue { file: &'static str, what: &'static str, value: String, allowed: &'static str },
     #[error("invalid {what} `{value}`: {reason}")]
     Invalid { what: &'static str, value: String, reason: String },
     #[error("{message}\nhint: pass `--remove-existing-container` (or `--rebuild`) to replace it")]
@@ -76,6 +81,16 @@ pub enum RunError {
     Config(String),
     #[error(transparent)]
     Engine(#[from] EngineError),
+    #[error(transparent)]
+    UserName(#[from] crate::config::user_name::InvalidUser),
+}
+
+/// The remote user a container's [`LABEL_REMOTE_USER`] records (`root` when none); an error when it is not a user
+/// name: whoever can create a container can set its labels.
+pub fn label_user(labels: &std::collections::BTreeMap<String, String>) -> Result<String> {
+    let user = labels.get(LABEL_REMOTE_USER).map_or("root", String::as_str);
+    crate::config::user_name::check(LABEL_REMOTE_USER, user)?;
+    Ok(user.to_string())
 }
 
 impl RunError {

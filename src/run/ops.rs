@@ -3,7 +3,7 @@
 use super::hooks::resolve_remote_env;
 use super::ssh_config;
 use super::up::find;
-use super::{LABEL_MANAGED, LABEL_REMOTE_USER, LABEL_SSH_HOST, LABEL_WORKSPACE, Result, RunError};
+use super::{LABEL_MANAGED, LABEL_SSH_HOST, LABEL_WORKSPACE, Result, RunError};
 use crate::config::{DevContainer, WorkspaceInfo};
 use crate::engine::{ContainerEngine, ExecRequest};
 use serde::Serialize;
@@ -66,7 +66,7 @@ pub async fn exec(
         .await?
         .filter(|c| c.running)
         .ok_or_else(|| RunError::NoContainer(workspace.local_workspace_folder.display().to_string()))?;
-    let user = container.labels.get(LABEL_REMOTE_USER).cloned().unwrap_or_else(|| "root".into());
+    let user = super::label_user(&container.labels)?;
     let request = ExecRequest {
         cmd,
         user: Some(user),

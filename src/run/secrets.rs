@@ -51,12 +51,34 @@ impl Secrets {
         self.0.iter().map(|(name, value)| format!("{name}={value}"))
     }
 
-    /// `text` with every secret value replaced by [`MASK`] (longest first, so no part of one stays visible).
+    /// `text` with every secret value replaced by [`MASK`], in each of the forms of [`encodings`] (longest
+    /// first, so no part of one stays visible).
+    ///
+    /// Masking is best effort: it catches a hook that prints a secret as is or in a common encoding, but a hook
+    /// that transforms a secret otherwise (splits it, hashes it, encodes it inside a longer text) still prints
+    /// something derived from it. Never give a secret to a hook you do not trust.
     pub fn mask(&self, text: &str) -> String {
-        let mut values: Vec<&str> = self.0.values().map(String::as_str).filter(|v| !v.is_empty()).collect();
-        values.sort_by_key(|v| std::cmp::Reverse(v.len()));
-        values.into_iter().fold(text.to_string(), |out, value| out.replace(value, MASK))
+        let mut forms: Vec<String> = self.0.values().filter(|v| !v.is_empty()).flat_map(|v| encodings(v)).collect();
+        forms.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        forms.dedup();
+        forms.into_iter().fold(text.to_string(), |out, form| out.replace(&form, MASK))
     }
+}
+
+/// `value` as is, reversed, in base64 (standard and URL-safe, with and without padding), URL-encoded (`%XX`) and
+/// in hex (lower and upper case).
+pub fn encodings(value: &str) -> Vec<String> {
+    use data_encoding::{BASE64, BASE64_NOPAD, BASE64URL, BASE64URL_NOPAD, HEXLOWER, HEXUPPER};
+    let bytes = value.as_bytes();
+    let mut forms = vec![value.to_string(), value.chars().rev().collect(), url_encoded(value)];
+    forms.extend([BASE64, BASE64_NOPAD, BASE64URL, BASE64URL_NOPAD, HEXLOWER, HEXUPPER].map(|e| e.encode(bytes)));
+    forms
+}
+
+/// Percent-encoding of every byte outside the unreserved characters (`A-Z a-z 0-9 - . _ ~`).
+fn url_encoded(value: &str) -> String {
+    let keep = |b: u8| b.is_ascii_alphanumeric() || b"-._~".contains(&b);
+    value.bytes().map(|b| if keep(b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
 
 #[cfg(test)]
@@ -77,5 +99,24 @@ mod tests {
             assert!(Secrets::parse(bad).unwrap_err().contains(why), "{bad}");
         }
         assert_eq!(Secrets::parse(r#"{"E": ""}"#).unwrap().mask("as is"), "as is");
+    }
+
+    #[test]
+    fn the_reversed_base64_url_and_hex_forms_are_masked_too() {
+        let s = Secrets::parse(r#"{"TOKEN": "s3cr3t/+?&"}"#).unwrap();
+        let forms = [
+            "s3cr3t/+?&",
+            "&?+/t3rc3s",
+            "czNjcjN0Lys/Jg==",
+            "czNjcjN0Lys/Jg",
+            "czNjcjN0Lys_Jg==",
+            "s3cr3t%2F%2B%3F%26",
+            "7333637233742f2b3f26",
+            "7333637233742F2B3F26",
+        ];
+        for form in forms {
+            assert_eq!(s.mask(&format!("<{form}>")), format!("<{MASK}>"), "{form}");
+        }
+        assert_eq!(s.mask("s3cr3t alone"), "s3cr3t alone", "a part of a secret is not the secret");
     }
 }

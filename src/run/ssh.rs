@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 /// `$XDG_CONFIG_HOME/containai` (default `~/.config/containai`).
 pub fn containai_config_dir() -> PathBuf {
-    dirs::config_dir().unwrap_or_else(|| PathBuf::from(".config")).join("containai")
+    crate::user_config::config_dir()
 }
 
 /// Paths of the key pair and containai's own known_hosts.

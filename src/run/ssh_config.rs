@@ -7,8 +7,7 @@ use super::{Result, RunError};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// The line containai puts at the top of `~/.ssh/config`.
-pub const INCLUDE_LINE: &str = "Include ~/.ssh/containai.d/*.conf";
+pub use crate::user_config::SSH_INCLUDE_LINE as INCLUDE_LINE;
 
 /// Everything a host entry says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,9 +19,50 @@ pub struct HostEntry {
     pub known_hosts: PathBuf,
 }
 
+/// Whether `host` is a plain ssh host alias: letters, digits, `.`, `_`, `-`, not starting with `-`.
+pub fn plain_host(host: &str) -> bool {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+    !host.is_empty() && !host.starts_with('-') && host.chars().all(allowed)
+}
+
+/// `value` refused as `what` for a `file` unless `ok`.
+pub fn refuse_unless(
+    ok: bool,
+    file: &'static str,
+    what: &'static str,
+    value: &str,
+    allowed: &'static str,
+) -> Result<()> {
+    match ok {
+        true => Ok(()),
+        false => Err(RunError::SshValue { file, what, value: value.to_string(), allowed }),
+    }
+}
+
+/// A path ssh reads in double quotes: UTF-8, no control character, no `"`, no `%` (ssh expands `%` tokens).
+fn quotable(path: &Path) -> Result<&str> {
+    let text = path.to_str().unwrap_or("\u{fffd}");
+    let ok = path.to_str().is_some() && !text.chars().any(|c| c.is_control() || c == '"' || c == '%');
+    refuse_unless(
+        ok,
+        CONF,
+        "the path",
+        &path.to_string_lossy(),
+        "UTF-8 paths without control characters, `\"` or `%`",
+    )?;
+    Ok(text)
+}
+
+const CONF: &str = "~/.ssh/containai.d";
+
 impl HostEntry {
-    pub fn render(&self) -> String {
-        format!(
+    /// The entry's text; an error (nothing written) when a value could change the entry's meaning: a host alias
+    /// or user with anything but plain characters, a path with a control character, `"` or `%`.
+    pub fn render(&self) -> Result<String> {
+        refuse_unless(plain_host(&self.host), CONF, "the host alias", &self.host, "letters, digits, `.`, `_` and `-`")?;
+        let user_ok = crate::config::user_name::is_valid(&self.user);
+        refuse_unless(user_ok, CONF, "the user", &self.user, "POSIX user names (`remoteUser`)")?;
+        Ok(format!(
             "# written by containai; `containai down --remove` deletes it\n\
              Host {host}\n  HostName 127.0.0.1\n  Port {port}\n  User {user}\n  IdentityFile \"{key}\"\n  \
              IdentitiesOnly yes\n  UserKnownHostsFile \"{known}\"\n  StrictHostKeyChecking yes\n  \
@@ -30,9 +70,9 @@ impl HostEntry {
             host = self.host,
             port = self.port,
             user = self.user,
-            key = self.identity_file.display(),
-            known = self.known_hosts.display(),
-        )
+            key = quotable(&self.identity_file)?,
+            known = quotable(&self.known_hosts)?,
+        ))
     }
 }
 
@@ -60,11 +100,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
 
 /// Writes the container's entry and makes sure `~/.ssh/config` includes the folder. Returns the entry's path.
 pub fn install(ssh_dir: &Path, name: &str, entry: &HostEntry) -> Result<PathBuf> {
+    let text = entry.render()?;
     let conf_dir = ssh_dir.join("containai.d");
     private_dir(&conf_dir)?;
     super::ssh::set_mode(ssh_dir, 0o700)?;
     let file = conf_dir.join(format!("{name}.conf"));
-    let text = entry.render();
     if std::fs::read_to_string(&file).ok().as_deref() != Some(text.as_str()) {
         write_atomic(&file, text.as_bytes(), 0o600)?;
     }
@@ -129,7 +169,7 @@ mod tests {
 
     #[test]
     fn the_entry_says_everything_ssh_needs() {
-        let text = entry("containai-web-1", 32770).render();
+        let text = entry("containai-web-1", 32770).render().unwrap();
         for line in [
             "Host containai-web-1",
             "HostName 127.0.0.1",
@@ -141,6 +181,29 @@ mod tests {
         ] {
             assert!(text.contains(line), "{line} missing from\n{text}");
         }
+    }
+
+    #[test]
+    fn a_value_that_could_add_a_line_or_an_option_is_refused_and_nothing_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let ssh = dir.path().join(".ssh");
+        let bad = [
+            HostEntry { user: "root\nProxyCommand touch /tmp/m".into(), ..entry("containai-a", 1) },
+            HostEntry { user: "root:x\nMatch exec \"touch /tmp/m\"".into(), ..entry("containai-a", 1) },
+            HostEntry { user: "a b".into(), ..entry("containai-a", 1) },
+            entry("containai-a\n  ProxyCommand x", 1),
+            entry("a b", 1),
+            entry("-oProxyCommand=x", 1),
+            HostEntry { identity_file: "/k\"\n  ProxyCommand x \"".into(), ..entry("containai-a", 1) },
+            HostEntry { known_hosts: "/k\rx".into(), ..entry("containai-a", 1) },
+            HostEntry { known_hosts: "/k/%d".into(), ..entry("containai-a", 1) },
+        ];
+        for e in bad {
+            let err = install(&ssh, "a", &e).unwrap_err();
+            assert!(matches!(err, RunError::SshValue { .. }), "{e:?}: {err}");
+            assert_eq!(err.to_string().lines().count(), 2, "{err}");
+        }
+        assert!(!ssh.exists(), "nothing created");
     }
 
     #[test]

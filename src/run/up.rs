@@ -194,6 +194,7 @@ pub async fn up(
     options: &UpOptions,
     reporter: &dyn Reporter,
 ) -> Result<UpResult> {
+    crate::config::user_name::check("remoteUser", &target.remote_user)?;
     let _lock = super::lock::workspace(&options.config_dir, &target.workspace.devcontainer_id).await?;
     let name = names::container_name(&target.workspace);
     let ssh_on = wants_ssh(&target.config);
@@ -207,7 +208,8 @@ pub async fn up(
         policy,
         ssh: ssh_on,
         extra_mounts: &options.extra_mounts,
-        metadata: target.metadata.as_array().map(Vec::as_slice).unwrap_or_default(),
+        // The base image's and the features' entries: the last one is devcontainer.json's own, classified as such.
+        metadata: target.metadata.as_array().map(|e| &e[..e.len().saturating_sub(1)]).unwrap_or_default(),
     };
     let request = create_request(&input)?;
     let config_hash = request.body.labels.as_ref().and_then(|l| l.get(LABEL_CONFIG)).cloned().unwrap_or_default();

@@ -39,7 +39,7 @@ fn additional_features_mounts_and_remote_env_reach_the_container() {
         Some(&ws),
         &["--allow-insecure-runtime", "--mount", "type=bind,source=/var/run/docker.sock,target=/var/run/docker.sock"],
     );
-    assert!(!socket.status.success() && text(&socket).contains("docker socket"), "{}", text(&socket));
+    assert!(!socket.status.success() && text(&socket).contains("a socket on the host"), "{}", text(&socket));
     assert!(crate::support::sandbox::workspace_containers(&ws).is_empty(), "a refused up left a container");
 
     let mount = format!("type=volume,source={volume},target=/cai-extra");

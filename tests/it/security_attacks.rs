@@ -81,6 +81,21 @@ impl Repo {
     }
 }
 
+impl Repo {
+    /// `up` must fail naming `needles`, leaving the existing container as it was and running nothing on the host.
+    fn refused_keeping(&self, needles: &[&str]) {
+        let before = self.containers();
+        let out = self.run(&["up", "--allow-insecure-runtime"], &[]);
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(!out.status.success(), "not refused: {text}");
+        for needle in needles {
+            assert!(text.contains(needle), "`{needle}` not named in: {text}");
+        }
+        assert!(!text.contains("running initializeCommand"), "{text}");
+        assert_eq!(self.containers(), before);
+    }
+}
+
 impl Drop for Repo {
     fn drop(&mut self) {
         for id in self.containers() {
@@ -300,4 +315,29 @@ fn a_trusted_host_variable_reaches_the_container_but_never_the_image_label_or_th
         .unwrap();
     let label = String::from_utf8_lossy(&label.stdout);
     assert!(label.contains("${localEnv:CAI_ATTACK_TOKEN}") && !label.contains(token), "{label}");
+}
+
+#[test]
+fn the_agent_inside_cannot_change_what_the_next_up_runs_on_the_host() {
+    let repo = Repo::new(&json!({}));
+    let marker = repo.marker("two-step");
+    repo.write(
+        ".devcontainer/devcontainer.json",
+        &with(json!({"initializeCommand": "sh .devcontainer/init.sh"})).to_string(),
+    );
+    repo.write(".devcontainer/init.sh", &format!("echo trusted >> '{}'\n", marker.display()));
+    assert!(repo.run(&["trust"], &[]).status.success());
+    let up = repo.run(&["up", "--allow-insecure-runtime"], &[]);
+    let stdout = String::from_utf8_lossy(&up.stdout).into_owned();
+    assert!(up.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&up.stderr));
+    assert_eq!(std::fs::read_to_string(&marker).unwrap(), "trusted\n");
+    let result: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let folder = result["remoteWorkspaceFolder"].as_str().unwrap();
+
+    // The agent, inside, appends to the script the host runs, and points a workspace folder at the host's keys.
+    let edit = format!("echo \"echo evil >> '{}'\" >> {folder}/.devcontainer/init.sh", marker.display());
+    let exec = repo.run(&["exec", "--", "sh", "-c", &edit], &[]);
+    assert!(exec.status.success(), "{}", String::from_utf8_lossy(&exec.stderr));
+    repo.refused_keeping(&["changed file `.devcontainer/init.sh`"]);
+    assert_eq!(std::fs::read_to_string(&marker).unwrap(), "trusted\n", "the edited script ran on the host");
 }

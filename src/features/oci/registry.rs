@@ -9,30 +9,7 @@ use oci_client::manifest::{OCI_IMAGE_MEDIA_TYPE, OciDescriptor};
 use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference};
 
-/// `--registry-mirror REGISTRY=HOST[:PORT][/PREFIX]`: fetch `REGISTRY/x` from `HOST[:PORT]/PREFIX/x`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Mirror {
-    pub registry: String,
-    pub host: String,
-    pub prefix: String,
-}
-
-impl std::str::FromStr for Mirror {
-    type Err = String;
-    fn from_str(text: &str) -> std::result::Result<Mirror, String> {
-        let (registry, target) =
-            text.split_once('=').ok_or_else(|| format!("`{text}` is not `REGISTRY=HOST[:PORT][/PREFIX]`"))?;
-        let (host, prefix) = target.split_once('/').unwrap_or((target, ""));
-        if registry.is_empty() || host.is_empty() {
-            return Err(format!("`{text}` is not `REGISTRY=HOST[:PORT][/PREFIX]`"));
-        }
-        Ok(Mirror {
-            registry: registry.to_ascii_lowercase(),
-            host: host.to_ascii_lowercase(),
-            prefix: prefix.trim_matches('/').to_string(),
-        })
-    }
-}
+pub use crate::registry::Mirror;
 
 /// The registry and repository a reference is actually fetched from (after mirrors), with tag or digest.
 pub fn location(reference: &OciRef, mirrors: &[Mirror]) -> Reference {

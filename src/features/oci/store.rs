@@ -88,7 +88,7 @@ impl Store {
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().expect("store paths have a parent");
-    std::fs::create_dir_all(dir).map_err(Store::io(dir))?;
+    crate::lock::private_dir(dir).map_err(|e| Store::io(dir)(e.source))?;
     let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(Store::io(dir))?;
     std::io::Write::write_all(&mut temp, bytes).map_err(Store::io(path))?;
     temp.persist(path).map_err(|e| Store::io(path)(e.error))?;
@@ -113,5 +113,22 @@ mod tests {
         store.set_tag("localhost:1/ns/x:1", &digest).unwrap();
         assert_eq!(store.tag("localhost:1/ns/x:1").unwrap(), Some(digest));
         assert_eq!(store.tag("localhost:1/ns/x:2").unwrap(), None);
+    }
+
+    #[test]
+    fn its_folders_are_0700_and_its_files_0600() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path().join("containai/features"));
+        let blob = store.blob_path(&store.put(b"x").unwrap()).unwrap();
+        store.set_tag("localhost:1/ns/x:1", "sha256:00").unwrap();
+        let tag = store.tag_path("localhost:1/ns/x:1");
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        for file in [&blob, &tag] {
+            assert_eq!(mode(file), 0o600, "{file:?}");
+            for folder in file.ancestors().skip(1).take_while(|a| *a != dir.path()) {
+                assert_eq!(mode(folder), 0o700, "{folder:?}");
+            }
+        }
     }
 }

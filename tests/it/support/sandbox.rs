@@ -39,6 +39,10 @@ impl Home {
     pub fn command(&self, sub: &str, workspace: Option<&Path>, args: &[&str]) -> Command {
         let mut cmd = Command::new(binary());
         cmd.arg(sub);
+        // No sysbox-runc here: builds run the repository's code under runc only in the explicit insecure mode.
+        if sub == "build" {
+            cmd.arg("--allow-insecure-runtime");
+        }
         if let Some(ws) = workspace {
             cmd.arg("--workspace-folder").arg(ws);
         }
