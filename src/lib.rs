@@ -5,6 +5,7 @@
 pub mod assets;
 pub mod build;
 pub mod config;
+pub mod context;
 pub mod engine;
 pub mod features;
 pub mod folder;
