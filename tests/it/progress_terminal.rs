@@ -2,7 +2,8 @@
 //! time, no build output; without a terminal plain lines (the build output only with `-v`); `--log-format json`
 //! keeps every event. The JSON result on stdout is the same in every mode.
 
-use crate::support::sandbox::{Home, Images, json, local_feature, own_tags, plan_layers, text, token};
+use crate::support::sandbox::{Home, json, local_feature, own_tags, plan_layers};
+use crate::support::{Images, text, token};
 use serde_json::json;
 use std::process::Command;
 
