@@ -93,7 +93,7 @@ fn read(
             loaded
         }
     };
-    let user = user_options(reference, &pending.value)?;
+    let user = user_options(reference, &loaded.metadata, &pending.value)?;
     let mut node = Node::new(reference, source, pending.value.clone());
     node.options = resolve_options(reference, &loaded.metadata, &user)?;
     Ok((node, loaded))
