@@ -5,6 +5,7 @@
 pub mod config;
 pub mod daemon;
 pub mod docker_cli;
+pub mod reference;
 pub mod registry;
 pub mod sandbox;
 
