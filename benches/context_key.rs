@@ -4,8 +4,8 @@
 //! Defaults are small (2,000 files, 16 MB) so `cargo test --all-targets` stays quick; `scripts/bench --only context`
 //! runs it on 100,000 files / 1 GB.
 
-use containai::build::StatCache;
-use containai::build::hash::digest_context;
+use containai::context::StatCache;
+use containai::context::hash::digest_context;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::io::Write;
 use std::path::Path;
@@ -77,13 +77,13 @@ fn bench(c: &mut Criterion) {
 /// One warm run split into its phases, printed once (where the time goes).
 fn phases(root: &Path, cache_file: &Path) {
     let t = std::time::Instant::now();
-    let entries = containai::build::context::list(root, &[]).unwrap();
+    let entries = containai::context::list::list(root, &[]).unwrap();
     let listed = t.elapsed();
     let t = std::time::Instant::now();
     let mut cache = StatCache::open(cache_file.to_path_buf());
     let loaded = t.elapsed();
     let t = std::time::Instant::now();
-    let digest = containai::build::hash::digest_entries(root, entries, &mut cache).unwrap();
+    let digest = containai::context::hash::digest_entries(root, entries, &mut cache).unwrap();
     let digested = t.elapsed();
     eprintln!(
         "warm phases: list+lstat {listed:.1?}, stat cache load {loaded:.1?} ({} entries), digest {digested:.1?} ({} read)",

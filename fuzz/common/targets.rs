@@ -6,8 +6,8 @@
 
 #![allow(dead_code)]
 
-use containai::build::dockerignore::DockerIgnore;
 use containai::config::discover::Found;
+use containai::context::dockerignore::DockerIgnore;
 use containai::features::metadata::FeatureMetadata;
 use containai::features::oci::reference::OciRef;
 use containai::policy::mounts;

@@ -3,9 +3,9 @@
 //! layer, 1 otherwise (also on any error: a CI job then runs the prebuild).
 
 use anyhow::Context;
-use containai::build::CacheOptions;
-use containai::build::remote_cache::{self, repositories};
 use containai::config::Loaded;
+use containai::image::CacheOptions;
+use containai::image::remote_cache::{self, repositories};
 use containai::plan::BuildPlan;
 use containai::registry::HttpProbe;
 use containai::report::Reporter;

@@ -3,8 +3,8 @@
 
 use anyhow::{Context, Result};
 use bollard::query_parameters::{ListContainersOptions, ListImagesOptions, RemoveImageOptions};
-use containai::build::gc::{self, ContainerNode, ImageNode, LayerUse};
 use containai::engine::Docker;
+use containai::image::gc::{self, ContainerNode, ImageNode, LayerUse};
 use containai::report::Reporter;
 use containai::run::{lock, ssh};
 use serde::Serialize;

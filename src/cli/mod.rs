@@ -8,7 +8,6 @@ mod down;
 mod exec;
 mod features;
 mod gc;
-mod image;
 mod init;
 mod list;
 mod lost;

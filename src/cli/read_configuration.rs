@@ -51,7 +51,8 @@ pub async fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitCode> {
     }
     if args.include_merged_configuration {
         let engine = containai::engine::Docker::connect().await?;
-        let plan = super::build::plan_workspace_with(&loaded, &engine, printer, false, &args.remote.options()?).await?;
+        let settings = containai::pipeline::ImageSettings { remote: args.remote.options()?, ..Default::default() };
+        let plan = containai::pipeline::plan_workspace(&loaded, &engine, printer, &settings).await?;
         let entries = plan.metadata.as_array().map(Vec::as_slice).unwrap_or_default();
         let merged = containai::plan::merge::merged_configuration(&json["configuration"], entries);
         let out = json.as_object_mut().expect("read-configuration prints an object");

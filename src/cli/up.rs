@@ -1,9 +1,12 @@
-//! `containai up` arguments → config loaded, policy checked, image made, container up → one JSON line on stdout.
+//! `containai up` arguments → [`containai::pipeline::up`] (policy and trust checked, image made, container up) →
+//! one JSON line on stdout.
 
 use super::{Printer, WorkspaceArgs};
 use anyhow::{Context, Result};
 use containai::config::substitute::{host_env, redact_local_env};
 use containai::engine::Docker;
+use containai::pipeline::{self, ImageSettings};
+use containai::registry::HttpProbe;
 use containai::report::Reporter;
 use containai::run::{self, PolicyOptions, UpOptions};
 use std::time::Duration;
@@ -124,20 +127,15 @@ pub async fn run(args: UpArgs, printer: &Printer) -> Result<std::process::ExitCo
     if args.skip_non_blocking_commands && !args.prebuild {
         options.flow = options.flow.until_wait_for(&loaded.model);
     }
-    let remote = args.remote.options()?;
+    let settings = ImageSettings {
+        remote: args.remote.options()?,
+        cache: args.cache.options(&loaded)?,
+        config_dir: Some(options.config_dir.clone()),
+        ..Default::default()
+    };
     let docker = Docker::connect().await?;
-    let policy =
-        run::up::preflight(&docker, &loaded.model, &loaded.workspace, &loaded.local_env, &options, printer).await?;
-    if let Some(command) = &loaded.model.initialize_command {
-        run::hooks::run_initialize(command, &loaded.workspace.local_workspace_folder, printer).await?;
-    }
-    let cache = args.cache.options(&loaded)?;
-    // Held until the container exists: `gc` removes no layer between its build and the container's creation.
-    let _cache = super::build::cache_lock().await?;
-    let no_cache = args.build_no_cache && run::up::find(&docker, &loaded.workspace).await?.is_none();
-    let target =
-        super::image::target(&docker, &loaded, printer, &remote, &cache, no_cache, policy.allow_unsafe_config).await?;
-    let result = run::up(&docker, &target, &policy, &options, printer).await?;
+    let (result, target) =
+        pipeline::up(&loaded, &docker, &HttpProbe::new(), printer, &settings, &options, args.build_no_cache).await?;
     let mut out = serde_json::to_value(&result).context("output")?;
     let configuration = containai::config::output::read_configuration(&loaded)["configuration"].take();
     // The result is logged by CI jobs: host variables' values are written back as `${localEnv:NAME}`.

@@ -16,7 +16,7 @@ pub use metadata::FeatureMetadata;
 pub use options::FeatureUsers;
 pub use source::LocalRoots;
 
-use crate::plan::ContextFile;
+use crate::context::ContextFile;
 use indexmap::IndexMap;
 use serde_json::Value;
 use std::collections::BTreeMap;

@@ -5,8 +5,8 @@ use super::metadata::{FeatureMetadata, INSTALL_SCRIPT, METADATA_FILE};
 use super::oci::OciRef;
 use super::{FeatureError, FeatureSource, Result};
 use crate::assets::FEATURES;
+use crate::context::ContextFile;
 use crate::folder::{self, FolderError, FolderFile};
-use crate::plan::ContextFile;
 use std::path::{Component, Path, PathBuf};
 
 /// Prefix of the built-in features' references.

@@ -3,11 +3,11 @@
 //! once built, its label and `USER`).
 
 use super::{BaseInput, BuiltBase, DockerfileBase, PlanError, Result, check_supported, layers, metadata};
-use crate::build::LABEL_KEY;
-use crate::build::{DockerfileBuild, StatCache, dockerfile_build_key};
 use crate::config::Loaded;
 use crate::config::model::ConfigKind;
+use crate::context::{DockerfileBuild, StatCache, dockerfile_build_key};
 use crate::engine::ImageEngine;
+use crate::plan::model::LABEL_KEY;
 
 /// Looks the base up: an `image` in the engine (never pulled here), or the user's Dockerfile build keyed by
 /// its context (hashed off the async runtime, with the workspace's stat cache unless `no_cache`) together with

@@ -68,7 +68,7 @@ pub enum PlanError {
     #[error(transparent)]
     Engine(#[from] crate::engine::EngineError),
     #[error(transparent)]
-    Context(#[from] crate::build::BuildError),
+    Context(#[from] crate::context::ContextError),
     #[error("hashing the build context failed: {0}")]
     Hashing(String),
     #[error("cannot render the `{name}` Dockerfile template: {message}")]

@@ -25,8 +25,12 @@ pub fn cache_tag_key(tag: &str) -> Option<&str> {
     (hash.is_empty() || hash.strip_prefix("/from-").is_some_and(pulled)).then_some(key)
 }
 
-/// Bump when anything that goes into a key changes meaning; every key changes with it.
-pub const KEY_VERSION: u32 = 1;
+pub use crate::context::KEY_VERSION;
+
+/// Label holding a layer's full key (on every cache layer).
+pub const LABEL_KEY: &str = "containai.key";
+/// Label holding the parent layer's key.
+pub const LABEL_PARENT_KEY: &str = "containai.parent-key";
 
 /// Image reference of the layer with this key.
 pub fn cache_tag(key: &str) -> String {
@@ -107,16 +111,7 @@ pub enum LayerContext {
     Directory { root: PathBuf, dockerfile: PathBuf },
 }
 
-/// One file of an in-memory context.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ContextFile {
-    pub path: String,
-    pub mode: u32,
-    /// Not printed with the plan; its hash is in the key.
-    #[serde(skip)]
-    pub bytes: Vec<u8>,
-}
+pub use crate::context::ContextFile;
 
 #[cfg(test)]
 mod tests {

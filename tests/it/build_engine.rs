@@ -1,8 +1,8 @@
-//! Hand-written build plans FROM the test base image → built by `containai::build::execute` on the real engine.
+//! Hand-written build plans FROM the test base image → built by `containai::image::execute` on the real engine.
 
 use crate::support::{BASE_IMAGE, Cleanup, engine, unique_key};
-use containai::build::{BuildError, BuildOptions, BuildOutcome, execute};
 use containai::engine::ImageEngine;
+use containai::image::{BuildError, BuildOptions, BuildOutcome, execute};
 use containai::plan::model::{BuildPlan, ContextFile, Layer, LayerContext, cache_tag};
 use containai::report::{LayerSource, Reporter};
 use std::sync::Mutex;

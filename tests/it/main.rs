@@ -48,6 +48,7 @@ mod run_flags;
 mod run_ports;
 mod security_attacks;
 mod security_user_injection;
+mod structure;
 mod templates_builtins;
 mod templates_cli;
 mod templates_default;

@@ -2,10 +2,10 @@
 //! on the second run, rebuilt from the changed feature on; the user layer's UID update run for real.
 
 use crate::support::{BASE_IMAGE, engine, unique};
-use containai::build::{BuildOptions, execute};
 use containai::config::{self, LoadOptions};
 use containai::engine::ImageEngine;
 use containai::features;
+use containai::image::{BuildOptions, execute};
 use containai::plan::{self, HostUser, cache_tag};
 use containai::report::Silent;
 use serde_json::{Value, json};

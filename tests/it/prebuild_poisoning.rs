@@ -31,7 +31,7 @@ fn a_layer_pulled_for_one_workspace_never_serves_another() {
 
     // The layers before the feature's are this machine's own (built, or already there).
     let base_only = home.workspace(&format!("c{id}"), &json!({"image": "containai-test/base:bookworm"}));
-    let own = home.run("build", Some(&base_only), &["--allow-insecure-runtime"]);
+    let own = home.run("build", Some(&base_only), &[]);
     assert!(own.status.success(), "{}", text(&own));
 
     // The attacker's registry: the feature's key and parent key as labels, forged content.
@@ -49,7 +49,7 @@ fn a_layer_pulled_for_one_workspace_never_serves_another() {
     assert!(pushed.status.success(), "{}", text(&pushed));
 
     // A names the repository: the forged layer is pulled, the user layer built on it.
-    let out_a = home.run("build", Some(&a), &["--allow-insecure-runtime", "--cache-from", &repo]);
+    let out_a = home.run("build", Some(&a), &["--cache-from", &repo]);
     assert!(out_a.status.success(), "{}", text(&out_a));
     let out_a = json(&out_a);
     let image_a = out_a["imageName"][0].as_str().unwrap().to_string();
@@ -63,7 +63,7 @@ fn a_layer_pulled_for_one_workspace_never_serves_another() {
     assert_eq!(cat(&image_a), "forged", "A took what it asked for");
 
     // B, no cacheFrom: the feature's layer is built here, with the genuine content.
-    let out_b = home.run("build", Some(&b), &["--allow-insecure-runtime"]);
+    let out_b = home.run("build", Some(&b), &[]);
     assert!(out_b.status.success(), "{}", text(&out_b));
     let out_b = json(&out_b);
     let image_b = out_b["imageName"][0].as_str().unwrap().to_string();

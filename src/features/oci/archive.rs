@@ -2,7 +2,7 @@
 //! on read; plain, sorted and with zeroed times and owners on write, so that packing is reproducible).
 
 use super::{OciError, Result};
-use crate::plan::ContextFile;
+use crate::context::ContextFile;
 use std::io::Read;
 
 /// Unpacks a feature tarball into its files, sorted by path. Only regular files are kept (folders are

@@ -6,7 +6,7 @@ use super::reference::{OciRef, Version, choose_tag};
 use super::registry::{self, location};
 use super::store::Store;
 use super::{LAYER_MEDIA_TYPE, OciError, RemoteOptions, Result, archive};
-use crate::plan::ContextFile;
+use crate::context::ContextFile;
 use oci_client::manifest::OciImageManifest;
 use std::collections::BTreeMap;
 use std::sync::Mutex;

@@ -4,8 +4,8 @@
 use super::registry::{self, client};
 use super::store::sha256_digest;
 use super::{COLLECTION_MEDIA_TYPE, CONFIG_MEDIA_TYPE, LAYER_MEDIA_TYPE, OciError, Result, archive};
+use crate::context::ContextFile;
 use crate::features::metadata::{FeatureMetadata, METADATA_FILE};
-use crate::plan::ContextFile;
 use oci_client::Reference;
 use serde_json::json;
 use std::collections::BTreeMap;

@@ -3,22 +3,14 @@
 //! Entry point: [`execute`]`(&plan, &engine, &reporter, &options)`. Keys of user Dockerfile builds:
 //! [`dockerfile_build_key`].
 
-pub mod context;
-pub mod dockerignore;
 pub mod error;
 pub mod execute;
 pub mod gc;
-pub mod hash;
 pub mod remote_cache;
-pub mod stat_cache;
 
 pub use error::{BuildError, Result};
 pub use execute::{BuildOptions, BuildOutcome, LABEL_KEY, LABEL_PARENT_KEY, LayerOutcome, execute};
-pub use hash::{ContextDigest, DockerfileBuild, dockerfile_build_key};
 pub use remote_cache::{CacheCheck, CacheOptions, execute_with_cache};
-pub use stat_cache::StatCache;
 
-#[cfg(test)]
-mod context_tests;
 #[cfg(test)]
 mod execute_tests;

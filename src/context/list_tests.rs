@@ -1,7 +1,7 @@
 //! Tests of context listing, tar writing and keying on real temporary folders.
 
-use super::context::{self, EntryKind};
 use super::hash::{DockerfileBuild, digest_context, dockerfile_build_key};
+use super::list::{self as context, EntryKind};
 use super::stat_cache::StatCache;
 use std::collections::BTreeMap;
 use std::io::Read;

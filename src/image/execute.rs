@@ -9,8 +9,9 @@
 //! parent and its Dockerfile has no `FROM` instruction, `FROM <the parent layer's tag>` is put first. For a
 //! [`LayerContext::Directory`] layer with an empty `dockerfile`, the file at its `dockerfile` path is used.
 
-use super::context::{self, memory_tar};
 use super::error::{BuildError, Result};
+use crate::context::ContextError;
+use crate::context::list::{self as context, memory_tar};
 use crate::engine::{BuildContextBody, BuildRequest, EngineError, ImageEngine};
 use crate::plan::model::{BuildPlan, CACHE_REPOSITORY, Layer, LayerContext, cache_tag};
 use crate::plan::render::dockerfile_quote;
@@ -19,10 +20,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// Label holding a layer's full key.
-pub const LABEL_KEY: &str = "containai.key";
-/// Label holding the parent layer's key.
-pub const LABEL_PARENT_KEY: &str = "containai.parent-key";
+pub use crate::plan::model::{LABEL_KEY, LABEL_PARENT_KEY};
 /// Name of the Dockerfile inside contexts that do not bring their own.
 pub const DOCKERFILE_NAME: &str = ".containai.Dockerfile";
 
@@ -175,7 +173,7 @@ fn dockerfile_text(layer: &Layer, parent: Option<&str>) -> Result<String> {
         && text.trim().is_empty()
     {
         let path = root.join(dockerfile);
-        let bytes = std::fs::read(&path).map_err(|source| BuildError::Context { path, source })?;
+        let bytes = std::fs::read(&path).map_err(|source| BuildError::Context(ContextError::Io { path, source }))?;
         text = String::from_utf8_lossy(&bytes).into_owned();
     }
     if let Some(key) = &layer.parent_key {
@@ -230,7 +228,7 @@ async fn request_for(layer: &Layer, no_cache: bool, parent: Option<&str>, refere
         // A Dockerfile containai rendered: its labels go in it (one step), not in the request.
         text = with_labels(&text, &std::mem::take(&mut labels));
     }
-    let bad_files = |source| BuildError::Context { path: PathBuf::from(&layer.name), source };
+    let bad_files = |source| BuildError::Context(ContextError::Io { path: PathBuf::from(&layer.name), source });
     let (context, dockerfile) = match &layer.context {
         LayerContext::Empty => {
             let tar = memory_tar([(DOCKERFILE_NAME, 0o644, text.as_bytes())]).map_err(bad_files)?;
@@ -247,9 +245,11 @@ async fn request_for(layer: &Layer, no_cache: bool, parent: Option<&str>, refere
             let listed = tokio::task::spawn_blocking(move || {
                 context::list(&root, &[keep.as_str(), ".dockerignore"]).map(|entries| (root, entries))
             });
-            let (root, entries) = listed.await.map_err(|e| BuildError::Context {
-                path: layer_root(layer),
-                source: std::io::Error::other(e.to_string()),
+            let (root, entries) = listed.await.map_err(|e| {
+                BuildError::Context(ContextError::Io {
+                    path: layer_root(layer),
+                    source: std::io::Error::other(e.to_string()),
+                })
             })??;
             let stream = context::tar_stream(root, entries, vec![(name.clone(), text.into_bytes())]);
             (BuildContextBody::Stream(stream), name)

@@ -3,8 +3,8 @@
 //! The same listing feeds the key ([`super::hash`]) and the tar stream, so what is keyed is what is sent.
 
 use super::dockerignore::{DockerIgnore, MatchState};
-use super::error::{BuildError, Result};
 use super::stat_cache::Stamp;
+use super::{ContextError, Result};
 use bytes::Bytes;
 use futures_util::stream::BoxStream;
 use rayon::prelude::*;
@@ -37,8 +37,8 @@ pub struct ContextEntry {
 pub fn list(root: &Path, keep: &[&str]) -> Result<Vec<ContextEntry>> {
     let ignore_path = root.join(".dockerignore");
     let ignore = DockerIgnore::load(root)
-        .map_err(|source| BuildError::Context { path: ignore_path.clone(), source })?
-        .map_err(|bad| BuildError::DockerIgnore {
+        .map_err(|source| ContextError::Io { path: ignore_path.clone(), source })?
+        .map_err(|bad| ContextError::DockerIgnore {
             path: ignore_path,
             line: bad.line,
             pattern: bad.pattern,
@@ -57,7 +57,7 @@ struct Walk<'a> {
 
 impl Walk<'_> {
     fn dir(&self, abs: &Path, rel: &str, state: &MatchState) -> Result<Vec<ContextEntry>> {
-        let io = |source| BuildError::Context { path: abs.to_path_buf(), source };
+        let io = |source| ContextError::Io { path: abs.to_path_buf(), source };
         let children: Vec<_> = std::fs::read_dir(abs).map_err(io)?.collect::<Result<_, _>>().map_err(io)?;
         children
             .par_iter()
@@ -78,7 +78,7 @@ impl Walk<'_> {
         state: &MatchState,
         out: &mut Vec<ContextEntry>,
     ) -> Result<()> {
-        let io = |source| BuildError::Context { path: child.path(), source };
+        let io = |source| ContextError::Io { path: child.path(), source };
         let name = child.file_name();
         let Some(name) = name.to_str() else {
             return Err(io(std::io::Error::other("the file name is not valid UTF-8")));
@@ -113,7 +113,7 @@ impl Walk<'_> {
 
 /// The entry for `child` (`lstat` relative to its open folder, which spares a path lookup per file).
 fn entry(child: &std::fs::DirEntry, path: String, kind: EntryKind) -> Result<ContextEntry> {
-    let meta = child.metadata().map_err(|source| BuildError::Context { path: child.path(), source })?;
+    let meta = child.metadata().map_err(|source| ContextError::Io { path: child.path(), source })?;
     Ok(ContextEntry { path, kind, mode: meta.mode() & 0o7777, stamp: Stamp::of(&meta) })
 }
 
@@ -133,7 +133,7 @@ pub fn write_tar<W: Write>(root: &Path, entries: &[ContextEntry], extra: &[(Stri
     let mut builder = tar::Builder::new(out);
     for entry in entries {
         let abs = root.join(&entry.path);
-        let io = |source| BuildError::Context { path: abs.clone(), source };
+        let io = |source| ContextError::Io { path: abs.clone(), source };
         if extra.iter().any(|(name, _)| *name == entry.path) {
             continue;
         }
@@ -149,8 +149,8 @@ pub fn write_tar<W: Write>(root: &Path, entries: &[ContextEntry], extra: &[(Stri
         }
     }
     append_memory(&mut builder, extra.iter().map(|(p, b)| (p.as_str(), 0o644, b.as_slice())))
-        .map_err(|source| BuildError::Context { path: root.to_path_buf(), source })?;
-    builder.into_inner().map_err(|source| BuildError::Context { path: root.to_path_buf(), source })
+        .map_err(|source| ContextError::Io { path: root.to_path_buf(), source })?;
+    builder.into_inner().map_err(|source| ContextError::Io { path: root.to_path_buf(), source })
 }
 
 /// An in-memory tar of `(path, mode, bytes)` files; a path the tar format refuses (`..`, absolute) is an error.
@@ -215,7 +215,7 @@ pub fn tar_stream(
     tokio::task::spawn_blocking(move || {
         let writer = ChannelWriter { sender: sender.clone(), buffer: Vec::with_capacity(CHUNK) };
         let result = write_tar(&root, &entries, &extra, writer)
-            .and_then(|mut w| w.flush().map_err(|source| BuildError::Context { path: root.clone(), source }));
+            .and_then(|mut w| w.flush().map_err(|source| ContextError::Io { path: root.clone(), source }));
         if let Err(err) = result {
             let _ = sender.blocking_send(Err(std::io::Error::other(err.to_string())));
         }

@@ -1,7 +1,6 @@
 //! Everything that can stop the build stage → one error enum with its own `Result`.
 
 use crate::engine::EngineError;
-use std::path::PathBuf;
 
 /// How many lines of a failed layer's log the error shows.
 pub const SHOWN_LOG_LINES: usize = 25;
@@ -20,16 +19,8 @@ pub enum BuildError {
         message: String,
         log_tail: Vec<String>,
     },
-    #[error("cannot read the build context at `{path}`: {source}")]
-    Context {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error(
-        "`{path}` line {line}: invalid pattern `{pattern}`: {message}\nhint: `.dockerignore` patterns use Go's `filepath.Match` syntax"
-    )]
-    DockerIgnore { path: PathBuf, line: usize, pattern: String, message: String },
+    #[error(transparent)]
+    Context(#[from] crate::context::ContextError),
     #[error("the build plan has no layers\nhint: this is a bug in the plan stage")]
     EmptyPlan,
     #[error("engine error while building layer `{layer}`: {source}")]

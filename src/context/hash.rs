@@ -4,10 +4,10 @@
 //! reuses the hash of a file whose path, size, mtime, ctime and inode are unchanged, so an unchanged large
 //! context is re-keyed by `lstat` alone.
 
-use super::context::{self, ContextEntry, EntryKind};
-use super::error::{BuildError, Result};
+use super::KEY_VERSION;
+use super::list::{self as context, ContextEntry, EntryKind};
 use super::stat_cache::StatCache;
-use crate::plan::model::KEY_VERSION;
+use super::{ContextError, Result};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -66,7 +66,7 @@ fn content_of(root: &Path, entry: &ContextEntry, cache: &StatCache) -> Result<(O
             None => {
                 let abs = root.join(&entry.path);
                 let hash =
-                    hash_file(&abs, entry.stamp.size).map_err(|source| BuildError::Context { path: abs, source })?;
+                    hash_file(&abs, entry.stamp.size).map_err(|source| ContextError::Io { path: abs, source })?;
                 (Some(hash), true)
             }
         },

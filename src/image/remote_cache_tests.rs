@@ -1,10 +1,10 @@
 //! Tests of [`super::remote_cache`] against the recording fake engine, whose fake registry also answers lookups.
 
 use super::{CacheOptions, check, execute_with_cache, repositories};
-use crate::build::BuildOutcome;
-use crate::build::execute::{BuildOptions, LABEL_KEY, LABEL_PARENT_KEY};
 use crate::engine::ImageInfo;
 use crate::engine::fake_images::{Call, FakeImages};
+use crate::image::BuildOutcome;
+use crate::image::execute::{BuildOptions, LABEL_KEY, LABEL_PARENT_KEY};
 use crate::plan::model::{BuildPlan, Layer, LayerContext, cache_tag, pulled_repository};
 use crate::report::{LayerSource, Reporter};
 use std::collections::BTreeMap;

@@ -1,0 +1,260 @@
+//! A loaded config → features resolved → plan → image built → the container up: the stages in sequence, the
+//! one place that sequences them, generic over the engine traits so that the whole path runs on the recording
+//! fakes as well as on Docker. The CLI turns arguments into these calls and prints what they return.
+
+use crate::config::Loaded;
+use crate::engine::{ContainerEngine, ImageEngine};
+use crate::features::oci::RemoteOptions;
+use crate::features::{self, ResolvedFeature};
+use crate::image::{self, BuildOptions, BuildOutcome, CacheOptions};
+use crate::plan::{self, BaseInput, BuildPlan, HostUser, cache_tag, metadata};
+use crate::registry::ManifestProbe;
+use crate::report::{LayerSource, Reporter};
+use crate::run::up::{Target, UpOptions, UpResult, wants_ssh};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+
+/// The built-in feature that provides sshd.
+pub const SSHD_FEATURE: &str = "containai/sshd";
+
+/// Errors of any stage, as the pipeline met them.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    Features(#[from] features::FeatureError),
+    #[error(transparent)]
+    Plan(#[from] plan::PlanError),
+    #[error(transparent)]
+    Image(#[from] image::BuildError),
+    #[error(transparent)]
+    Policy(#[from] crate::policy::PolicyError),
+    #[error(transparent)]
+    Run(#[from] crate::run::RunError),
+    #[error(transparent)]
+    Lock(#[from] crate::lock::LockError),
+    #[error("cannot tell which user runs containai: {0}")]
+    HostUser(std::io::Error),
+}
+
+pub type Result<T, E = PipelineError> = std::result::Result<T, E>;
+
+/// How the image is made: the registry cache, remote features, the layer cache, where the locks live.
+#[derive(Debug, Clone, Default)]
+pub struct ImageSettings {
+    pub remote: RemoteOptions,
+    pub cache: CacheOptions,
+    pub no_cache: bool,
+    /// `--image-name`s.
+    pub image_names: Vec<String>,
+    /// containai's config folder (layer locks, the cache lock).
+    pub config_dir: Option<PathBuf>,
+}
+
+impl ImageSettings {
+    fn build_options(&self) -> BuildOptions {
+        BuildOptions {
+            no_cache: self.no_cache,
+            image_names: self.image_names.clone(),
+            lock_dir: self.config_dir.clone(),
+            ..Default::default()
+        }
+    }
+}
+
+/// Adds `containai/sshd` to the features when ssh is wanted and the config does not have it; says whether it did.
+pub fn ensure_sshd(loaded: &mut Loaded) -> bool {
+    if !wants_ssh(&loaded.model) {
+        return false;
+    }
+    let features = loaded.model.features.get_or_insert_with(Default::default);
+    if features.contains_key(SSHD_FEATURE) {
+        return false;
+    }
+    features.insert(SSHD_FEATURE.to_string(), json!({}));
+    true
+}
+
+/// The cache lock, shared with other builds and `up`s, exclusive to `containai gc`: no layer is collected while
+/// it is built upon, or between its build and the container `up` creates from it.
+pub async fn cache_lock(config_dir: &Path) -> Result<crate::lock::FileLock> {
+    Ok(crate::lock::acquire(config_dir, crate::lock::CACHE_LOCK, false).await?)
+}
+
+fn plan_over(
+    loaded: &Loaded,
+    features: &[ResolvedFeature],
+    base: &BaseInput,
+    reporter: &dyn Reporter,
+) -> Result<BuildPlan> {
+    let host = HostUser::current().map_err(PipelineError::HostUser)?;
+    Ok(plan::plan(loaded, features, base, &host, reporter)?)
+}
+
+/// Features → base → plan. The engine is asked for the base image's id (and, for a Dockerfile config, whether
+/// its image is built yet); nothing is built.
+pub async fn plan_workspace(
+    loaded: &Loaded,
+    engine: &dyn ImageEngine,
+    reporter: &dyn Reporter,
+    settings: &ImageSettings,
+) -> Result<BuildPlan> {
+    plan::check_supported(loaded)?;
+    let features = features::resolve_with(loaded, &settings.remote)?;
+    let base = plan::base::resolve(loaded, engine, settings.no_cache).await?;
+    plan_over(loaded, &features, &base, reporter)
+}
+
+/// Plans and builds the workspace's image under the cache lock (what `containai build` does).
+pub async fn build_workspace(
+    loaded: &Loaded,
+    engine: &dyn ImageEngine,
+    probe: &dyn ManifestProbe,
+    reporter: &dyn Reporter,
+    settings: &ImageSettings,
+) -> Result<(BuildPlan, BuildOutcome)> {
+    plan::check_supported(loaded)?;
+    let _cache = match &settings.config_dir {
+        Some(dir) => Some(cache_lock(dir).await?),
+        None => None,
+    };
+    let features = features::resolve_with(loaded, &settings.remote)?;
+    build_resolved(loaded, &features, engine, probe, reporter, settings).await
+}
+
+/// [`build_workspace`] after feature resolution. A Dockerfile config whose image is not built yet is built
+/// first, so that its label and `USER` are planned with.
+pub async fn build_resolved(
+    loaded: &Loaded,
+    features: &[ResolvedFeature],
+    engine: &dyn ImageEngine,
+    probe: &dyn ManifestProbe,
+    reporter: &dyn Reporter,
+    settings: &ImageSettings,
+) -> Result<(BuildPlan, BuildOutcome)> {
+    let options = settings.build_options();
+    let cache = &settings.cache;
+    let mut base = plan::base::resolve_in(loaded, engine, options.no_cache, &cache.pulled_repositories()?).await?;
+    let mut first = None;
+    if matches!(&base, BaseInput::Dockerfile(d) if d.built.is_none()) {
+        let only = BuildPlan { features: vec![], layers: vec![plan::base_layer(&base)?], metadata: json!([]) };
+        let only_options = BuildOptions { image_names: vec![], ..options.clone() };
+        let pull_only = CacheOptions { cache_to: None, push: false, ..cache.clone() };
+        first = Some(image::execute_with_cache(&only, engine, probe, reporter, &only_options, &pull_only).await?);
+        base = plan::base::resolve_in(loaded, engine, false, &cache.pulled_repositories()?).await?;
+    }
+    let plan = plan_over(loaded, features, &base, reporter)?;
+    let mut outcome = image::execute_with_cache(&plan, engine, probe, reporter, &options, cache).await?;
+    // The base built (or pulled) just before counts as such in this run.
+    if let Some(first) = first
+        && first.layers[0].source != LayerSource::Cached
+        && outcome.layers[0].source == LayerSource::Cached
+    {
+        outcome.layers[0].source = first.layers[0].source;
+        outcome.layers_built += usize::from(first.layers[0].source == LayerSource::Built);
+    }
+    Ok((plan, outcome))
+}
+
+/// The remote user of the image: the metadata's last `remoteUser`, else `containerUser`, else root.
+fn remote_user(entries: &serde_json::Value, loaded: &Loaded) -> String {
+    let entries = entries.as_array().map(Vec::as_slice).unwrap_or_default();
+    metadata::last_string(entries, "remoteUser")
+        .or_else(|| metadata::last_string(entries, "containerUser"))
+        .map(str::to_string)
+        .or_else(|| loaded.model.remote_user.clone())
+        .or_else(|| loaded.model.container_user.clone())
+        .unwrap_or_else(|| "root".into())
+}
+
+/// Builds (or finds cached, or pulls) the workspace's image with sshd added when ssh is wanted, after the
+/// policy has looked at its features' metadata, and describes what `up` runs.
+pub async fn target(
+    loaded: &Loaded,
+    engine: &dyn ImageEngine,
+    probe: &dyn ManifestProbe,
+    reporter: &dyn Reporter,
+    settings: &ImageSettings,
+    allow_unsafe_config: bool,
+) -> Result<Target> {
+    let mut loaded = loaded.clone();
+    if ensure_sshd(&mut loaded) {
+        reporter.info(&format!(
+            "adding the `{SSHD_FEATURE}` feature for ssh (set `customizations.containai.ssh` to `false` to go without)"
+        ));
+    }
+    plan::check_supported(&loaded)?;
+    let features = features::resolve_with(&loaded, &settings.remote)?;
+    // A feature may ask for what is on the policy's short lists, nothing more: refused before it is built.
+    let entries: Vec<serde_json::Value> = features.iter().map(|f| f.metadata.clone()).collect();
+    for warning in crate::policy::assess::refuse_metadata(&entries, allow_unsafe_config)? {
+        reporter.warn(&warning);
+    }
+    let (plan, outcome) = build_resolved(&loaded, &features, engine, probe, reporter, settings).await?;
+    Ok(Target {
+        remote_user: remote_user(&plan.metadata, &loaded),
+        config: loaded.model.clone(),
+        workspace: loaded.workspace.clone(),
+        image: if outcome.image.is_empty() { cache_tag(&outcome.image_key) } else { outcome.image.clone() },
+        image_key: outcome.image_key,
+        layers_built: outcome.layers_built,
+        features: features.iter().map(|f| (f.reference.clone(), f.metadata.clone())).collect(),
+        metadata: plan.metadata.clone(),
+    })
+}
+
+/// What must hold before `build` runs the repository's code: the user's trust (a build context outside the
+/// workspace, `${localEnv:…}`, a repository's cacheFrom), and an engine whose default runtime is sysbox-runc
+/// unless the user accepted an insecure one (then the warning to print). `check_runtime` is off for `--plan`.
+pub async fn check_build(
+    loaded: &Loaded,
+    engine: &dyn ImageEngine,
+    config_dir: &Path,
+    allow_insecure_runtime: bool,
+    check_runtime: bool,
+) -> Result<Option<String>> {
+    use crate::policy::{Isolation, Policy, SYSBOX, assess, runtime, trust};
+    let assessment = assess::assess(&loaded.model, &loaded.workspace, &loaded.local_env, &[], &[])?;
+    trust::require(&trust::default_store(config_dir), &loaded.workspace, &assessment.fingerprint)?;
+    if !check_runtime {
+        return Ok(None);
+    }
+    let wanted = Policy {
+        runtime: SYSBOX.into(),
+        isolation: Isolation::Sysbox,
+        insecure_additions: false,
+        allow_unsafe_config: false,
+        allow_insecure_runtime,
+    };
+    let info = engine.engine_info().await.map_err(image::BuildError::from)?;
+    Ok(runtime::check_build_runtime(&wanted, &info)?)
+}
+
+/// The whole of `up`: the policy's checks and the user's trust before anything runs, then `initializeCommand`
+/// on the host, the image, and the container with its hooks. Returns the result and what it was made from.
+pub async fn up<E: ImageEngine + ContainerEngine>(
+    loaded: &Loaded,
+    engine: &E,
+    probe: &dyn ManifestProbe,
+    reporter: &dyn Reporter,
+    settings: &ImageSettings,
+    options: &UpOptions,
+    build_no_cache: bool,
+) -> Result<(UpResult, Target)> {
+    let policy =
+        crate::run::up::preflight(engine, &loaded.model, &loaded.workspace, &loaded.local_env, options, reporter)
+            .await?;
+    if let Some(command) = &loaded.model.initialize_command {
+        crate::run::hooks::run_initialize(command, &loaded.workspace.local_workspace_folder, reporter).await?;
+    }
+    // Held until the container exists: `gc` removes no layer between its build and the container's creation.
+    let _cache = cache_lock(&options.config_dir).await?;
+    let no_cache = build_no_cache && crate::run::up::find(engine, &loaded.workspace).await?.is_none();
+    let settings = ImageSettings { no_cache, config_dir: Some(options.config_dir.clone()), ..settings.clone() };
+    let target = target(loaded, engine, probe, reporter, &settings, policy.allow_unsafe_config).await?;
+    let result = crate::run::up(engine, &target, &policy, options, reporter).await?;
+    Ok((result, target))
+}
+
+#[cfg(test)]
+#[path = "pipeline_tests.rs"]
+mod tests;
