@@ -12,7 +12,11 @@
 //! Untagged images are not roots. Every other cache tag is unused and goes, children first.
 
 use super::execute::LABEL_PARENT_KEY;
+use super::{BuildError, Result};
+use crate::engine::Docker;
 use crate::plan::model::cache_tag_key;
+use crate::report::Reporter;
+use bollard::query_parameters::{ListContainersOptions, ListImagesOptions, RemoveImageOptions};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -127,6 +131,72 @@ fn depth<'a>(by_id: &HashMap<&'a str, &'a ImageNode>, mut id: &'a str) -> usize 
         id = image.parent_id.as_str();
     }
     n
+}
+
+/// What `gc` prints.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GcOutcome {
+    pub outcome: &'static str,
+    pub dry_run: bool,
+    pub removed: Vec<LayerUse>,
+    pub kept: Vec<LayerUse>,
+    /// Layers the engine refused to remove: `(key, message)`.
+    pub failed: Vec<(String, String)>,
+}
+
+async fn engine_state(docker: &Docker) -> Result<(Vec<ImageNode>, Vec<ContainerNode>)> {
+    let options = ListImagesOptions { all: true, ..Default::default() };
+    let images = docker.client().list_images(Some(options)).await.map_err(|e| BuildError::EngineCall(e.into()))?;
+    let images = images
+        .into_iter()
+        .map(|i| ImageNode {
+            id: i.id,
+            parent_id: i.parent_id,
+            tags: i.repo_tags,
+            labels: i.labels.into_iter().collect(),
+        })
+        .collect();
+    let options = ListContainersOptions { all: true, ..Default::default() };
+    let containers =
+        docker.client().list_containers(Some(options)).await.map_err(|e| BuildError::EngineCall(e.into()))?;
+    let containers = containers
+        .into_iter()
+        .map(|c| ContainerNode {
+            name: c.names.unwrap_or_default().first().cloned().unwrap_or_default().trim_start_matches('/').to_string(),
+            image_id: c.image_id.unwrap_or_default(),
+        })
+        .collect();
+    Ok((images, containers))
+}
+
+/// Removes (or, with `dry_run`, lists) the unused cache layers whose key starts with `key_prefix`, holding the
+/// cache lock exclusively so that no build on this machine is building on one meanwhile.
+pub async fn collect(
+    docker: &Docker,
+    config_dir: &std::path::Path,
+    key_prefix: &str,
+    dry_run: bool,
+    reporter: &dyn Reporter,
+) -> Result<GcOutcome> {
+    let _lock = crate::lock::acquire(config_dir, crate::lock::CACHE_LOCK, true).await?;
+    let (images, containers) = engine_state(docker).await?;
+    let plan = plan(&images, &containers, key_prefix);
+    let mut out = GcOutcome { outcome: "success", dry_run, removed: vec![], kept: plan.keep, failed: vec![] };
+    for layer in plan.remove {
+        if !dry_run {
+            let options = RemoveImageOptions { force: false, noprune: false, ..Default::default() };
+            if let Err(err) = docker.client().remove_image(&layer.tag, Some(options), None).await {
+                reporter.warn(&format!("cannot remove `{}`: {err}", layer.tag));
+                out.failed.push((layer.key, err.to_string()));
+                continue;
+            }
+        }
+        out.removed.push(layer);
+    }
+    let verb = if dry_run { "would remove" } else { "removed" };
+    reporter.info(&format!("{verb} {} cache layer(s), kept {} in use", out.removed.len(), out.kept.len()));
+    Ok(out)
 }
 
 #[cfg(test)]
