@@ -5,7 +5,6 @@
 
 use crate::support::reference::require_reference_cli;
 use crate::support::registry::{Registry, containai, publish};
-use crate::support::shared;
 use containai::config::{self, LoadOptions};
 use containai::features::{self, legacy, oci::Mirror, oci::RemoteOptions};
 use indexmap::IndexMap;
@@ -49,16 +48,17 @@ fn short_ids_map_as_the_reference_cli_maps_them() {
     assert!(warnings[0].contains(&url), "{warnings:?} lack {url}");
 }
 
-/// A collection with the corpus's `git` feature (its devcontainer-feature.json, the stand-in install.sh).
+/// A collection with a `git` feature shaped like the published one (a `version` option defaulting to
+/// `os-provided`), and the stand-in install.sh.
 fn git_collection() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let folder = dir.path().join("src/git");
     std::fs::create_dir_all(&folder).unwrap();
-    std::fs::copy(
-        shared().join("corpus/features/git/devcontainer-feature.json"),
-        folder.join("devcontainer-feature.json"),
-    )
-    .unwrap();
+    let manifest = serde_json::json!({"id": "git", "version": "1.3.2", "name": "Git (from source)",
+        "options": {"version": {"type": "string", "proposals": ["latest", "system", "os-provided"], "default": "os-provided"},
+                    "ppa": {"type": "boolean", "default": true}},
+        "installsAfter": ["ghcr.io/devcontainers/features/common-utils"]});
+    std::fs::write(folder.join("devcontainer-feature.json"), manifest.to_string()).unwrap();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/oci/corpus/install.sh");
     std::fs::copy(script, folder.join("install.sh")).unwrap();
     dir

@@ -3,8 +3,9 @@
 //! (ignored), a nested local path with `--offline`; each compared with the reference's `featuresConfiguration`,
 //! the second also with what the reference's `devcontainer build` hands install.sh.
 
-use crate::support::docker_cli::{Docker, unique};
+use crate::support::docker_cli::Docker;
 use crate::support::reference::assert_same_features_configuration;
+use crate::support::unique;
 use containai::config::{self, LoadOptions};
 use containai::features::{ResolvedFeature, resolve};
 use serde_json::{Value, json};
