@@ -9,6 +9,7 @@ pub mod hooks;
 pub mod known_hosts;
 pub mod lifecycle;
 pub mod lock;
+pub mod merged;
 pub mod names;
 pub mod ops;
 pub mod ports;

@@ -198,8 +198,11 @@ pub async fn up(
     let _lock = super::lock::workspace(&options.config_dir, &target.workspace.devcontainer_id).await?;
     let name = names::container_name(&target.workspace);
     let ssh_on = wants_ssh(&target.config);
+    let entries = target.metadata.as_array().map(Vec::as_slice).unwrap_or_default();
+    // The container is made from the merged configuration: the base image's label and the features count too.
+    let config = super::merged::container_config(&target.config, entries, &target.workspace.devcontainer_id);
     let input = RequestInput {
-        config: &target.config,
+        config: &config,
         workspace: &target.workspace,
         image: &target.image,
         image_key: &target.image_key,
@@ -209,7 +212,7 @@ pub async fn up(
         ssh: ssh_on,
         extra_mounts: &options.extra_mounts,
         // The base image's and the features' entries: the last one is devcontainer.json's own, classified as such.
-        metadata: target.metadata.as_array().map(|e| &e[..e.len().saturating_sub(1)]).unwrap_or_default(),
+        metadata: &entries[..entries.len().saturating_sub(1)],
     };
     let request = create_request(&input)?;
     let config_hash = request.body.labels.as_ref().and_then(|l| l.get(LABEL_CONFIG)).cloned().unwrap_or_default();
