@@ -20,6 +20,7 @@ pub mod ssh;
 pub mod ssh_config;
 pub mod state;
 pub mod up;
+pub mod warm;
 
 pub use crate::policy::{Isolation, Policy, PolicyOptions};
 pub use up::{UpOptions, UpResult, up};

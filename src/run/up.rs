@@ -32,6 +32,8 @@ pub struct UpOptions {
     pub flow: lifecycle::Flow,
     /// `--mount`: mounts beyond the config's, in the `--mount` form.
     pub extra_mounts: Vec<String>,
+    /// An `up` of a running, unchanged workspace may answer from its last result ([`super::warm`]).
+    pub warm: bool,
 }
 
 impl UpOptions {
@@ -47,6 +49,7 @@ impl UpOptions {
             config_dir: ssh::containai_config_dir(),
             flow: Default::default(),
             extra_mounts: Vec::new(),
+            warm: true,
         }
     }
 }
@@ -101,6 +104,18 @@ pub fn wants_ssh(config: &DevContainer) -> bool {
     config.containai().ok().and_then(|c| c.ssh) != Some(false)
 }
 
+/// The policy's refusals and the user's trust (no engine asked): the warnings to print, or the refusal.
+pub fn check_trust(
+    config: &DevContainer,
+    workspace: &WorkspaceInfo,
+    local_env: &[String],
+    options: &UpOptions,
+) -> Result<Vec<String>> {
+    let assessment = policy::assess::assess(config, workspace, local_env, &options.extra_mounts, &[])?;
+    let store = policy::trust::default_store(&options.config_dir);
+    Ok(assessment.enforce(&store, workspace, options.policy.allow_unsafe_config)?)
+}
+
 /// Everything that can refuse before anything runs on the host or is pulled, built or created: the policy's
 /// refusals, the user's trust, the runtime (the container's and the build's), the request's own checks.
 /// `local_env` names the host variables the config reads.
@@ -112,9 +127,7 @@ pub async fn preflight(
     options: &UpOptions,
     reporter: &dyn Reporter,
 ) -> Result<Policy> {
-    let assessment = policy::assess::assess(config, workspace, local_env, &options.extra_mounts, &[])?;
-    let store = policy::trust::default_store(&options.config_dir);
-    let warnings = assessment.enforce(&store, workspace, options.policy.allow_unsafe_config)?;
+    let warnings = check_trust(config, workspace, local_env, options)?;
     let from_config = config
         .containai()
         .map_err(|e| policy::PolicyError::Config(format!("`customizations.containai`: {e}")))?
