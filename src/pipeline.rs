@@ -315,17 +315,19 @@ pub async fn up<E: ImageEngine + ContainerEngine>(
     let result = crate::run::up(engine, &target, &policy, options, reporter).await?;
     let post_attach = target.metadata.as_array().into_iter().flatten().any(|e| e.get("postAttachCommand").is_some());
     let value = serde_json::to_value(&result).unwrap_or_default();
-    if let Some(key) = key.filter(|_| !post_attach || options.flow.skip_post_attach) {
-        if let Some(container) = engine.inspect_container(&result.container_id).await?.filter(|c| c.running) {
-            let record = warm::WarmRecord {
-                key,
-                container_id: result.container_id.clone(),
-                started_at: container.started_at,
-                ssh_config: result.ssh.as_ref().map(|s| s.config_file.clone()),
-                result: value.clone(),
-            };
-            warm::save(&state_dir, id, &record)?;
-        }
+    let running = match key.is_some() && (!post_attach || options.flow.skip_post_attach) {
+        true => engine.inspect_container(&result.container_id).await?.filter(|c| c.running),
+        false => None,
+    };
+    if let (Some(key), Some(container)) = (key, running) {
+        let record = warm::WarmRecord {
+            key,
+            container_id: result.container_id.clone(),
+            started_at: container.started_at,
+            ssh_config: result.ssh.as_ref().map(|s| s.config_file.clone()),
+            result: value.clone(),
+        };
+        warm::save(&state_dir, id, &record)?;
     }
     Ok(UpDone { result: value, target: Some(target) })
 }
