@@ -23,55 +23,158 @@ fn fake_env(name: &str) -> Option<String> {
     name.chars().next().filter(char::is_ascii_alphabetic).map(|_| format!("value-of-{name}"))
 }
 
-/// devcontainer.json text → parse, substitute, validate, type: `config::load_text` end to end.
+/// devcontainer.json text → `config::load_text` end to end (parse, substitute, validate, type). An accepted
+/// config, printed as read-configuration prints it, loads again to the same config (printing is stable); a
+/// refused one names a line and column inside the text (or none: `0:0`).
 pub fn config(data: &[u8]) {
     let Some(text) = text(data) else { return };
+    match load(text) {
+        Ok(loaded) => {
+            let printed = serde_json::to_string(&loaded.value).expect("a loaded config serialises");
+            let again = load(&printed).unwrap_or_else(|e| panic!("{text:?} printed as {printed:?} does not load: {e}"));
+            assert_eq!(again.value, loaded.value, "{text:?} printed as {printed:?} loads differently");
+            assert_eq!(
+                serde_json::to_value(&again.model).expect("the typed model serialises"),
+                serde_json::to_value(&loaded.model).expect("the typed model serialises"),
+                "{text:?}"
+            );
+        }
+        Err(err) => {
+            use containai::config::ConfigError as E;
+            let at = match &err {
+                E::NotUtf8 { line, column, .. }
+                | E::TooDeep { line, column, .. }
+                | E::Syntax { line, column, .. }
+                | E::Invalid { line, column, .. }
+                | E::Substitution { line, column, .. } => Some((*line, *column)),
+                _ => None,
+            };
+            if let Some((line, column)) = at.filter(|at| *at != (0, 0)) {
+                let chars = text.split('\n').nth(line.wrapping_sub(1)).map(|l| l.chars().count());
+                assert!(
+                    chars.is_some_and(|n| (1..=n + 1).contains(&column)),
+                    "{line}:{column} is outside the text {text:?}: {err}"
+                );
+            }
+            assert!(!err.to_string().is_empty());
+        }
+    }
+}
+
+/// `config::load_text` of `text` as `/fuzz/workspace/.devcontainer/devcontainer.json`, with a fake host.
+fn load(text: &str) -> containai::config::Result<containai::config::Loaded> {
     let workspace = Path::new("/fuzz/workspace");
     let found = Found { path: workspace.join(".devcontainer/devcontainer.json"), explicit: false };
     let git_root = |_: &Path| -> Option<PathBuf> { Some(PathBuf::from("/fuzz")) };
-    match containai::config::load_text(workspace, &found, text, &fake_env, git_root) {
-        Ok(loaded) => {
-            // What read-configuration prints must be JSON that reads back (floats may round: not compared).
-            let printed = serde_json::to_string(&loaded.value).expect("a loaded config serialises");
-            serde_json::from_str::<serde_json::Value>(&printed).expect("printed config re-parses");
-            let _ = serde_json::to_string(&loaded.model).expect("the typed model serialises");
-        }
-        Err(err) => {
-            // Every error renders (Display walks line/column/excerpt code).
-            let _ = err.to_string();
-        }
-    }
+    containai::config::load_text(workspace, &found, text, &fake_env, git_root)
 }
 
-/// devcontainer-feature.json text → `FeatureMetadata::parse` (JSON5 parse, typed model, consistency check).
+/// devcontainer-feature.json text → `FeatureMetadata::parse`. What it accepts meets, read from the raw JSON
+/// rather than the typed model, the constraints `check` claims (a non-blank `id`; each option's `type` is
+/// `boolean` or `string`, its `default` of that type and inside its `enum`); and the typed model, written out as
+/// JSON, parses back to itself.
 pub fn feature_metadata(data: &[u8]) {
     let Some(text) = text(data) else { return };
-    if let Ok((model, value)) = FeatureMetadata::parse(text) {
-        assert!(value.is_object(), "a feature's metadata is an object");
-        model.check().expect("a parsed feature stays valid");
+    let Ok((model, value)) = FeatureMetadata::parse(text) else { return };
+    let id = value.get("id").and_then(serde_json::Value::as_str);
+    assert!(id.is_some_and(|id| !id.trim().is_empty()) && id == Some(model.id.as_str()), "id {id:?} of {text:?}");
+    let options = value.get("options").and_then(serde_json::Value::as_object);
+    assert_eq!(options.map_or(0, |o| o.len()), model.options.len(), "{text:?}");
+    for (name, option) in options.into_iter().flatten() {
+        let kind = option.get("type").and_then(serde_json::Value::as_str);
+        match (kind, option.get("default")) {
+            (Some("boolean"), None | Some(serde_json::Value::Bool(_))) => {}
+            (Some("string"), None) => {}
+            (Some("string"), Some(serde_json::Value::String(default))) => {
+                if let Some(allowed) = option.get("enum").and_then(serde_json::Value::as_array) {
+                    assert!(allowed.iter().any(|a| a.as_str() == Some(default)), "option {name:?}: {default:?} ∉ enum in {text:?}");
+                }
+            }
+            (kind, default) => panic!("option {name:?} of type {kind:?} has default {default:?}, accepted in {text:?}"),
+        }
+    }
+    let written = serde_json::to_string(&model).expect("a feature's metadata serialises");
+    let (again, _) = FeatureMetadata::parse(&written).unwrap_or_else(|e| panic!("{written:?} does not parse: {e}"));
+    assert_eq!(again, model, "{text:?} written as {written:?}");
+}
+
+/// `.dockerignore` text, then after a NUL byte one path per line → `is_excluded` on each path never panics; and
+/// the same bytes mapped onto a small alphabet (`a b * ? / !`, newline) → `is_excluded` agrees with
+/// [`reference_excluded`], a matcher written here from Docker's documented rules.
+pub fn dockerignore(data: &[u8]) {
+    if let Some(text) = text(data) {
+        let (patterns, paths) = text.split_once('\0').unwrap_or((text, "a\na/b\n.git/x"));
+        if let Ok(ignore) = DockerIgnore::parse(patterns) {
+            for path in paths.lines() {
+                let _ = (ignore.is_excluded(path), ignore.may_reinclude_below(path));
+            }
+        }
+    }
+    let split = data.iter().position(|b| *b == 0).unwrap_or(data.len());
+    let patterns: String = data[..split].iter().map(|b| ['a', 'b', '*', '?', '/', '!', '\n'][*b as usize % 7]).collect();
+    let paths: String = data.get(split + 1..).unwrap_or(b"a/b").iter().map(|b| ['a', 'b', '/', '\n'][*b as usize % 4]).collect();
+    // Runs of `*` are `**`, which Docker gives its own meaning; a pattern of slashes alone cleans to `.`.
+    if patterns.contains("**") || patterns.lines().map(|l| l.strip_prefix('!').unwrap_or(l)).any(|p| !p.is_empty() && p.chars().all(|c| c == '/')) {
+        return;
+    }
+    let ignore = DockerIgnore::parse(&patterns).unwrap_or_else(|e| panic!("{patterns:?} is a valid .dockerignore: {e:?}"));
+    for path in paths.lines() {
+        let path = path.trim_matches('/');
+        if path.is_empty() || path.contains("//") {
+            continue;
+        }
+        assert_eq!(ignore.is_excluded(path), reference_excluded(&patterns, path), "{path:?} with .dockerignore {patterns:?}");
     }
 }
 
-/// `.dockerignore` text, then after a NUL byte one path per line → the exclusion test, two ways.
-pub fn dockerignore(data: &[u8]) {
-    let Some(text) = text(data) else { return };
-    let (patterns, paths) = text.split_once('\0').unwrap_or((text, "a\na/b\n.git/x"));
-    let Ok(ignore) = DockerIgnore::parse(patterns) else { return };
-    for path in paths.lines() {
-        let excluded = ignore.is_excluded(path);
-        // The incremental walk (as the context builder does it) agrees with the whole-path test.
-        let mut state = ignore.root_state();
-        let mut prefix = String::new();
-        for part in path.split('/').filter(|p| !p.is_empty() && *p != ".") {
-            if !prefix.is_empty() {
-                prefix.push('/');
-            }
-            prefix.push_str(part);
-            state = ignore.state_of(&state, &prefix);
+/// Docker's rule, for patterns of `a b * ? / !` and clean paths: a pattern (slashes collapsed, anchored at the
+/// root, `!` an exception) matches a path when its segments glob-match the path's first segments (the path
+/// itself or a parent); the last pattern that matches decides.
+fn reference_excluded(patterns: &str, path: &str) -> bool {
+    let path: Vec<&str> = path.split('/').collect();
+    let mut excluded = false;
+    for line in patterns.lines().filter(|l| !l.is_empty()) {
+        let (exception, pattern) = match line.strip_prefix('!') {
+            Some(rest) => (true, rest),
+            None => (false, line),
+        };
+        let segments: Vec<&str> = pattern.split('/').filter(|s| !s.is_empty()).collect();
+        if segments.is_empty() {
+            continue; // `!` alone
         }
-        assert_eq!(ignore.excluded(&state), excluded, "{path:?}");
-        let _ = ignore.may_reinclude_below(path);
+        if segments.len() <= path.len() && segments.iter().zip(&path).all(|(p, s)| glob(p.as_bytes(), s.as_bytes())) {
+            excluded = !exception;
+        }
     }
+    excluded
+}
+
+/// One path segment against one pattern segment: `*` any run of characters, `?` one character (the classic
+/// two-pointer wildcard match: back to the last `*` on a mismatch, so linear per star).
+fn glob(pattern: &[u8], text: &[u8]) -> bool {
+    let (mut p, mut t) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        match pattern.get(p) {
+            Some(b'*') => {
+                star = Some((p, t));
+                p += 1;
+            }
+            Some(&c) if c == b'?' || c == text[t] => {
+                p += 1;
+                t += 1;
+            }
+            _ => match star {
+                Some((sp, st)) => {
+                    star = Some((sp, st + 1));
+                    p = sp + 1;
+                    t = st + 1;
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern[p..].iter().all(|c| *c == b'*')
 }
 
 /// A mount string in both Docker forms (`--mount` and `-v`) → a Docker API mount, or a reasoned error.
