@@ -110,9 +110,10 @@ pub fn dockerignore(data: &[u8]) {
             }
         }
     }
+    // 64 bytes of patterns, 128 of paths: every pattern compiles a matcher, slow in the debug build.
     let split = data.iter().position(|b| *b == 0).unwrap_or(data.len());
-    let patterns: String = data[..split].iter().map(|b| ['a', 'b', '*', '?', '/', '!', '\n'][*b as usize % 7]).collect();
-    let paths: String = data.get(split + 1..).unwrap_or(b"a/b").iter().map(|b| ['a', 'b', '/', '\n'][*b as usize % 4]).collect();
+    let patterns: String = data[..split.min(64)].iter().map(|b| ['a', 'b', '*', '?', '/', '!', '\n'][*b as usize % 7]).collect();
+    let paths: String = data.get(split + 1..).unwrap_or(b"a/b").iter().take(128).map(|b| ['a', 'b', '/', '\n'][*b as usize % 4]).collect();
     // Runs of `*` are `**`, which Docker gives its own meaning; a pattern of slashes alone cleans to `.`.
     if patterns.contains("**") || patterns.lines().map(|l| l.strip_prefix('!').unwrap_or(l)).any(|p| !p.is_empty() && p.chars().all(|c| c == '/')) {
         return;
