@@ -203,3 +203,62 @@ pub fn oci_reference(data: &[u8]) {
     let tags: Vec<String> = text.split(',').map(str::to_string).collect();
     let _ = containai::features::oci::reference::choose_tag(tags.first().map_or("", String::as_str), &tags);
 }
+
+/// `runArgs`, one per line → `run_args::parse`. Every flag it reports unknown is in the input (as written, or
+/// `flag value` from `flag=value` or from two adjacent arguments); and when it accepts the list, the runArgs
+/// classification refuses `--privileged`, `--pid=host`, `--network=host` (`--net`), `--cap-add=ALL` and a
+/// `devcontainer.*` label in every spelling Docker takes for them, read from the raw arguments (the last
+/// `--privileged`, `--pid` and `--network` win, as in Docker).
+pub fn run_args(data: &[u8]) {
+    use containai::policy::PolicyError;
+    use containai::policy::classify::{Class, run_args_findings};
+    let Some(text) = text(data) else { return };
+    let args: Vec<String> = text.split('\n').map(str::to_string).collect();
+    let parsed = match containai::policy::run_args::parse(&args) {
+        Ok(parsed) => parsed,
+        Err(PolicyError::UnknownRunArgs(unknown)) => {
+            for u in &unknown {
+                let named = args.iter().enumerate().any(|(i, a)| {
+                    *u == *a
+                        || (a.starts_with('-') && *u == a.replacen('=', " ", 1))
+                        || args.get(i + 1).is_some_and(|next| *u == format!("{a} {next}"))
+                });
+                assert!(named, "unknown flag {u:?} is not in {args:?}");
+            }
+            assert!(!unknown.is_empty());
+            return;
+        }
+        Err(err) => {
+            assert!(!err.to_string().is_empty());
+            return;
+        }
+    };
+    // In an accepted list every argument that does not start with `-` is the value of the flag before it.
+    let (mut privileged, mut pid, mut network) = (false, None, None);
+    let mut wanted: Vec<&str> = Vec::new();
+    for (i, arg) in args.iter().enumerate().filter(|(_, a)| a.starts_with('-')) {
+        let (flag, value) = match arg.split_once('=') {
+            Some((flag, value)) => (flag, Some(value)),
+            None => (arg.as_str(), args.get(i + 1).map(String::as_str).filter(|v| !v.starts_with('-'))),
+        };
+        match flag {
+            // Go's strconv.ParseBool, which Docker's flag parser uses.
+            "--privileged" => privileged = matches!(value, None | Some("1" | "t" | "T" | "true" | "TRUE" | "True")),
+            "--pid" => pid = value,
+            "--network" | "--net" => network = value,
+            "--cap-add" if value.is_some_and(|v| v.eq_ignore_ascii_case("all")) => wanted.push("`--cap-add`: `ALL`"),
+            "-l" | "--label" if value.is_some_and(|v| v.starts_with("devcontainer.")) => wanted.push("label `devcontainer."),
+            _ => {}
+        }
+    }
+    wanted.extend(privileged.then_some("`--privileged` gives"));
+    wanted.extend((pid == Some("host")).then_some("`--pid=host` joins"));
+    wanted.extend((network == Some("host")).then_some("`--network=host` joins"));
+    let findings = run_args_findings(&parsed);
+    for what in wanted {
+        assert!(
+            findings.iter().any(|f| f.class == Class::Refused && f.detail.contains(what)),
+            "{what} in {args:?} is not refused: {findings:?}"
+        );
+    }
+}
