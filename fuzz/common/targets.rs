@@ -262,3 +262,15 @@ pub fn run_args(data: &[u8]) {
         );
     }
 }
+
+/// devcontainer-lock.json text → `Lockfile` as `Lockfile::read` reads it; an accepted lockfile written with
+/// `to_text` reads back to the same lockfile, and writing that gives the same text.
+pub fn lockfile(data: &[u8]) {
+    use containai::features::oci::lockfile::Lockfile;
+    let Some(text) = text(data) else { return };
+    let Ok(lock) = serde_json::from_str::<Lockfile>(text) else { return };
+    let written = lock.to_text();
+    let again: Lockfile = serde_json::from_str(&written).unwrap_or_else(|e| panic!("{written:?} does not read: {e}"));
+    assert_eq!(again, lock, "{text:?} written as {written:?}");
+    assert_eq!(again.to_text(), written, "{text:?}");
+}
