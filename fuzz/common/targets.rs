@@ -274,3 +274,39 @@ pub fn lockfile(data: &[u8]) {
     assert_eq!(again, lock, "{text:?} written as {written:?}");
     assert_eq!(again.to_text(), written, "{text:?}");
 }
+
+/// Tar (or gzip) bytes → `archive::unpack`: every file it yields has a relative path of plain segments (no
+/// `..`, no `.`, nothing absolute or empty), paths are sorted and unique, and packing them unpacks to the same
+/// files. Then the same bytes read as files (NUL-separated records: a mode byte, a path over `a b . / é` up to
+/// a newline, the content) → `pack` → `unpack` gives those files back, sorted, the first of equal paths kept.
+pub fn archive(data: &[u8]) {
+    use containai::context::ContextFile;
+    use containai::features::oci::archive::{pack, unpack};
+    if let Ok(files) = unpack("fuzz", data) {
+        for file in &files {
+            assert!(
+                !file.path.is_empty() && file.path.split('/').all(|s| !s.is_empty() && s != "." && s != ".."),
+                "unpacked path {:?} leaves the archive root",
+                file.path
+            );
+            assert!(file.mode <= 0o7777, "{file:?}");
+        }
+        assert!(files.windows(2).all(|w| w[0].path < w[1].path), "unpacked paths are sorted and unique");
+        assert_eq!(unpack("fuzz", &pack(&files)).expect("a packed feature unpacks"), files);
+    }
+    let mut files: Vec<ContextFile> = Vec::new();
+    for record in data.split(|b| *b == 0) {
+        let Some((&mode, rest)) = record.split_first() else { continue };
+        let end = rest.iter().position(|b| *b == b'\n').unwrap_or(rest.len());
+        let path: String = rest[..end].iter().map(|b| ['a', 'b', '.', '/', 'é'][*b as usize % 5]).collect();
+        if path.is_empty() || path.split('/').any(|s| s.is_empty() || s == "." || s == "..") {
+            continue;
+        }
+        let mode = (u32::from(mode) << 4 | u32::from(mode)) & 0o7777;
+        files.push(ContextFile { path, mode, bytes: rest.get(end + 1..).unwrap_or_default().to_vec() });
+    }
+    let unpacked = unpack("fuzz", &pack(&files)).unwrap_or_else(|e| panic!("packed {files:?} does not unpack: {e}"));
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files.dedup_by(|later, earlier| later.path == earlier.path);
+    assert_eq!(unpacked, files);
+}
