@@ -310,3 +310,41 @@ pub fn archive(data: &[u8]) {
     files.dedup_by(|later, earlier| later.path == earlier.path);
     assert_eq!(unpacked, files);
 }
+
+/// The probe's output, then after a NUL byte the host's `/proc/<pid>/status` → `observe` and `summarize` (under
+/// sysbox-runc, as the engine reports it) never panic, and the summary grants user namespaces, an inner
+/// engine with them, or "nothing short of sysbox" only when the output's `uid_map` section, read here line by
+/// line, has a range whose inside and outside ids differ.
+pub fn probe(data: &[u8]) {
+    use containai::engine::EngineView;
+    use containai::isolation::{probe, summary};
+    let Some(text) = text(data) else { return };
+    let (output, host_status) = match text.split_once('\0') {
+        Some((output, status)) => (output, Some(status)),
+        None => (text, None),
+    };
+    let engine = EngineView {
+        runtime: Some(containai::policy::SYSBOX.into()),
+        pid: Some(4242),
+        engine_id: Some("HOST:ID".into()),
+        host_kernel: Some("6.1.0-18-amd64".into()),
+        local: true,
+        ..Default::default()
+    };
+    let observed = probe::observe(output, engine, host_status);
+    let summary = summary::summarize(&observed);
+    let shortfalls = summary::sysbox_shortfalls(&summary);
+    let mark = "@@containai-probe ";
+    let mut lines = output.lines().skip_while(|l| l.strip_prefix(mark).map(str::trim) != Some("uid_map")).skip(1);
+    let shown = lines.by_ref().take_while(|l| !l.starts_with(mark)).any(|l| {
+        let n: Vec<Option<u64>> = l.split_whitespace().take(3).map(|f| f.parse().ok()).collect();
+        matches!(n[..], [Some(inside), Some(outside), Some(_)] if inside != outside)
+    });
+    for (what, claimed) in [
+        ("user namespaces", summary.user_namespaces.level == summary::Level::Yes),
+        ("docker in docker", summary.docker_in_docker.level == summary::Level::Yes),
+        ("no sysbox shortfall", shortfalls.is_empty()),
+    ] {
+        assert!(!claimed || shown, "{what} claimed from {output:?}, whose uid_map is not a mapping: {summary:?}");
+    }
+}
