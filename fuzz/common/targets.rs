@@ -87,7 +87,10 @@ pub fn feature_metadata(data: &[u8]) {
             (Some("string"), None) => {}
             (Some("string"), Some(serde_json::Value::String(default))) => {
                 if let Some(allowed) = option.get("enum").and_then(serde_json::Value::as_array) {
-                    assert!(allowed.iter().any(|a| a.as_str() == Some(default)), "option {name:?}: {default:?} ∉ enum in {text:?}");
+                    assert!(
+                        allowed.iter().any(|a| a.as_str() == Some(default)),
+                        "option {name:?}: {default:?} ∉ enum in {text:?}"
+                    );
                 }
             }
             (kind, default) => panic!("option {name:?} of type {kind:?} has default {default:?}, accepted in {text:?}"),
@@ -112,19 +115,36 @@ pub fn dockerignore(data: &[u8]) {
     }
     // 64 bytes of patterns, 128 of paths: every pattern compiles a matcher, slow in the debug build.
     let split = data.iter().position(|b| *b == 0).unwrap_or(data.len());
-    let patterns: String = data[..split.min(64)].iter().map(|b| ['a', 'b', '*', '?', '/', '!', '\n'][*b as usize % 7]).collect();
-    let paths: String = data.get(split + 1..).unwrap_or(b"a/b").iter().take(128).map(|b| ['a', 'b', '/', '\n'][*b as usize % 4]).collect();
+    let patterns: String =
+        data[..split.min(64)].iter().map(|b| ['a', 'b', '*', '?', '/', '!', '\n'][*b as usize % 7]).collect();
+    let paths: String = data
+        .get(split + 1..)
+        .unwrap_or(b"a/b")
+        .iter()
+        .take(128)
+        .map(|b| ['a', 'b', '/', '\n'][*b as usize % 4])
+        .collect();
     // Runs of `*` are `**`, which Docker gives its own meaning; a pattern of slashes alone cleans to `.`.
-    if patterns.contains("**") || patterns.lines().map(|l| l.strip_prefix('!').unwrap_or(l)).any(|p| !p.is_empty() && p.chars().all(|c| c == '/')) {
+    if patterns.contains("**")
+        || patterns
+            .lines()
+            .map(|l| l.strip_prefix('!').unwrap_or(l))
+            .any(|p| !p.is_empty() && p.chars().all(|c| c == '/'))
+    {
         return;
     }
-    let ignore = DockerIgnore::parse(&patterns).unwrap_or_else(|e| panic!("{patterns:?} is a valid .dockerignore: {e:?}"));
+    let ignore =
+        DockerIgnore::parse(&patterns).unwrap_or_else(|e| panic!("{patterns:?} is a valid .dockerignore: {e:?}"));
     for path in paths.lines() {
         let path = path.trim_matches('/');
         if path.is_empty() || path.contains("//") {
             continue;
         }
-        assert_eq!(ignore.is_excluded(path), reference_excluded(&patterns, path), "{path:?} with .dockerignore {patterns:?}");
+        assert_eq!(
+            ignore.is_excluded(path),
+            reference_excluded(&patterns, path),
+            "{path:?} with .dockerignore {patterns:?}"
+        );
     }
 }
 
@@ -247,7 +267,9 @@ pub fn run_args(data: &[u8]) {
             "--pid" => pid = value,
             "--network" | "--net" => network = value,
             "--cap-add" if value.is_some_and(|v| v.eq_ignore_ascii_case("all")) => wanted.push("`--cap-add`: `ALL`"),
-            "-l" | "--label" if value.is_some_and(|v| v.starts_with("devcontainer.")) => wanted.push("label `devcontainer."),
+            "-l" | "--label" if value.is_some_and(|v| v.starts_with("devcontainer.")) => {
+                wanted.push("label `devcontainer.")
+            }
             _ => {}
         }
     }
