@@ -242,6 +242,14 @@ fn run_args(out: &mut Findings, args: &RunArgs) {
     }
 }
 
+/// The findings of `runArgs` alone, without their mounts (which need a [`Scope`]): what [`classify`] adds for
+/// them. Pure; used by the `run_args` fuzz target.
+pub fn run_args_findings(args: &RunArgs) -> Vec<Finding> {
+    let mut out = Findings(Vec::new());
+    run_args(&mut out, args);
+    out.0
+}
+
 /// A Dockerfile config's context and Dockerfile: outside the workspace they bring host files into the image.
 fn build_paths(out: &mut Findings, config: &DevContainer, scope: &Scope) {
     let Some(dockerfile) = config.dockerfile() else { return };

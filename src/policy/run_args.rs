@@ -71,6 +71,19 @@ fn bytes(flag: &str, value: &str) -> Result<i64> {
     Ok((n * mult) as i64)
 }
 
+/// Go's `strconv.ParseBool`, which Docker's flag parser uses for `--privileged=1` and the like.
+fn parse_bool(flag: &str, value: &str) -> Result<bool> {
+    match value {
+        "1" | "t" | "T" | "true" | "TRUE" | "True" => Ok(true),
+        "0" | "f" | "F" | "false" | "FALSE" | "False" => Ok(false),
+        _ => Err(PolicyError::Invalid {
+            what: "flag value",
+            value: format!("{flag}={value}"),
+            reason: "expected true or false".into(),
+        }),
+    }
+}
+
 fn pair(value: &str) -> (String, String) {
     let (k, v) = value.split_once('=').unwrap_or((value, ""));
     (k.to_string(), v.to_string())
@@ -165,7 +178,7 @@ pub fn parse(args: &[String]) -> Result<RunArgs> {
             _ => (arg.as_str(), None),
         };
         if BOOL_FLAGS.contains(&flag) {
-            out.apply_bool(flag, inline.is_none_or(|v| v == "true"));
+            out.apply_bool(flag, inline.map_or(Ok(true), |v| parse_bool(flag, v))?);
             continue;
         }
         let value = match inline {
@@ -226,6 +239,17 @@ mod tests {
                 && text.contains("`--platform linux/amd64`"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn boolean_flags_take_every_spelling_docker_takes() {
+        for on in ["--privileged", "--privileged=1", "--privileged=True", "--privileged=t"] {
+            assert!(parse(&args(&[on])).unwrap().privileged, "{on}");
+        }
+        assert!(!parse(&args(&["--privileged", "--privileged=0"])).unwrap().privileged);
+        assert_eq!(parse(&args(&["--init=FALSE"])).unwrap().init, Some(false));
+        let err = parse(&args(&["--privileged=yes"])).unwrap_err().to_string();
+        assert!(err.contains("--privileged=yes"), "{err}");
     }
 
     #[test]

@@ -1,0 +1,7 @@
+//! libFuzzer bytes → [`targets::archive`]; the checks live in fuzz/common/targets.rs (not yet replayed by tests/it/robust_fuzz_corpus.rs).
+#![no_main]
+
+#[path = "../common/targets.rs"]
+mod targets;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| targets::archive(data));
