@@ -1,4 +1,4 @@
-//! libFuzzer bytes → [`targets::run_args`]; the checks live in fuzz/common/targets.rs (not yet replayed by tests/it/robust_fuzz_corpus.rs).
+//! libFuzzer bytes → [`targets::run_args`]; the checks live in fuzz/common/targets.rs.
 #![no_main]
 
 #[path = "../common/targets.rs"]

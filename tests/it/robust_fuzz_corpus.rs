@@ -10,12 +10,16 @@ use std::path::{Path, PathBuf};
 
 type Target = fn(&[u8]);
 
-const TARGETS: [(&str, Target); 5] = [
+const TARGETS: [(&str, Target); 9] = [
     ("config", targets::config),
     ("feature_metadata", targets::feature_metadata),
     ("dockerignore", targets::dockerignore),
     ("mounts", targets::mounts),
     ("oci_reference", targets::oci_reference),
+    ("run_args", targets::run_args),
+    ("lockfile", targets::lockfile),
+    ("archive", targets::archive),
+    ("probe", targets::probe),
 ];
 
 fn root() -> PathBuf {
