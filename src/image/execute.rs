@@ -263,6 +263,7 @@ async fn request_for(layer: &Layer, no_cache: bool, parent: Option<&str>, refere
         build_args: layer.build_args.clone(),
         target: layer.target.clone(),
         no_cache,
+        registry_auth: BTreeMap::new(),
     })
 }
 

@@ -187,6 +187,7 @@ async fn a_base_without_apt_fails_in_the_system_layer_naming_what_is_missing() {
         build_args: Default::default(),
         target: None,
         no_cache: false,
+        registry_auth: Default::default(),
     };
     docker.build_image(request, &|_| {}).await.unwrap();
     let ws = workspace(&image, &unique("m"), json!({}));
