@@ -5,6 +5,7 @@
 
 pub mod error;
 pub mod execute;
+pub mod from_images;
 pub mod gc;
 pub mod remote_cache;
 
