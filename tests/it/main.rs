@@ -32,6 +32,7 @@ mod plan_keys;
 mod prebuild_interrupted;
 mod prebuild_poisoning;
 mod prebuild_registry;
+mod pull_bases;
 mod robust_concurrency;
 mod robust_fuzz_corpus;
 mod robust_gc;
