@@ -4,10 +4,9 @@
 //! pulled with a credential helper's answer that no output shows.
 
 use crate::support::BASE_IMAGE;
-use crate::support::registry::Registry;
+use crate::support::registry::{Registry, credential_helper};
 use crate::support::sandbox::{Home, docker, json, text, token};
 use serde_json::json;
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
@@ -127,20 +126,6 @@ fn offline_pulls_nothing_and_names_the_missing_image() {
     docker(&["rmi", &name]);
 }
 
-/// `DOCKER_CONFIG` in `dir` whose `credHelpers` sends `host` to `docker-credential-pulltest`, which logs the
-/// server it is asked for and answers with the registry's login.
-fn credential_helper(dir: &Path, host: &str) {
-    std::fs::create_dir_all(dir.join("bin")).unwrap();
-    std::fs::write(dir.join("config.json"), json!({"credHelpers": {host: "pulltest"}}).to_string()).unwrap();
-    let helper = dir.join("bin/docker-credential-pulltest");
-    let script = format!(
-        "#!/bin/sh\nread -r server\necho \"$1 $server\" >> {}\nprintf '{{\"ServerURL\":\"%s\",\"Username\":\"{USER}\",\"Secret\":\"{PASSWORD}\"}}' \"$server\"\n",
-        dir.join("helper.log").display()
-    );
-    std::fs::write(&helper, script).unwrap();
-    std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).unwrap();
-}
-
 #[test]
 fn a_dockerfile_from_on_a_registry_with_a_login_is_pulled_with_the_credential_helpers_answer() {
     let registry = Registry::start_with_login(USER, PASSWORD);
@@ -168,7 +153,7 @@ fn a_dockerfile_from_on_a_registry_with_a_login_is_pulled_with_the_credential_he
     );
 
     let helper = tempfile::tempdir().unwrap();
-    credential_helper(helper.path(), &host);
+    credential_helper(helper.path(), &host, USER, PASSWORD);
     let path = format!("{}:{}", helper.path().join("bin").display(), std::env::var("PATH").unwrap());
     let mut build = home.command("build", Some(&ws), &[]);
     let built = build.env("DOCKER_CONFIG", helper.path()).env("PATH", path).output().unwrap();
