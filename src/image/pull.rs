@@ -94,13 +94,17 @@ async fn pull_one(
         };
         BuildError::Pull { reference: reference.to_string(), via: via.clone(), host: host.clone(), message }
     })?;
-    if source != reference {
-        engine.tag_image(&source, reference).await?;
+    // Tagged by id: a concurrent pull of the same image may have tagged it and dropped the mirror's name already.
+    if source != reference
+        && let Some(image) = engine.inspect_image(&source).await?
+    {
+        engine.tag_image(&image.id, reference).await?;
         if !had_source {
             engine.remove_image(&source, false).await?;
         }
     }
-    let id = engine.inspect_image(reference).await?.map(|image| image.id).unwrap_or_default();
+    let missing = || EngineError::Other(format!("`{reference}` is missing right after its pull"));
+    let id = engine.inspect_image(reference).await?.ok_or_else(missing)?.id;
     let short = id.strip_prefix("sha256:").unwrap_or(&id);
     reporter.info(&format!("pulled `{reference}`{via} ({})", &short[..short.len().min(12)]));
     Ok(())
