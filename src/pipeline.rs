@@ -122,7 +122,7 @@ pub async fn plan_workspace(
     settings: &ImageSettings,
 ) -> Result<BuildPlan> {
     plan::check_supported(loaded)?;
-    let features = features::resolve_with(loaded, &settings.remote)?;
+    let features = features::resolve_reporting(loaded, &settings.remote, reporter)?;
     pull_base(loaded, engine, reporter, settings).await?;
     let base = plan::base::resolve(loaded, engine, settings.no_cache).await?;
     plan_over(loaded, &features, &base, reporter)
@@ -141,7 +141,7 @@ pub async fn build_workspace(
         Some(dir) => Some(cache_lock(dir).await?),
         None => None,
     };
-    let features = features::resolve_with(loaded, &settings.remote)?;
+    let features = features::resolve_reporting(loaded, &settings.remote, reporter)?;
     build_resolved(loaded, &features, engine, probe, reporter, settings).await
 }
 
@@ -208,7 +208,7 @@ pub async fn target(
         ));
     }
     plan::check_supported(&loaded)?;
-    let features = features::resolve_with(&loaded, &settings.remote)?;
+    let features = features::resolve_reporting(&loaded, &settings.remote, reporter)?;
     // A feature may ask for what is on the policy's short lists, nothing more: refused before it is built.
     let entries: Vec<serde_json::Value> = features.iter().map(|f| f.metadata.clone()).collect();
     for warning in crate::policy::assess::refuse_metadata(&entries, allow_unsafe_config)? {

@@ -3,6 +3,7 @@
 
 use containai::config::ConfigError;
 use containai::features::FeatureError;
+use containai::pipeline::PipelineError;
 use containai::run::RunError;
 use serde_json::{Map, Value, json};
 
@@ -42,7 +43,14 @@ fn location(err: &anyhow::Error) -> Value {
             if let Some(RunError::Invalid { what, value, .. }) = cause.downcast_ref::<RunError>() {
                 return Some(json!({"property": what, "value": value}));
             }
-            None
+            // The pipeline's errors are its stages' own, wrapped transparently.
+            match cause.downcast_ref::<PipelineError>() {
+                Some(PipelineError::Features(e)) => feature_location(e),
+                Some(PipelineError::Run(RunError::Invalid { what, value, .. })) => {
+                    Some(json!({"property": what, "value": value}))
+                }
+                _ => None,
+            }
         })
         .unwrap_or(Value::Null)
 }

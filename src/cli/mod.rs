@@ -13,6 +13,7 @@ mod list;
 mod lost;
 mod outdated;
 mod printer;
+mod progress;
 mod read_configuration;
 mod signal;
 mod ssh;
@@ -39,6 +40,9 @@ pub struct Cli {
     /// Log format on stderr.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// Show every layer's build output (on a terminal, each layer is otherwise one line).
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -143,7 +147,7 @@ fn error_json(err: &anyhow::Error) -> serde_json::Value {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let printer = Printer::new(cli.log_format);
+    let printer = Printer::new(cli.log_format, cli.verbose);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     let json_output = cli.command.json_output();
     // `exec` and `ssh` leave signals to the command they run.

@@ -1,9 +1,11 @@
 //! `containai read-configuration` arguments → the loaded config as one JSON object on stdout (warnings on stderr);
-//! with `--include-merged-configuration`, also the config merged with its image's metadata (engine needed).
+//! with `--include-features-configuration`, also its resolved features as the reference CLI prints them; with
+//! `--include-merged-configuration`, also the config merged with its image's metadata (engine needed).
 
 use super::Printer;
 use anyhow::Context;
 use containai::config::{self, LoadOptions};
+use containai::features::{self, oci::RemoteOptions};
 use containai::report::Reporter;
 use std::io::Write;
 use std::path::PathBuf;
@@ -21,6 +23,10 @@ pub struct Args {
     /// features), as the reference CLI prints it. Asks the engine for the base image.
     #[arg(long)]
     pub include_merged_configuration: bool,
+    /// Also print `featuresConfiguration`: the config's features resolved (local, OCI through the mirrors,
+    /// `dependsOn`), in install order, as the reference CLI prints them. The lockfile is not written.
+    #[arg(long)]
+    pub include_features_configuration: bool,
     #[command(flatten)]
     pub remote: super::features::RemoteArgs,
 }
@@ -32,6 +38,17 @@ pub async fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitCode> {
         printer.warn(warning);
     }
     let mut json = config::output::read_configuration(&loaded);
+    if args.include_features_configuration {
+        let options = RemoteOptions { no_lockfile_write: true, ..args.remote.options()? };
+        let resolution = features::resolve_full(&loaded, &options)?;
+        for warning in &resolution.warnings {
+            printer.warn(warning);
+        }
+        let out = json.as_object_mut().expect("read-configuration prints an object");
+        let at = out.keys().position(|k| k == "workspace").map_or(out.len(), |i| i + 1);
+        let value = features::configuration::features_configuration(&resolution);
+        out.shift_insert(at, "featuresConfiguration".into(), value);
+    }
     if args.include_merged_configuration {
         let engine = containai::engine::Docker::connect().await?;
         let settings = containai::pipeline::ImageSettings { remote: args.remote.options()?, ..Default::default() };

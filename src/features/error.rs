@@ -13,7 +13,8 @@ pub enum FeatureError {
     RemoteUnsupported { reference: String },
     #[error(
         "feature `{reference}` is not a reference containai understands\n\
-         hint: use `containai/<id>` for a built-in or `./<folder>` for a feature next to devcontainer.json"
+         hint: use `containai/<id>` for a built-in, `./<folder>` for a feature next to devcontainer.json, or an \
+         OCI reference such as `ghcr.io/devcontainers/features/<id>:1`"
     )]
     UnknownReference { reference: String },
     #[error("there is no built-in feature `{reference}`\nhint: {hint}")]

@@ -11,11 +11,12 @@ use serde_json::Value;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-/// Nodes and, at the same index, what was loaded for each.
+/// Nodes and, at the same index, what was loaded for each; warnings about the references (legacy short ids).
 #[derive(Debug, Default)]
 pub struct Graph {
     pub nodes: Vec<Node>,
     pub loaded: Vec<Arc<LoadedFeature>>,
+    pub warnings: Vec<String>,
 }
 
 struct Pending {
@@ -35,6 +36,11 @@ pub fn build(features: &IndexMap<String, Value>, roots: LocalRoots, remote: &Rem
         .map(|(reference, value)| Pending { reference: reference.clone(), value: value.clone(), parent: None })
         .collect();
     while let Some(pending) = queue.pop_front() {
+        if let Some(warning) = super::legacy::warning(&pending.reference)
+            && !graph.warnings.contains(&warning)
+        {
+            graph.warnings.push(warning);
+        }
         let (mut node, loaded) = read(&pending, roots, remote, &mut cache).map_err(|e| match pending.parent {
             Some(parent) => FeatureError::Dependency {
                 dependency: pending.reference.clone(),
@@ -93,7 +99,7 @@ fn read(
             loaded
         }
     };
-    let user = user_options(reference, &pending.value)?;
+    let user = user_options(reference, &loaded.metadata, &pending.value)?;
     let mut node = Node::new(reference, source, pending.value.clone());
     node.options = resolve_options(reference, &loaded.metadata, &user)?;
     Ok((node, loaded))

@@ -16,7 +16,9 @@ pub const INSTALL_SCRIPT: &str = "install.sh";
 #[serde(rename_all = "camelCase")]
 pub struct FeatureMetadata {
     pub id: String,
-    pub version: String,
+    /// Optional for local features, as for the reference CLI; publishing needs a semantic version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -206,8 +208,8 @@ mod tests {
     }
 
     #[test]
-    fn requires_id_and_version() {
-        assert!(FeatureMetadata::parse(r#"{"id":"x"}"#).unwrap_err().contains("version"));
+    fn requires_id_but_not_version() {
+        assert_eq!(FeatureMetadata::parse(r#"{"id":"x"}"#).unwrap().0.version, None);
         assert!(FeatureMetadata::parse(r#"{"version":"1"}"#).unwrap_err().contains("id"));
     }
 }

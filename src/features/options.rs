@@ -6,11 +6,17 @@ use super::metadata::{FeatureMetadata, OptionType};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
-/// The user's value for a feature as an options object: `{...}` as is, `"1.2"` → `{"version": "1.2"}`,
-/// `true` → `{}` (all defaults).
-pub fn user_options(reference: &str, value: &Value) -> Result<Map<String, Value>, FeatureError> {
+/// The user's value for a feature as an options object: `{...}` as is, `"1.2"` → `{"version": "1.2"}` (`{}`
+/// when the feature declares no `version` option: the reference CLI ignores the string then), `true` → `{}`
+/// (all defaults).
+pub fn user_options(
+    reference: &str,
+    metadata: &FeatureMetadata,
+    value: &Value,
+) -> Result<Map<String, Value>, FeatureError> {
     match value {
         Value::Object(map) => Ok(map.clone()),
+        Value::String(_) if !metadata.options.contains_key("version") => Ok(Map::new()),
         Value::String(version) => Ok(Map::from_iter([("version".to_string(), Value::String(version.clone()))])),
         Value::Bool(true) => Ok(Map::new()),
         other => Err(FeatureError::BadFeatureValue { reference: reference.to_string(), value: other.to_string() }),
@@ -144,7 +150,7 @@ mod tests {
     }
 
     fn resolve(value: Value) -> Result<BTreeMap<String, Value>, FeatureError> {
-        let user = user_options("./x", &value)?;
+        let user = user_options("./x", &feature(), &value)?;
         resolve_options("./x", &feature(), &user)
     }
 
@@ -179,6 +185,15 @@ mod tests {
         let err = resolve(json!(false)).unwrap_err().to_string();
         assert!(err.contains("`./x`") && err.contains("`false`"), "{err}");
         assert!(resolve(json!(3)).is_err());
+    }
+
+    #[test]
+    fn a_version_string_without_a_version_option_is_ignored() {
+        let (bare, _) =
+            FeatureMetadata::parse(r#"{"id":"x","options":{"flag":{"type":"boolean","default":true}}}"#).unwrap();
+        let user = user_options("./x", &bare, &json!("latest")).unwrap();
+        assert!(user.is_empty());
+        assert_eq!(resolve_options("./x", &bare, &user).unwrap(), BTreeMap::from([("flag".into(), json!(true))]));
     }
 
     #[test]

@@ -37,7 +37,8 @@ pub enum SourceId {
 
 impl SourceId {
     /// Parses a reference as written in devcontainer.json (or `dependsOn`, `installsAfter`,
-    /// `overrideFeatureInstallOrder`); local paths are taken relative to `config_dir`.
+    /// `overrideFeatureInstallOrder`); local paths are taken relative to `config_dir`, however deep; a legacy
+    /// short id (`git`) is its `ghcr.io/devcontainers/features` reference.
     pub fn parse(reference: &str, config_dir: &Path) -> Result<SourceId> {
         if let Some(id) = reference.strip_prefix(BUILTIN_PREFIX) {
             return Ok(SourceId::Builtin(id.to_string()));
@@ -50,6 +51,9 @@ impl SourceId {
         }
         if let Some(oci) = OciRef::parse(reference) {
             return Ok(SourceId::Oci(oci));
+        }
+        if let Some(current) = super::legacy::reference_for(reference) {
+            return Ok(SourceId::Oci(OciRef::parse(&current).expect("the legacy table holds OCI references")));
         }
         if looks_remote(reference) {
             return Err(FeatureError::RemoteUnsupported { reference: reference.to_string() });
@@ -222,7 +226,11 @@ mod tests {
             let err = SourceId::parse(remote, dir).unwrap_err().to_string();
             assert!(err.contains(&format!("`{remote}`")) && err.contains("OCI"), "{err}");
         }
-        for unknown in ["node", "/abs/path", "foo/bar"] {
+        let git = SourceId::parse("git", dir).unwrap();
+        assert_eq!(git.to_source(), FeatureSource::Oci { reference: "ghcr.io/devcontainers/features/git:1".into() });
+        let nested = SourceId::parse("./local-features/lf", dir).unwrap();
+        assert_eq!(nested, SourceId::Local("/w/.devcontainer/local-features/lf".into()));
+        for unknown in ["fish", "maven", "/abs/path", "foo/bar"] {
             let err = SourceId::parse(unknown, dir).unwrap_err();
             assert!(matches!(err, FeatureError::UnknownReference { .. }), "{unknown}: {err}");
         }

@@ -1,6 +1,6 @@
 //! Hand-written build plans FROM the test base image → built by `containai::image::execute` on the real engine.
 
-use crate::support::{BASE_IMAGE, Cleanup, engine, unique_key};
+use crate::support::{BASE_IMAGE, Images, engine, unique_key};
 use containai::engine::ImageEngine;
 use containai::image::{BuildError, BuildOptions, BuildOutcome, execute};
 use containai::plan::model::{BuildPlan, ContextFile, Layer, LayerContext, cache_tag};
@@ -21,19 +21,19 @@ fn plan(layers: Vec<Layer>) -> BuildPlan {
     BuildPlan { features: vec![], layers, metadata: serde_json::json!([]) }
 }
 
-fn track(cleanup: &Cleanup, plan: &BuildPlan, outcome: Option<&BuildOutcome>) {
+fn track(images: &Images, plan: &BuildPlan, outcome: Option<&BuildOutcome>) {
     for l in &plan.layers {
-        cleanup.add(cache_tag(&l.key));
+        images.add(cache_tag(&l.key));
     }
     for l in outcome.map(|o| o.layers.as_slice()).unwrap_or_default() {
-        cleanup.add(l.image_id.clone());
+        images.add(l.image_id.clone());
     }
 }
 
 #[tokio::test]
 async fn a_plan_builds_once_then_every_layer_is_cached() {
     let docker = engine().await;
-    let cleanup = Cleanup::new();
+    let images = Images::new();
     let (k1, k2, k3) = (unique_key("base"), unique_key("feature"), unique_key("user"));
     let script = ContextFile {
         path: "install.sh".into(),
@@ -51,10 +51,10 @@ async fn a_plan_builds_once_then_every_layer_is_cached() {
         ),
         Layer::new("user", &k3, Some(&k2), "RUN test \"$(cat /etc/feature-ran)\" = hello\n", LayerContext::Empty),
     ]);
-    track(&cleanup, &plan, None);
+    track(&images, &plan, None);
 
     let first = execute(&plan, &docker, &Lines::default(), &BuildOptions::default()).await.unwrap();
-    track(&cleanup, &plan, Some(&first));
+    track(&images, &plan, Some(&first));
     assert_eq!(first.layers_built, 3);
     for l in &plan.layers {
         let image = docker.inspect_image(&cache_tag(&l.key)).await.unwrap().expect("layer tagged by its key");
@@ -68,10 +68,10 @@ async fn a_plan_builds_once_then_every_layer_is_cached() {
     assert_eq!(second.image_id, first.image_id);
 
     let name = format!("containai-test/{}:latest", &unique_key("name")[..16]);
-    cleanup.add(name.clone());
+    images.add(name.clone());
     let options = BuildOptions { no_cache: true, image_names: vec![name.clone()], ..Default::default() };
     let rebuilt = execute(&plan, &docker, &Lines::default(), &options).await.unwrap();
-    track(&cleanup, &plan, Some(&rebuilt));
+    track(&images, &plan, Some(&rebuilt));
     assert_eq!(rebuilt.layers_built, 3);
     assert_eq!(docker.inspect_image(&name).await.unwrap().map(|i| i.id), Some(rebuilt.image_id.clone()));
 }
@@ -79,7 +79,7 @@ async fn a_plan_builds_once_then_every_layer_is_cached() {
 #[tokio::test]
 async fn a_failing_run_names_the_layer_shows_its_log_tail_and_tags_nothing() {
     let docker = engine().await;
-    let cleanup = Cleanup::new();
+    let images = Images::new();
     let (k1, k2) = (unique_key("base"), unique_key("failing"));
     let plan = plan(vec![
         Layer::new("base", &k1, None, format!("FROM {BASE_IMAGE}\n"), LayerContext::Empty),
@@ -91,7 +91,7 @@ async fn a_failing_run_names_the_layer_shows_its_log_tail_and_tags_nothing() {
             LayerContext::Empty,
         ),
     ]);
-    track(&cleanup, &plan, None);
+    track(&images, &plan, None);
     let err = execute(&plan, &docker, &Lines::default(), &BuildOptions::default()).await.unwrap_err();
     let text = err.to_string();
     match err {
@@ -111,7 +111,7 @@ async fn a_failing_run_names_the_layer_shows_its_log_tail_and_tags_nothing() {
 #[tokio::test]
 async fn a_directory_context_sends_only_what_dockerignore_lets_through() {
     let docker = engine().await;
-    let cleanup = Cleanup::new();
+    let images = Images::new();
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     let write = |path: &str, text: &str| {
@@ -137,10 +137,10 @@ async fn a_directory_context_sends_only_what_dockerignore_lets_through() {
         Layer::new("base", &k1, None, "", context),
         Layer::new("user", &k2, Some(&k1), check, LayerContext::Empty),
     ]);
-    track(&cleanup, &plan, None);
+    track(&images, &plan, None);
     let lines = Lines::default();
     let outcome = execute(&plan, &docker, &lines, &BuildOptions::default()).await.unwrap();
-    track(&cleanup, &plan, Some(&outcome));
+    track(&images, &plan, Some(&outcome));
     let listing: Vec<String> =
         lines.0.lock().unwrap().iter().filter_map(|l| l.strip_prefix("base: listing: ./").map(String::from)).collect();
     let expected = [

@@ -1,9 +1,9 @@
 //! fixtures/config/* → the reference CLI's `devcontainer read-configuration` and containai's, compared exactly.
 //!
-//! Runs when `devcontainer` (npm `@devcontainers/cli`) is on PATH; with `CONTAINAI_REQUIRE_REFERENCE=1` (CI) its
-//! absence is a failure.
+//! Needs `devcontainer` (npm `@devcontainers/cli`, installed by scripts/setup) on PATH: without it these tests fail.
 
 use crate::support::config::{Workspace, both, command, containai, fixtures, is_valid, prepare, prepare_at};
+use crate::support::reference_cli;
 use std::process::Command;
 
 /// Fixtures the reference CLI also refuses (it does not validate against a schema, so not all `bad-*` ones).
@@ -16,26 +16,9 @@ const REFUSED_BY_BOTH: &[&str] = &[
     "bad-empty-file",
 ];
 
-fn reference_available() -> bool {
-    let found = Command::new("devcontainer").arg("--version").output().is_ok_and(|o| o.status.success());
-    if !found {
-        let banner = "!".repeat(78);
-        eprintln!(
-            "{banner}\n!! `devcontainer` (the reference CLI) is not on PATH: conformance NOT checked.\n!! install it with `npm install -g @devcontainers/cli`\n{banner}"
-        );
-        assert!(
-            std::env::var_os("CONTAINAI_REQUIRE_REFERENCE").is_none(),
-            "CONTAINAI_REQUIRE_REFERENCE is set but `devcontainer` is missing"
-        );
-    }
-    found
-}
-
 #[test]
 fn read_configuration_matches_the_reference_cli() {
-    if !reference_available() {
-        return;
-    }
+    reference_cli();
     let workspaces: Vec<(String, Workspace)> =
         fixtures().into_iter().filter(|n| is_valid(n)).map(|n| (n.clone(), prepare(&n))).collect();
     assert!(workspaces.len() >= 15, "only {} valid fixtures", workspaces.len());
@@ -56,15 +39,10 @@ fn compare_all(workspaces: Vec<(String, Workspace)>) {
 }
 
 #[test]
+#[ignore = "needs CONTAINAI_CORPUS; run by .ci/run's conformance step"]
 fn corpus_templates_read_the_same() {
-    if !reference_available() {
-        return;
-    }
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let templates = [root.join("../shared/corpus/templates"), root.join("../../shared/corpus/templates")]
-        .into_iter()
-        .find(|p| p.is_dir())
-        .expect("../shared/corpus/templates");
+    reference_cli();
+    let templates = crate::support::corpus::templates();
     let mut workspaces = Vec::new();
     for entry in std::fs::read_dir(templates).unwrap().filter_map(|e| e.ok()) {
         let file = entry.path().join("devcontainer.json");
@@ -80,9 +58,7 @@ fn corpus_templates_read_the_same() {
 
 #[test]
 fn git_root_and_odd_paths_read_the_same() {
-    if !reference_available() {
-        return;
-    }
+    reference_cli();
     let mut workspaces = Vec::new();
     // A workspace deep inside a Git repository: the reference mounts the repository's root.
     let ws = prepare_at("substitution", "repo/sub dir/ws");
@@ -98,9 +74,7 @@ fn git_root_and_odd_paths_read_the_same() {
 
 #[test]
 fn both_refuse_the_same_broken_workspaces() {
-    if !reference_available() {
-        return;
-    }
+    reference_cli();
     for name in REFUSED_BY_BOTH {
         let ws = prepare(name);
         let ours = containai(&ws);
@@ -121,9 +95,7 @@ impl Drop for Container {
 
 #[test]
 fn devcontainer_id_agrees_with_the_reference_cli() {
-    if !reference_available() {
-        return;
-    }
+    reference_cli();
     // The reference fills in `${devcontainerId}` only once a container with the id labels exists: create one
     // (never started) on the local engine. A missing engine fails this test.
     let ws = prepare("mounts");

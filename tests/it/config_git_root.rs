@@ -2,7 +2,8 @@
 //! agent's `git config core.worktree` in the mounted `.git`, and `GIT_DIR` in the environment, cannot move the
 //! mount to another host folder; `read-configuration` shows the mount `up` would make.
 
-use crate::support::sandbox::{Home, json, text};
+use crate::support::sandbox::{Home, json};
+use crate::support::text;
 use serde_json::json;
 use std::path::Path;
 use std::process::Command;

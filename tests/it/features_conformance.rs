@@ -1,5 +1,5 @@
 //! Fixture configs → install order from `features::resolve` and from the reference CLI's
-//! `devcontainer read-configuration --include-features-configuration` (when that CLI is on PATH): the same
+//! `devcontainer read-configuration --include-features-configuration` (that CLI must be on PATH): the same
 //! features, with the same options, in the same order.
 
 use containai::config::{self, LoadOptions};
@@ -50,10 +50,7 @@ fn reference_order(workspace: &Path) -> Option<Vec<(String, String)>> {
 
 #[test]
 fn install_order_matches_the_reference_cli() {
-    if Command::new("devcontainer").arg("--version").output().is_err() {
-        eprintln!("note: `devcontainer` is not on PATH; install it with `npm install -g @devcontainers/cli`");
-        return;
-    }
+    crate::support::reference_cli();
     for name in FIXTURES {
         let workspace = fixture(name);
         let expected = reference_order(&workspace).expect("the reference CLI runs");

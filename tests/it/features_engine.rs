@@ -3,7 +3,8 @@
 //! units are enabled, and under systemd both services come up and sshd makes its host keys at first boot;
 //! apt-packages refuses words that are not package names.
 
-use crate::support::docker_cli::{Docker, SSHD_IMAGE_CHECKS, unique};
+use crate::support::docker_cli::{Docker, SSHD_IMAGE_CHECKS};
+use crate::support::unique;
 use containai::features::{FeatureUsers, LocalRoots, ResolvedFeature, resolve_features};
 use indexmap::IndexMap;
 use serde_json::json;
@@ -50,7 +51,7 @@ fn builtins_install_and_boot_under_systemd() {
     let docker = Docker::connect();
     let context = tempfile::tempdir().unwrap();
     write_context(context.path(), &builtins());
-    let image = docker.build(context.path(), &unique("containai-test/features-engine"));
+    let image = docker.build(context.path(), &format!("containai-test/features-engine:{}", unique("t")));
 
     // Static checks inside the image (no systemd running).
     let checks = SSHD_IMAGE_CHECKS.to_string()

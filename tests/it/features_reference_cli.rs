@@ -1,7 +1,8 @@
-//! The built-ins as local features of a workspace → the reference `devcontainer build` (when that CLI is on
+//! The built-ins as local features of a workspace → the reference `devcontainer build` (that CLI must be on
 //! PATH) → an image with sshd and dockerd installed: proof that they are valid Dev Container Features.
 
-use crate::support::docker_cli::{Docker, SSHD_IMAGE_CHECKS, last_lines, unique};
+use crate::support::docker_cli::{Docker, SSHD_IMAGE_CHECKS};
+use crate::support::{docker, last_lines, reference_cli, unique};
 use containai::assets::FEATURES;
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
@@ -12,44 +13,31 @@ fn utc_now() -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
-fn docker_out(args: &[&str]) -> String {
-    let out = Command::new("docker").args(args).output().expect("`docker` runs");
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
 /// The reference CLI's legacy-builder stages stay behind as untagged images, plus its fixed
 /// `dev_container_feature_content_temp` tag: the untagged ones holding this run's feature content (the same
 /// `COPY dir:` digest, i.e. the built-ins) or made by this run's feature stages are removed with the test's
 /// images, then the temp image.
-fn adopt_reference_leftovers(docker: &Docker, started: &str) {
+fn adopt_reference_leftovers(owner: &Docker, started: &str) {
     const TEMP: &str = "dev_container_feature_content_temp:latest";
-    let history = docker_out(&["history", "--no-trunc", "--format", "{{.CreatedBy}}", TEMP]);
+    let history = docker(&["history", "--no-trunc", "--format", "{{.CreatedBy}}", TEMP]);
     let Some(digest) = history.split_whitespace().find(|w| w.starts_with("dir:")).map(str::to_string) else {
         return;
     };
-    let temp_id = docker_out(&["image", "inspect", "--format", "{{.Id}}", TEMP]);
-    for id in docker_out(&["images", "-a", "-q", "--no-trunc", "-f", "dangling=true"]).lines() {
-        let history = docker_out(&["history", "--no-trunc", "--format", "{{.CreatedBy}}", id]);
-        let created = docker_out(&["image", "inspect", "--format", "{{.Created}}", id]);
+    let temp_id = docker(&["image", "inspect", "--format", "{{.Id}}", TEMP]);
+    for id in docker(&["images", "-a", "-q", "--no-trunc", "-f", "dangling=true"]).lines() {
+        let history = docker(&["history", "--no-trunc", "--format", "{{.CreatedBy}}", id]);
+        let created = docker(&["image", "inspect", "--format", "{{.Created}}", id]);
         let stage_of_this_run = created.as_str() >= started && history.contains("/tmp/build-features/");
         if history.contains(&digest) || stage_of_this_run {
-            docker.adopt_image(id);
+            owner.adopt_image(id);
         }
     }
-    docker.adopt_image(&temp_id);
-}
-
-fn reference_cli() -> Option<String> {
-    let out = Command::new("devcontainer").arg("--version").output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    owner.adopt_image(&temp_id);
 }
 
 #[test]
 fn the_reference_cli_builds_the_builtins_as_local_features() {
-    let Some(version) = reference_cli() else {
-        eprintln!("note: `devcontainer` is not on PATH; install it with `npm install -g @devcontainers/cli`");
-        return;
-    };
+    let version = reference_cli();
     eprintln!("reference CLI {version}");
     let docker = Docker::connect();
     let workspace = tempfile::tempdir().unwrap();
@@ -69,7 +57,7 @@ fn the_reference_cli_builds_the_builtins_as_local_features() {
     });
     std::fs::write(config_dir.join("devcontainer.json"), config.to_string()).unwrap();
 
-    let tag = unique("containai-test/features-reference");
+    let tag = format!("containai-test/features-reference:{}", unique("t"));
     docker.adopt_image(&tag);
     let started = utc_now();
     let out = Command::new("devcontainer")

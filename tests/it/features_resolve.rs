@@ -162,7 +162,7 @@ fn errors_name_what_is_wrong() {
             // Nothing listens on port 1: the registry cannot be reached and the store does not have it.
             &["`localhost:1/devcontainers/features/node:1`", "cannot be reached", "hint:"],
         ),
-        ("unknown-reference", &["`node`", "hint:"]),
+        ("unknown-reference", &["`fish`", "hint:"]),
         ("unknown-builtin", &["`containai/podman`", "`containai/dockerd`", "`containai/sshd`"]),
         ("missing-local", &["`./nowhere`", "devcontainer-feature.json", "hint:"]),
         ("bad-enum", &["`containai/sshd`", "`gatewayPorts`", "\"sometimes\"", "`no`, `yes`, `clientspecified`"]),

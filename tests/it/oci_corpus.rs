@@ -1,11 +1,11 @@
-//! The corpus (`../shared/corpus/templates`, read in place) against a real registry: the `ghcr.io` features
+//! The corpus (`CONTAINAI_CORPUS`'s templates, read in place) against a real registry: the `ghcr.io` features
 //! the corpus configs use are published to `docker-registry` on 127.0.0.1 under the same ids (their real
-//! devcontainer-feature.json from `../shared/corpus/features`, a stand-in install.sh), and containai's user
+//! devcontainer-feature.json from the corpus's `features/`, a stand-in install.sh), and containai's user
 //! config mirrors `ghcr.io` there. Every corpus config that uses only those features is rendered with its
 //! template's defaults and gets through `build --plan`, its lockfile naming `ghcr.io`. The config's `image` is
 //! the local test base (this machine has no image registry). Needs the Docker engine (the base image's id).
 
-use crate::support::shared;
+use crate::support::corpus;
 
 use crate::support::registry::{Registry, containai, publish};
 use containai::templates::{Template, TemplateRef, options, render};
@@ -18,7 +18,7 @@ const BASE: &str = "containai-test/base:bookworm";
 
 /// Each corpus template folder with its devcontainer.json as parsed (JSONC).
 fn corpus() -> Vec<(PathBuf, Value)> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(shared().join("corpus/templates"))
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(corpus::templates())
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.join("devcontainer.json").is_file())
@@ -52,7 +52,7 @@ fn fixture_collection(wanted: &BTreeMap<String, u64>, used: &BTreeMap<String, BT
     let dir = tempfile::tempdir().unwrap();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/oci/corpus/install.sh");
     for (id, major) in wanted {
-        let metadata_file = shared().join("corpus/features").join(id).join("devcontainer-feature.json");
+        let metadata_file = corpus::features().join(id).join("devcontainer-feature.json");
         let mut metadata: Value = serde_json::from_str(&std::fs::read_to_string(&metadata_file).unwrap()).unwrap();
         let corpus_version = semver::Version::parse(metadata["version"].as_str().unwrap()).unwrap();
         let options = metadata["options"].as_object_mut().unwrap();
@@ -87,6 +87,7 @@ fn render_config(dir: &Path) -> Value {
 }
 
 #[test]
+#[ignore = "needs CONTAINAI_CORPUS; run by .ci/run's conformance step"]
 fn corpus_configs_using_mirrored_features_plan() {
     let configs = corpus();
     // The ghcr.io features the corpus uses, by id and the major versions its configs ask for.

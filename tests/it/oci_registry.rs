@@ -15,7 +15,7 @@ fn resolve(dir: &Path, options: &RemoteOptions) -> features::Result<Vec<Resolved
 }
 
 fn version_of(feature: &ResolvedFeature) -> &str {
-    &feature.model.version
+    feature.model.version.as_deref().unwrap_or_default()
 }
 
 fn lockfile(dir: &Path) -> Lockfile {

@@ -3,7 +3,7 @@
 //! push completes it. Real registry, real engine; fails when either is missing.
 
 use crate::support::registry::Registry;
-use crate::support::{BASE_IMAGE, Cleanup};
+use crate::support::{BASE_IMAGE, Images};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
@@ -69,9 +69,9 @@ async fn a_push_cut_short_leaves_no_tag_on_an_incomplete_image() {
         plan["layers"].as_array().unwrap().iter().map(|l| l["key"].as_str().unwrap().to_string()).collect();
     let big =
         plan["layers"].as_array().unwrap().iter().position(|l| l["name"].as_str().unwrap().contains("big")).unwrap();
-    let cleanup = Cleanup::new();
+    let images = Images::new();
     for key in &keys[big..] {
-        cleanup.add(format!("containai-cache:{key}"));
+        images.add(format!("containai-cache:{key}"));
     }
 
     let mut child = containai(&["build", "--workspace-folder", folder, "--cache-to", &repo])

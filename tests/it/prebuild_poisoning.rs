@@ -4,7 +4,8 @@
 //! gets the genuine content. Fails when no engine answers.
 
 use crate::support::registry::Registry;
-use crate::support::sandbox::{Home, Images, docker, json, local_feature, plan_layers, text, token};
+use crate::support::sandbox::{Home, json, local_feature, plan_layers};
+use crate::support::{Images, docker, text, token};
 use serde_json::json;
 use std::process::Command;
 

@@ -3,9 +3,9 @@
 //! `--offline`, which pulls nothing and names the image; a Dockerfile's `FROM` on a registry that wants a login,
 //! pulled with a credential helper's answer that no output shows.
 
-use crate::support::BASE_IMAGE;
 use crate::support::registry::{Registry, credential_helper};
-use crate::support::sandbox::{Home, docker, json, text, token};
+use crate::support::sandbox::{Home, json};
+use crate::support::{BASE_IMAGE, docker, docker_output, text, token};
 use serde_json::json;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -48,13 +48,13 @@ fn systemd_base() -> &'static str {
 /// Pushes `image` as `target` with the docker CLI (logged in through `docker_config` when given), leaving no
 /// local `target`.
 fn push_as(image: &str, target: &str, docker_config: Option<&Path>) {
-    ok(Command::new("docker").args(["tag", image, target]).output().unwrap(), "docker tag");
+    ok(docker_output(&["tag", image, target]), "docker tag");
     let mut push = Command::new("docker");
     if let Some(dir) = docker_config {
         push.env("DOCKER_CONFIG", dir);
     }
     ok(push.args(["push", target]).output().unwrap(), "docker push");
-    ok(Command::new("docker").args(["rmi", target]).output().unwrap(), "docker rmi");
+    ok(docker_output(&["rmi", target]), "docker rmi");
 }
 
 fn image_id(reference: &str) -> String {

@@ -5,9 +5,9 @@
 //! fails when no engine answers.
 
 use crate::support::sandbox::{
-    Home, Images, Workspaces, chain, docker, json, local_feature, own_tags, plan_layers, text, token,
-    workspace_containers,
+    Home, Workspaces, chain, json, local_feature, own_tags, plan_layers, workspace_containers,
 };
+use crate::support::{Images, docker, text, token};
 use containai::run::known_hosts;
 use containai::run::ssh_config::{self, HostEntry, INCLUDE_LINE};
 use serde_json::Value;
@@ -24,7 +24,7 @@ fn concurrent_ups_make_one_container_per_workspace_and_share_layers() {
     let config = serde_json::json!({"image": "containai-test/base:bookworm"});
     let a = home.workspace(&token("cai-race-a"), &config);
     let b = home.workspace(&token("cai-race-b"), &config);
-    let _cleanup = Workspaces(vec![a.clone(), b.clone()]);
+    let _images = Workspaces(vec![a.clone(), b.clone()]);
 
     let spawn = |ws: &Path| {
         home.command("up", Some(ws), &["--allow-insecure-runtime", "--skip-post-create"])
@@ -155,14 +155,8 @@ fn concurrent_builds_of_one_plan_leave_complete_consistent_layers() {
 const WRITERS: usize = 12;
 const ENTRIES: usize = 8;
 
-/// The child side of the next test: writes its entries, pins its hosts' keys and forgets its own gone host
-/// (a no-op unless spawned).
-#[test]
-fn ssh_config_writer_child() {
-    let (Ok(dir), Ok(me)) = (std::env::var("CAI_RACE_SSH_DIR"), std::env::var("CAI_RACE_WRITER")) else {
-        return;
-    };
-    let ssh = Path::new(&dir);
+/// One writer's share of the race below: writes its entries, pins its hosts' keys and forgets its own gone host.
+fn write_entries(ssh: &Path, me: &str) {
     for n in 0..ENTRIES {
         let host = format!("containai-w{me}-{n}");
         let entry = HostEntry {
@@ -178,8 +172,14 @@ fn ssh_config_writer_child() {
     }
 }
 
+/// The writers are this test binary run again on this test alone, with `CAI_RACE_WRITER` set: such a run is one
+/// writer and nothing else (its exit status is what the parent checks).
 #[test]
 fn many_processes_writing_ssh_entries_lose_nothing() {
+    if let (Ok(dir), Ok(me)) = (std::env::var("CAI_RACE_SSH_DIR"), std::env::var("CAI_RACE_WRITER")) {
+        write_entries(Path::new(&dir), &me);
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let ssh = dir.path().join(".ssh");
     std::fs::create_dir_all(&ssh).unwrap();
@@ -197,7 +197,12 @@ fn many_processes_writing_ssh_entries_lose_nothing() {
     let children: Vec<Child> = (0..WRITERS)
         .map(|w| {
             Command::new(&me)
-                .args(["--exact", "robust_concurrency::ssh_config_writer_child", "--nocapture", "--test-threads=1"])
+                .args([
+                    "--exact",
+                    "robust_concurrency::many_processes_writing_ssh_entries_lose_nothing",
+                    "--nocapture",
+                    "--test-threads=1",
+                ])
                 .env("CAI_RACE_SSH_DIR", &ssh)
                 .env("CAI_RACE_WRITER", w.to_string())
                 .stdout(Stdio::piped())

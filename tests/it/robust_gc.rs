@@ -2,7 +2,8 @@
 //! looks at another test's layers): layers under a named image or a container stay, with their ancestors; the
 //! rest go, `--dry-run` only lists; once the users are gone, the rest goes too.
 
-use crate::support::sandbox::{Home, Images, docker, json, text, token};
+use crate::support::sandbox::{Home, json};
+use crate::support::{Images, docker, text, token};
 use serde_json::Value;
 use std::process::{Command, Stdio};
 

@@ -4,9 +4,8 @@
 //! an ancestor, the feature's file is in it), SIGINT exits 130 with a message, and the next run completes.
 
 use crate::support::daemon::SecondEngine;
-use crate::support::sandbox::{
-    Home, Images, chain, docker, json, local_feature, own_tags, plan_layers as plan, text, token,
-};
+use crate::support::sandbox::{Home, chain, json, local_feature, own_tags, plan_layers as plan};
+use crate::support::{Images, docker, text, token};
 use serde_json::Value;
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};

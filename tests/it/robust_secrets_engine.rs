@@ -4,14 +4,15 @@
 //! config, the logs on stderr or the result JSON. The same run checks exposure: ports only on 127.0.0.1,
 //! containai's files 0600 in 0700 folders, the docker socket refused from devcontainer.json.
 
+use crate::support::text;
 use serde_json::{Value, json};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// A canary no other test or run uses: `cai-canary-<what>-…`.
 fn unique(what: &str) -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    format!("cai-canary-{what}-{}-{nanos:x}", std::process::id())
+    crate::support::unique(&format!("cai-canary-{what}"))
 }
 
 struct Sandbox {
@@ -62,10 +63,6 @@ fn docker(args: &[&str]) -> Output {
     let out = Command::new("docker").args(args).output().expect("the docker CLI");
     assert!(out.status.success(), "docker {args:?}: {}", String::from_utf8_lossy(&out.stderr));
     out
-}
-
-fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }
 
 /// The needles that occur in `docker save` of `image` (saved to a file in `dir`, searched by grep).

@@ -3,7 +3,8 @@
 //! postCreateCommand; its `setup.sh` runs in the clone; a second `up` does not run it again. Fails when no
 //! engine answers.
 
-use crate::support::sandbox::{Home, Workspaces, docker, json, text, token};
+use crate::support::sandbox::{Home, Workspaces, json};
+use crate::support::{docker, text, token};
 use serde_json::json;
 use std::path::Path;
 use std::process::Command;
@@ -27,7 +28,7 @@ fn a_dotfiles_repository_is_cloned_and_installed_once() {
             "customizations": {"containai": {"ssh": false}}
         }),
     );
-    let _cleanup = Workspaces(vec![ws.clone()]);
+    let _images = Workspaces(vec![ws.clone()]);
     let feature = ws.join(".devcontainer/cai-test-git");
     std::fs::create_dir_all(&feature).unwrap();
     std::fs::write(feature.join("devcontainer-feature.json"), r#"{"id": "cai-test-git", "version": "1.0.0"}"#).unwrap();

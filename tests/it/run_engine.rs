@@ -1,6 +1,7 @@
 //! `containai up` against the real engine, under runc in the explicit insecure mode: ssh, systemd, the inner
 //! dockerd, hooks once and in order, reuse, config changes, trust, `down --remove`. Fails when no engine answers.
 
+use crate::support::{binary, text};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -88,13 +89,6 @@ impl Drop for Sandbox {
     }
 }
 
-/// The binary under test: cargo's, or `CONTAINAI_TEST_BIN` (a copy safe from other builds in a shared target dir).
-fn binary() -> PathBuf {
-    std::env::var_os("CONTAINAI_TEST_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_containai")))
-}
-
 fn ssh(config_file: &Path, host: &str, command: &str) -> Output {
     Command::new("ssh")
         .arg("-F")
@@ -102,10 +96,6 @@ fn ssh(config_file: &Path, host: &str, command: &str) -> Output {
         .args(["-o", "BatchMode=yes", "-o", "ConnectTimeout=60", host, command])
         .output()
         .expect("an ssh client")
-}
-
-fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }
 
 fn config(env_value: &str) -> Value {

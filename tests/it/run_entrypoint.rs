@@ -2,7 +2,8 @@
 //! runs at boot with the container's environment and stays up with `sleep infinity` as its command. Fails when
 //! no engine answers.
 
-use crate::support::sandbox::{Home, Images, Workspaces, docker, json, own_tags, plan_layers, text, token};
+use crate::support::sandbox::{Home, Workspaces, json, own_tags, plan_layers};
+use crate::support::{Images, docker, text, token};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -20,7 +21,7 @@ fn a_feature_entrypoint_runs_as_a_service_with_the_container_env() {
             "customizations": {"containai": {"ssh": false}}
         }),
     );
-    let _cleanup = Workspaces(vec![ws.clone()]);
+    let _images = Workspaces(vec![ws.clone()]);
     let dir = ws.join(".devcontainer").join(&id);
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(

@@ -2,7 +2,8 @@
 //! `build`), `--mount`, `--remote-env`; the docker socket through `--mount` is refused as in devcontainer.json,
 //! and a malformed `--remote-env` fails before anything is built. Fails when no engine answers.
 
-use crate::support::sandbox::{Home, Images, Workspaces, docker, json, local_feature, text, token};
+use crate::support::sandbox::{Home, Workspaces, json, local_feature};
+use crate::support::{Images, docker, text, token};
 use serde_json::json;
 
 #[test]
@@ -16,7 +17,7 @@ fn additional_features_mounts_and_remote_env_reach_the_container() {
         "postCreateCommand": "echo \"$CAI_FLAG\" > /cai-extra/flag"
     });
     let ws = home.workspace(&marker, &config);
-    let _cleanup = Workspaces(vec![ws.clone()]);
+    let _images = Workspaces(vec![ws.clone()]);
     local_feature(&ws, &feature, "0");
     let additional = json!({ format!("./{feature}"): {} }).to_string();
     let volume = format!("cai-flags-{marker}");
@@ -58,6 +59,6 @@ fn additional_features_mounts_and_remote_env_reach_the_container() {
     assert!(up.status.success(), "{}", text(&up));
     let id = json(&up)["containerId"].as_str().unwrap().to_string();
     assert_eq!(docker(&["exec", &id, "cat", "/cai-extra/flag", &format!("/etc/{feature}")]), format!("on\n{feature}"));
-    drop(_cleanup);
+    drop(_images);
     docker(&["volume", "rm", "-f", &volume]);
 }

@@ -2,7 +2,8 @@
 //! come up; the first gets it on 127.0.0.1, the second an ephemeral port, said on stderr and in
 //! `forwardedPorts`; a server in the second container answers there. Fails when no engine answers.
 
-use crate::support::sandbox::{Home, Workspaces, docker, json, text, token};
+use crate::support::sandbox::{Home, Workspaces, json};
+use crate::support::{docker, text, token};
 use serde_json::{Value, json};
 use std::io::Read;
 
@@ -27,7 +28,7 @@ fn two_workspaces_forwarding_one_port_both_come_up_and_say_where() {
     });
     let a = home.workspace(&token("cai-ports-a"), &config);
     let b = home.workspace(&token("cai-ports-b"), &config);
-    let _cleanup = Workspaces(vec![a.clone(), b.clone()]);
+    let _images = Workspaces(vec![a.clone(), b.clone()]);
     let up = |ws| home.run("up", Some(ws), &["--allow-insecure-runtime", "--skip-post-create"]);
 
     let first = up(&a);

@@ -3,7 +3,8 @@
 //! fails naming `remoteUser`, writes no ssh entry, creates no container, and nothing runs on the host. Fails when no
 //! engine answers.
 
-use crate::support::sandbox::{Home, Images, Workspaces, docker, text, token, workspace_containers};
+use crate::support::sandbox::{Home, Workspaces, workspace_containers};
+use crate::support::{Images, docker, text, token};
 use serde_json::json;
 use std::path::Path;
 

@@ -57,8 +57,11 @@ fn package_one(folder: &Path) -> Result<Packaged> {
     }
     let text = files.iter().find(|f| f.path == METADATA_FILE).map(|f| String::from_utf8_lossy(&f.bytes).into_owned());
     let (metadata, raw) = FeatureMetadata::parse(&text.unwrap_or_default()).map_err(err)?;
-    semver::Version::parse(&metadata.version)
-        .map_err(|e| err(format!("`version` `{}` is not a semantic version: {e}", metadata.version)))?;
+    let Some(version) = metadata.version.as_deref() else {
+        return Err(err("no `version`\nhint: a published feature needs a semantic `version`, e.g. `1.0.0`".into()));
+    };
+    semver::Version::parse(version)
+        .map_err(|e| err(format!("`version` `{version}` is not a semantic version: {e}")))?;
     Ok(Packaged { metadata, raw, tarball: archive::pack(&files) })
 }
 
@@ -159,7 +162,8 @@ pub async fn publish(dir: &Path, registry: &str, namespace: &str) -> Result<Vec<
     let mut report = Vec::new();
     for feature in &features {
         let id = &feature.metadata.id;
-        let version = semver::Version::parse(&feature.metadata.version).expect("checked by collect");
+        let version = semver::Version::parse(feature.metadata.version.as_deref().unwrap_or_default())
+            .expect("checked by collect");
         let annotations = BTreeMap::from([
             ("dev.containers.metadata", serde_json::to_string(&feature.raw).expect("json")),
             ("com.github.package.type", "devcontainer_feature".to_string()),

@@ -26,6 +26,10 @@ impl OciRef {
     /// Parses `registry/namespace/id[:tag|@sha256:hex]`; `None` when the string is not shaped like one.
     pub fn parse(input: &str) -> Option<OciRef> {
         let input = input.to_ascii_lowercase();
+        // `./x/y` and `../x/y` are local paths, as for the reference CLI.
+        if input.starts_with('.') {
+            return None;
+        }
         let (name, version) = match input.split_once('@') {
             Some((name, digest)) => {
                 let hex = digest.strip_prefix("sha256:")?;
@@ -154,7 +158,10 @@ mod tests {
         let digest = format!("sha256:{}", "a".repeat(64));
         let r = OciRef::parse(&format!("localhost:5000/ns/x@{digest}")).unwrap();
         assert_eq!(r.version, Version::Digest(digest));
-        for bad in ["node", "foo/bar", "ghcr.io/x", "ghcr.io/ns/x@sha256:12", "ghcr.io/ns/x:", "ghcr.io/n s/x", "./x"] {
+        for bad in ["node", "foo/bar", "ghcr.io/x", "ghcr.io/ns/x@sha256:12", "ghcr.io/ns/x:", "ghcr.io/n s/x", "./x"]
+            .into_iter()
+            .chain(["./local-features/lf", "../a/b/c", ".x.io/ns/id"])
+        {
             assert_eq!(OciRef::parse(bad), None, "{bad}");
         }
     }

@@ -1,6 +1,4 @@
 //! fixtures/config/<name> → a private copy outside any Git repository, and runs of a CLI on it with a fixed env.
-#![allow(dead_code)]
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -63,19 +61,20 @@ fn copy_dir(from: &Path, to: &Path) {
 
 /// Runs both CLIs on the workspace; returns their stdout as pretty JSON, or a description of the failure.
 pub fn both(ws: &Workspace) -> (Result<String, String>, Result<String, String>) {
-    let run = |program: &str| {
-        let out = command(program, ws).output().map_err(|e| format!("{program}: {e}"))?;
+    let run = |program: &Path| {
+        let name = program.display();
+        let out = command(program, ws).output().map_err(|e| format!("{name}: {e}"))?;
         if !out.status.success() {
-            return Err(format!("{program} failed: {}", String::from_utf8_lossy(&out.stderr)));
+            return Err(format!("{name} failed: {}", String::from_utf8_lossy(&out.stderr)));
         }
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| format!("{program}: {e}"))?;
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| format!("{name}: {e}"))?;
         Ok(serde_json::to_string_pretty(&v).unwrap_or_default())
     };
-    (run(env!("CARGO_BIN_EXE_containai")), run("devcontainer"))
+    (run(&super::binary()), run(Path::new("devcontainer")))
 }
 
 /// The environment both CLIs see: nothing from the host but `PATH`.
-pub fn command(program: &str, ws: &Workspace) -> Command {
+pub fn command(program: impl AsRef<std::ffi::OsStr>, ws: &Workspace) -> Command {
     let mut cmd = Command::new(program);
     cmd.arg("read-configuration")
         .args(["--workspace-folder", "."])
@@ -91,7 +90,7 @@ pub fn command(program: &str, ws: &Workspace) -> Command {
 }
 
 pub fn containai(ws: &Workspace) -> Output {
-    command(env!("CARGO_BIN_EXE_containai"), ws).output().expect("run containai")
+    command(super::binary(), ws).output().expect("run containai")
 }
 
 /// Paths of the temporary copy replaced by `[TMP]`.

@@ -101,7 +101,10 @@ impl SecondEngine {
                 break;
             }
             if Instant::now() > deadline {
-                panic!("second dockerd did not answer within 60 s; its log ends:\n{}", tail(&self.log(), 30));
+                panic!(
+                    "second dockerd did not answer within 60 s; its log ends:\n{}",
+                    super::last_lines(&self.log(), 30)
+                );
             }
             std::thread::sleep(Duration::from_millis(200));
         }
@@ -120,11 +123,6 @@ fn make_bridge() -> String {
     let status = Command::new("sh").arg("-c").arg(&script).status().unwrap();
     assert!(status.success(), "could not create bridge `{name}` for the second engine");
     name
-}
-
-fn tail(text: &str, lines: usize) -> String {
-    let all: Vec<&str> = text.lines().collect();
-    all[all.len().saturating_sub(lines)..].join("\n")
 }
 
 impl Drop for SecondEngine {

@@ -1,16 +1,8 @@
 //! Test helper: the local engine through the `docker` CLI → images and containers created by one test,
 //! removed when it ends (never anything it did not create).
-#![allow(dead_code)] // each test crate uses a part
-
+use super::{Images, docker_output as docker, text, unique};
 use std::path::Path;
-use std::process::{Command, Output};
 use std::time::{Duration, Instant};
-
-/// A name no other test run uses: `<prefix>-<pid>-<nanos>`.
-pub fn unique(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    format!("{prefix}:{}-{nanos}", std::process::id())
-}
 
 /// Shell lines checking an image with the sshd feature: no host key baked in, and sshd accepts its
 /// configuration with a probe key. Starts with `set -eu`; the caller appends its own checks.
@@ -22,25 +14,11 @@ pub const SSHD_IMAGE_CHECKS: &str = r#"
         /usr/sbin/sshd -t -h /tmp/probe_key
 "#;
 
-/// The last `n` lines of `log`, for a failure message.
-pub fn last_lines(log: &str, n: usize) -> String {
-    let lines: Vec<&str> = log.lines().collect();
-    lines[lines.len().saturating_sub(n)..].join("\n")
-}
-
-fn docker(args: &[&str]) -> Output {
-    Command::new("docker").args(args).output().expect("the `docker` CLI runs")
-}
-
-fn text(output: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
-}
-
-/// What this test created; removed on drop.
+/// What this test created; removed on drop (its containers, then its images).
 #[derive(Default)]
 pub struct Docker {
-    images: std::cell::RefCell<Vec<String>>,
     containers: std::cell::RefCell<Vec<String>>,
+    images: Images,
 }
 
 impl Docker {
@@ -53,13 +31,13 @@ impl Docker {
 
     /// Removes `tag` when the test ends (an image another tool builds for this test).
     pub fn adopt_image(&self, tag: &str) {
-        self.images.borrow_mut().push(tag.to_string());
+        self.images.add(tag);
     }
 
     pub fn build(&self, context: &Path, tag: &str) -> String {
         self.adopt_image(tag);
         let out = docker(&["build", "--rm", "--force-rm", "-t", tag, context.to_str().unwrap()]);
-        assert!(out.status.success(), "build failed:\n{}", last_lines(&text(&out), 60));
+        assert!(out.status.success(), "build failed:\n{}", super::last_lines(&text(&out), 60));
         tag.to_string()
     }
 
@@ -80,7 +58,7 @@ impl Docker {
     /// Starts `image` with systemd as PID 1 (plain runc: SYS_ADMIN + NET_ADMIN for the inner dockerd's
     /// iptables, seccomp unconfined, cgroups rw).
     pub fn boot(&self, image: &str) -> String {
-        let name = unique("containai-test-features").replace(':', "-");
+        let name = unique("containai-test-features");
         self.containers.borrow_mut().push(name.clone());
         let out = docker(&[
             "run",
@@ -132,9 +110,6 @@ impl Drop for Docker {
     fn drop(&mut self) {
         for container in self.containers.borrow().iter() {
             docker(&["rm", "-f", "-v", container]);
-        }
-        for image in self.images.borrow().iter() {
-            docker(&["rmi", "-f", image]);
         }
     }
 }

@@ -1,7 +1,5 @@
 //! A real registry for the tests: Debian's `docker-registry` on a free 127.0.0.1 port with temp storage,
 //! stopped on drop; plus the fixture collection copied with its placeholder registry replaced.
-#![allow(dead_code)]
-
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -127,11 +125,7 @@ pub fn credential_helper(dir: &Path, host: &str, user: &str, password: &str) {
 
 /// Runs the containai binary; returns (success, stdout, stderr).
 pub fn containai(args: &[&str], envs: &[(&str, &Path)]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_containai"))
-        .args(args)
-        .envs(envs.iter().map(|(k, v)| (*k, *v)))
-        .output()
-        .unwrap();
+    let out = Command::new(super::binary()).args(args).envs(envs.iter().map(|(k, v)| (*k, *v))).output().unwrap();
     (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
 }
 
@@ -146,8 +140,6 @@ pub fn publish(dir: &Path, host: &str, namespace: &str) -> serde_json::Value {
 /// A workspace whose `.devcontainer/devcontainer.json` is `config`.
 pub fn workspace(config: &serde_json::Value) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join(".devcontainer")).unwrap();
-    std::fs::write(dir.path().join(".devcontainer/devcontainer.json"), serde_json::to_string_pretty(config).unwrap())
-        .unwrap();
+    super::write_workspace(dir.path(), config);
     dir
 }

@@ -1,33 +1,9 @@
 //! Shared by the robustness tests: the containai binary in a sandbox (own HOME and XDG_CONFIG_HOME), a workspace
 //! with unique local features, the docker CLI, and clean-up of what a test made.
-#![allow(dead_code)]
-
+use super::{binary, docker, text};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-/// The binary under test: cargo's, or `CONTAINAI_TEST_BIN`.
-pub fn binary() -> PathBuf {
-    std::env::var_os("CONTAINAI_TEST_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_containai")))
-}
-
-/// A token no other test or run uses (lower-case letters and digits).
-pub fn token(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    format!("{prefix}{}x{nanos:x}", std::process::id())
-}
-
-/// `docker ARGS`: stdout, trimmed (empty on failure).
-pub fn docker(args: &[&str]) -> String {
-    let out = Command::new("docker").args(args).output().expect("the docker CLI");
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-pub fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
-}
 
 /// The last stdout line as JSON.
 pub fn json(out: &Output) -> Value {
@@ -55,9 +31,7 @@ impl Home {
     /// A new workspace folder `<name>` with `config` as its devcontainer.json.
     pub fn workspace(&self, name: &str, config: &Value) -> PathBuf {
         let ws = self.dir.path().join(name);
-        std::fs::create_dir_all(ws.join(".devcontainer")).unwrap();
-        std::fs::write(ws.join(".devcontainer/devcontainer.json"), serde_json::to_string_pretty(config).unwrap())
-            .unwrap();
+        super::write_workspace(&ws, config);
         ws
     }
 
@@ -160,26 +134,6 @@ impl Drop for Workspaces {
             for id in workspace_containers(ws) {
                 docker(&["rm", "-f", "-v", &id]);
             }
-        }
-    }
-}
-
-/// Removes images (references) when dropped, last added first.
-pub struct Images(pub std::cell::RefCell<Vec<String>>);
-
-impl Images {
-    pub fn new() -> Images {
-        Images(Default::default())
-    }
-    pub fn add(&self, reference: impl Into<String>) {
-        self.0.borrow_mut().push(reference.into());
-    }
-}
-
-impl Drop for Images {
-    fn drop(&mut self) {
-        for reference in self.0.borrow().iter().rev() {
-            docker(&["rmi", reference]);
         }
     }
 }
