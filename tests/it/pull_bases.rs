@@ -5,7 +5,8 @@
 
 use crate::support::registry::{Registry, credential_helper};
 use crate::support::sandbox::{Home, json};
-use crate::support::{BASE_IMAGE, docker, docker_output, text, token};
+use crate::support::token_registry::TokenRegistry;
+use crate::support::{BASE_IMAGE, docker, docker_output, tar_of, text, token};
 use serde_json::json;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -14,6 +15,7 @@ const MCR_IMAGE: &str = "mcr.microsoft.com/devcontainers/base:bookworm";
 /// The test base with the system layer's packages (so that the builds here run no apt), made by the engine's
 /// build cache once per machine.
 const SYSTEMD_BASE: &str = "containai-test/pull-systemd:bookworm";
+const TINY_IMAGE: &str = "containai-test/pull-tiny:1";
 const USER: &str = "puller";
 const PASSWORD: &str = "pw-8d2e41-never-printed";
 
@@ -30,19 +32,34 @@ fn systemd_base() -> &'static str {
              apt-get install -y --no-install-recommends systemd systemd-sysv dbus iproute2 sudo ca-certificates \
              procps && rm -rf /var/lib/apt/lists/*\n"
         );
-        let mut child = Command::new("docker")
-            .env("DOCKER_BUILDKIT", "0")
-            .args(["build", "-q", "-t", SYSTEMD_BASE, "-"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        use std::io::Write;
-        child.stdin.take().unwrap().write_all(dockerfile.as_bytes()).unwrap();
-        ok(child.wait_with_output().unwrap(), "docker build of the systemd base");
+        docker_build(SYSTEMD_BASE, dockerfile.as_bytes());
     });
     SYSTEMD_BASE
+}
+
+/// A one-file image (quick to push and pull) for the tests that only plan: made once per run.
+fn tiny_image() -> &'static str {
+    static MADE: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    MADE.get_or_init(|| {
+        let files = [("Dockerfile", 0o644, "FROM scratch\nCOPY marker /marker\n"), ("marker", 0o644, "tiny\n")];
+        docker_build(TINY_IMAGE, &tar_of(&files));
+    });
+    TINY_IMAGE
+}
+
+/// `docker build -t TAG -` (classic builder) with `input` (a Dockerfile, or a tar of the context) on stdin.
+fn docker_build(tag: &str, input: &[u8]) {
+    let mut child = Command::new("docker")
+        .env("DOCKER_BUILDKIT", "0")
+        .args(["build", "-q", "-t", tag, "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    ok(child.wait_with_output().unwrap(), &format!("docker build of `{tag}`"));
 }
 
 /// Pushes `image` as `target` with the docker CLI (logged in through `docker_config` when given), leaving no
@@ -61,11 +78,11 @@ fn image_id(reference: &str) -> String {
     docker(&["image", "inspect", "--format", "{{.Id}}", reference])
 }
 
-/// containai's user config in `home`, mirroring mcr.microsoft.com at `HOST/mcr`.
-fn mirror_mcr(home: &Home, host: &str) {
+/// containai's user config in `home`, mirroring `registry` at `target`.
+fn mirror(home: &Home, registry: &str, target: &str) {
     let dir = home.path().join(".config/containai");
     std::fs::create_dir_all(&dir).unwrap();
-    let config = json!({"registryMirrors": {"mcr.microsoft.com": format!("{host}/mcr")}});
+    let config = json!({"registryMirrors": {registry: target}});
     std::fs::write(dir.join("config.json"), config.to_string()).unwrap();
 }
 
@@ -81,7 +98,7 @@ fn an_image_config_is_pulled_through_the_mirror_once_and_kept_under_its_own_name
     docker(&["rmi", MCR_IMAGE]);
     assert_eq!(image_id(MCR_IMAGE), "", "`{MCR_IMAGE}` is still here");
     let home = Home::new();
-    mirror_mcr(&home, &registry.host);
+    mirror(&home, "mcr.microsoft.com", &format!("{}/mcr", registry.host));
     let ws = home.workspace("ws", &json!({"image": MCR_IMAGE}));
 
     let first = ok(home.run("build", Some(&ws), &[]), "the first build");
@@ -107,9 +124,9 @@ fn offline_pulls_nothing_and_names_the_missing_image() {
     let registry = Registry::start();
     let path = format!("containai-test/{}:1", token("offline"));
     let (name, source) = (format!("mcr.microsoft.com/{path}"), format!("{}/mcr/{path}", registry.host));
-    push_as(BASE_IMAGE, &source, None);
+    push_as(tiny_image(), &source, None);
     let home = Home::new();
-    mirror_mcr(&home, &registry.host);
+    mirror(&home, "mcr.microsoft.com", &format!("{}/mcr", registry.host));
     let ws = home.workspace("ws", &json!({"image": name}));
     for args in [&["--offline"][..], &["--plan", "--offline"]] {
         let out = home.run("build", Some(&ws), args);
@@ -122,7 +139,7 @@ fn offline_pulls_nothing_and_names_the_missing_image() {
     // It was there to pull: `build --plan` (which needs the image's id) pulls it.
     let plan = ok(home.run("build", Some(&ws), &["--plan"]), "build --plan");
     assert!(stderr(&plan).contains(&format!("pulled `{name}`")), "{}", stderr(&plan));
-    assert_eq!(image_id(&name), image_id(BASE_IMAGE));
+    assert_eq!(image_id(&name), image_id(TINY_IMAGE));
     docker(&["rmi", &name]);
 }
 
@@ -169,4 +186,35 @@ fn a_dockerfile_from_on_a_registry_with_a_login_is_pulled_with_the_credential_he
         assert!(!text(out).contains(PASSWORD), "the password appeared in the output");
     }
     docker(&["rmi", &image]);
+}
+
+#[test]
+fn a_registry_answering_with_bearer_challenges_is_pulled_from_with_a_token_for_the_users_login() {
+    let tokens = TokenRegistry::start(USER, PASSWORD);
+    let path = format!("o/base:{}", token("bearer"));
+    // Pushed to the registry itself; pulled through the token proxy, as from ghcr.io.
+    push_as(tiny_image(), &format!("{}/{path}", tokens.registry.host), None);
+    let (name, source) = (format!("ghcr.io/{path}"), format!("{}/{path}", tokens.host));
+    let home = Home::new();
+    mirror(&home, "ghcr.io", &tokens.host);
+    let ws = home.workspace("ws", &json!({"image": name}));
+
+    let empty = tempfile::tempdir().unwrap();
+    let refused = home.command("build", Some(&ws), &["--plan"]).env("DOCKER_CONFIG", empty.path()).output().unwrap();
+    assert!(!refused.status.success(), "{}", text(&refused));
+    assert!(stderr(&refused).contains(&format!("cannot pull `{name}` through `{source}`")), "{}", stderr(&refused));
+    assert_eq!(tokens.tokens_issued.load(std::sync::atomic::Ordering::SeqCst), 0);
+
+    let helper = tempfile::tempdir().unwrap();
+    credential_helper(helper.path(), &tokens.host, USER, PASSWORD);
+    let path = format!("{}:{}", helper.path().join("bin").display(), std::env::var("PATH").unwrap());
+    let mut plan = home.command("build", Some(&ws), &["--plan"]);
+    let planned = ok(plan.env("DOCKER_CONFIG", helper.path()).env("PATH", path).output().unwrap(), "build --plan");
+    assert!(stderr(&planned).contains(&format!("pulled `{name}` through `{source}`")), "{}", stderr(&planned));
+    assert!(tokens.tokens_issued.load(std::sync::atomic::Ordering::SeqCst) >= 1, "no token was asked for");
+    assert_eq!(image_id(&name), image_id(TINY_IMAGE));
+    for out in [&refused, &planned] {
+        assert!(!text(out).contains(PASSWORD), "the password appeared in the output");
+    }
+    docker(&["rmi", &name]);
 }
