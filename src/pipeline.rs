@@ -11,7 +11,7 @@ use crate::image::{self, BuildOptions, BuildOutcome, CacheOptions};
 use crate::plan::{self, BaseInput, BuildPlan, HostUser, cache_tag, metadata};
 use crate::registry::ManifestProbe;
 use crate::report::{LayerSource, Reporter};
-use crate::run::up::{Target, UpOptions, UpResult, wants_ssh};
+use crate::run::up::{Target, UpOptions, wants_ssh};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
@@ -33,6 +33,8 @@ pub enum PipelineError {
     Run(#[from] crate::run::RunError),
     #[error(transparent)]
     Lock(#[from] crate::lock::LockError),
+    #[error(transparent)]
+    Engine(#[from] crate::engine::EngineError),
     #[error("cannot tell which user runs containai: {0}")]
     HostUser(std::io::Error),
 }
@@ -254,8 +256,52 @@ pub async fn check_build(
     Ok(runtime::check_build_runtime(&wanted, &info)?)
 }
 
+/// What `up` gives: its result line, and what the container was made from (none when the workspace was warm).
+#[derive(Debug)]
+pub struct UpDone {
+    pub result: serde_json::Value,
+    pub target: Option<Target>,
+}
+
+/// The warm key of a workspace, or `None` when its `up` must go the full way every time (a host command to run,
+/// a Dockerfile build context to look at, one-off options).
+fn warm_key(loaded: &Loaded, settings: &ImageSettings, options: &UpOptions, build_no_cache: bool) -> Option<String> {
+    let flow = &options.flow;
+    let one_off = options.remove_existing
+        || build_no_cache
+        || flow.stop_after.is_some()
+        || flow.dotfiles.is_some()
+        || !flow.remote_env.is_empty()
+        || !flow.secrets.is_empty();
+    if !options.warm || one_off || loaded.model.initialize_command.is_some() || loaded.model.dockerfile().is_some() {
+        return None;
+    }
+    let config_dir = loaded.config_dir();
+    let mut folders: Vec<PathBuf> = Vec::new();
+    if config_dir != loaded.workspace.local_workspace_folder {
+        folders.push(config_dir.to_path_buf());
+    } else {
+        folders.push(loaded.workspace.config_file.clone());
+        folders.push(config_dir.join("devcontainer-lock.json"));
+    }
+    for id in loaded.model.features.iter().flatten().map(|(id, _)| id).filter(|id| id.starts_with('.')) {
+        folders.push(config_dir.join(id));
+    }
+    let inputs = json!({
+        "workspace": &loaded.workspace,
+        "policy": format!("{:?}", options.policy),
+        "mounts": &options.extra_mounts,
+        "flow": format!("{:?} {:?}", flow.skip_post_attach, options.skip_post_create),
+        "expect": options.expect_existing,
+        "image": format!("{:?} {:?} {:?}", settings.remote, settings.cache.cache_from, settings.cache.require_cache),
+    });
+    let folders: Vec<&Path> = folders.iter().map(PathBuf::as_path).collect();
+    Some(crate::run::warm::key(&[&loaded.value, &inputs], &folders))
+}
+
 /// The whole of `up`: the policy's checks and the user's trust before anything runs, then `initializeCommand`
-/// on the host, the image, and the container with its hooks. Returns the result and what it was made from.
+/// on the host, the image, and the container with its hooks. A running workspace whose inputs did not change
+/// since its last `up` answers from that result after one inspect of its container ([`crate::run::warm`]).
 pub async fn up<E: ImageEngine + ContainerEngine>(
     loaded: &Loaded,
     engine: &E,
@@ -264,7 +310,22 @@ pub async fn up<E: ImageEngine + ContainerEngine>(
     settings: &ImageSettings,
     options: &UpOptions,
     build_no_cache: bool,
-) -> Result<(UpResult, Target)> {
+) -> Result<UpDone> {
+    use crate::run::warm;
+    let state_dir = options.config_dir.join("state");
+    let id = &loaded.workspace.devcontainer_id;
+    let key = warm_key(loaded, settings, options, build_no_cache);
+    if let Some(record) = key.as_deref().and_then(|key| warm::load(&state_dir, id, key)) {
+        // The policy and the trust store are asked every time: mount sources are resolved again.
+        crate::run::up::check_trust(&loaded.model, &loaded.workspace, &loaded.local_env, options)?;
+        let container = engine.inspect_container(&record.container_id).await?;
+        let same_boot = container.is_some_and(|c| c.running && c.started_at == record.started_at);
+        if same_boot && record.ssh_config.as_deref().is_none_or(Path::exists) {
+            reporter.info("the container is up and nothing it is made from changed");
+            return Ok(UpDone { result: record.result, target: None });
+        }
+        warm::forget(&state_dir, id);
+    }
     let policy =
         crate::run::up::preflight(engine, &loaded.model, &loaded.workspace, &loaded.local_env, options, reporter)
             .await?;
@@ -277,7 +338,23 @@ pub async fn up<E: ImageEngine + ContainerEngine>(
     let settings = ImageSettings { no_cache, config_dir: Some(options.config_dir.clone()), ..settings.clone() };
     let target = target(loaded, engine, probe, reporter, &settings, policy.allow_unsafe_config).await?;
     let result = crate::run::up(engine, &target, &policy, options, reporter).await?;
-    Ok((result, target))
+    let post_attach = target.metadata.as_array().into_iter().flatten().any(|e| e.get("postAttachCommand").is_some());
+    let value = serde_json::to_value(&result).unwrap_or_default();
+    let running = match key.is_some() && (!post_attach || options.flow.skip_post_attach) {
+        true => engine.inspect_container(&result.container_id).await?.filter(|c| c.running),
+        false => None,
+    };
+    if let (Some(key), Some(container)) = (key, running) {
+        let record = warm::WarmRecord {
+            key,
+            container_id: result.container_id.clone(),
+            started_at: container.started_at,
+            ssh_config: result.ssh.as_ref().map(|s| s.config_file.clone()),
+            result: value.clone(),
+        };
+        warm::save(&state_dir, id, &record)?;
+    }
+    Ok(UpDone { result: value, target: Some(target) })
 }
 
 #[cfg(test)]

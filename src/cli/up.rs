@@ -134,13 +134,15 @@ pub async fn run(args: UpArgs, printer: &Printer) -> Result<std::process::ExitCo
         ..Default::default()
     };
     let docker = Docker::connect().await?;
-    let (result, target) =
+    // The merged configuration needs what the container was made from: no answer from the last result then.
+    options.warm = !args.include_merged_configuration;
+    let done =
         pipeline::up(&loaded, &docker, &HttpProbe::new(), printer, &settings, &options, args.build_no_cache).await?;
-    let mut out = serde_json::to_value(&result).context("output")?;
+    let mut out = done.result;
     let configuration = containai::config::output::read_configuration(&loaded)["configuration"].take();
     // The result is logged by CI jobs: host variables' values are written back as `${localEnv:NAME}`.
     let configuration = redact_local_env(&configuration, &loaded.local_env, &host_env);
-    if args.include_merged_configuration {
+    if let Some(target) = done.target.as_ref().filter(|_| args.include_merged_configuration) {
         let entries = target.metadata.as_array().map(Vec::as_slice).unwrap_or_default();
         let merged = containai::plan::merge::merged_configuration(&configuration, entries);
         let merged = redact_local_env(&merged, &loaded.local_env, &host_env);

@@ -32,6 +32,8 @@ pub struct ContainerInfo {
     pub ports: BTreeMap<String, u16>,
     /// Environment the container was created with (`containerEnv` and the image's).
     pub env: BTreeMap<String, String>,
+    /// When it was last started, as the engine says (another start, another value).
+    pub started_at: String,
 }
 
 /// A mount of a container as the engine lists it (`Mounts` of inspect).

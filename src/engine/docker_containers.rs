@@ -47,6 +47,7 @@ fn to_info(c: ContainerInspectResponse) -> ContainerInfo {
         runtime: c.host_config.and_then(|h| h.runtime),
         ports: ports(c.network_settings.as_ref().and_then(|n| n.ports.as_ref())),
         env: env_map(config.env.as_ref()),
+        started_at: state.started_at.map(|t| t.to_string()).unwrap_or_default(),
     }
 }
 

@@ -142,15 +142,18 @@ impl ContainerEngine for FakeContainers {
             runtime: host.runtime,
             ports,
             env: env.map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            started_at: String::new(),
         });
         Ok(id)
     }
 
     async fn start_container(&self, id: &str) -> Result<()> {
         self.record(Call::Start(id.to_string()));
+        let started_at = format!("start-{}", self.calls.lock().unwrap().len());
         self.with(id, |c| {
             c.running = true;
             c.status = "running".into();
+            c.started_at = started_at;
         })
     }
 

@@ -295,12 +295,20 @@ fn metadata_entry(out: &mut Findings, entry: &Value) {
             Value::String(text) => mounts::parse_mount(text).ok(),
             other => serde_json::from_value(other.clone()).ok().and_then(|e| mounts::from_entry(&e).ok()),
         };
-        if parsed.is_none_or(|p| p.typ == Some(MountType::BIND)) {
-            out.add(
-                Class::Refused,
-                format!("{source}: mounts"),
-                format!("{m}: only devcontainer.json may mount host paths"),
-            );
+        let property = format!("{source}: mounts");
+        match parsed {
+            None => out.add(Class::Refused, property, format!("{m}: not a mount containai reads")),
+            Some(p) if p.typ == Some(MountType::BIND) => {
+                out.add(Class::Refused, property, format!("{m}: only devcontainer.json may mount host paths"))
+            }
+            // A named volume of a feature or an image is the workspace's own, or it could be another's.
+            Some(p) if p.source.as_deref().is_some_and(|v| !v.is_empty() && !v.contains("${devcontainerId}")) => out
+                .add(
+                    Class::Refused,
+                    property,
+                    format!("{m}: a named volume from metadata needs `${{devcontainerId}}` in its name"),
+                ),
+            Some(_) => {}
         }
     }
 }

@@ -144,7 +144,8 @@ fn config_features_and_labels_get_the_same_short_lists() {
     let metadata = [
         json!({"id": "ghcr.io/x/go:1", "capAdd": ["SYS_PTRACE"], "securityOpt": ["seccomp=unconfined"]}),
         json!({"capAdd": ["SYS_ADMIN"], "mounts": ["type=bind,source=/home,target=/h"], "privileged": true}),
-        json!({"id": "dind", "mounts": [{"type": "volume", "source": "dind-abc123", "target": "/var/lib/docker"}]}),
+        json!({"id": "dind", "mounts": [{"type": "volume", "source": "dind-${devcontainerId}", "target": "/var/lib/docker"}]}),
+        json!({"id": "thief", "mounts": ["type=volume,source=victim-data,target=/loot"]}),
     ];
     let (config, args) = (DevContainer::default(), run_args::RunArgs::default());
     let subject =
@@ -157,7 +158,8 @@ fn config_features_and_labels_get_the_same_short_lists() {
             "feature `ghcr.io/x/go:1`: securityOpt",
             "image metadata: capAdd",
             "image metadata: privileged",
-            "image metadata: mounts"
+            "image metadata: mounts",
+            "feature `thief`: mounts"
         ]
     );
     assert_eq!(metadata_caps(&metadata), ["SYS_PTRACE", "SYS_ADMIN"]);

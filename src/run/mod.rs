@@ -9,6 +9,7 @@ pub mod hooks;
 pub mod known_hosts;
 pub mod lifecycle;
 pub mod lock;
+pub mod merged;
 pub mod names;
 pub mod ops;
 pub mod ports;
@@ -19,6 +20,7 @@ pub mod ssh;
 pub mod ssh_config;
 pub mod state;
 pub mod up;
+pub mod warm;
 
 pub use crate::policy::{Isolation, Policy, PolicyOptions};
 pub use up::{UpOptions, UpResult, up};

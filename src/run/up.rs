@@ -32,6 +32,8 @@ pub struct UpOptions {
     pub flow: lifecycle::Flow,
     /// `--mount`: mounts beyond the config's, in the `--mount` form.
     pub extra_mounts: Vec<String>,
+    /// An `up` of a running, unchanged workspace may answer from its last result ([`super::warm`]).
+    pub warm: bool,
 }
 
 impl UpOptions {
@@ -47,6 +49,7 @@ impl UpOptions {
             config_dir: ssh::containai_config_dir(),
             flow: Default::default(),
             extra_mounts: Vec::new(),
+            warm: true,
         }
     }
 }
@@ -101,6 +104,18 @@ pub fn wants_ssh(config: &DevContainer) -> bool {
     config.containai().ok().and_then(|c| c.ssh) != Some(false)
 }
 
+/// The policy's refusals and the user's trust (no engine asked): the warnings to print, or the refusal.
+pub fn check_trust(
+    config: &DevContainer,
+    workspace: &WorkspaceInfo,
+    local_env: &[String],
+    options: &UpOptions,
+) -> Result<Vec<String>> {
+    let assessment = policy::assess::assess(config, workspace, local_env, &options.extra_mounts, &[])?;
+    let store = policy::trust::default_store(&options.config_dir);
+    Ok(assessment.enforce(&store, workspace, options.policy.allow_unsafe_config)?)
+}
+
 /// Everything that can refuse before anything runs on the host or is pulled, built or created: the policy's
 /// refusals, the user's trust, the runtime (the container's and the build's), the request's own checks.
 /// `local_env` names the host variables the config reads.
@@ -112,9 +127,7 @@ pub async fn preflight(
     options: &UpOptions,
     reporter: &dyn Reporter,
 ) -> Result<Policy> {
-    let assessment = policy::assess::assess(config, workspace, local_env, &options.extra_mounts, &[])?;
-    let store = policy::trust::default_store(&options.config_dir);
-    let warnings = assessment.enforce(&store, workspace, options.policy.allow_unsafe_config)?;
+    let warnings = check_trust(config, workspace, local_env, options)?;
     let from_config = config
         .containai()
         .map_err(|e| policy::PolicyError::Config(format!("`customizations.containai`: {e}")))?
@@ -198,8 +211,11 @@ pub async fn up(
     let _lock = super::lock::workspace(&options.config_dir, &target.workspace.devcontainer_id).await?;
     let name = names::container_name(&target.workspace);
     let ssh_on = wants_ssh(&target.config);
+    let entries = target.metadata.as_array().map(Vec::as_slice).unwrap_or_default();
+    // The container is made from the merged configuration: the base image's label and the features count too.
+    let config = super::merged::container_config(&target.config, entries, &target.workspace.devcontainer_id);
     let input = RequestInput {
-        config: &target.config,
+        config: &config,
         workspace: &target.workspace,
         image: &target.image,
         image_key: &target.image_key,
@@ -209,7 +225,7 @@ pub async fn up(
         ssh: ssh_on,
         extra_mounts: &options.extra_mounts,
         // The base image's and the features' entries: the last one is devcontainer.json's own, classified as such.
-        metadata: target.metadata.as_array().map(|e| &e[..e.len().saturating_sub(1)]).unwrap_or_default(),
+        metadata: &entries[..entries.len().saturating_sub(1)],
     };
     let request = create_request(&input)?;
     let config_hash = request.body.labels.as_ref().and_then(|l| l.get(LABEL_CONFIG)).cloned().unwrap_or_default();

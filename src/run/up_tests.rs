@@ -342,3 +342,33 @@ async fn plain_runc_in_the_insecure_mode_is_reported_without_a_user_namespace_bu
 
 #[path = "up_flow_tests.rs"]
 mod flow;
+
+#[tokio::test]
+async fn the_container_is_made_from_the_merged_configuration_and_metadata_beyond_the_lists_is_refused() {
+    let mut e = env(&["sysbox-runc"], serde_json::json!({"image": "x", "containerEnv": {"A": "config"}})).await;
+    e.target.metadata = serde_json::json!([
+        {"containerEnv": {"FROM_LABEL": "1"}, "capAdd": ["SYS_PTRACE"]},
+        {"id": "./dind", "init": true,
+         "mounts": [{"type": "volume", "source": "dind-${devcontainerId}", "target": "/var/lib/docker"}]},
+        {"containerEnv": {"A": "config"}},
+    ]);
+    run_up(&e, &Recorder::default()).await.unwrap();
+    let body = e.engine.creates().remove(0).body;
+    let vars = body.env.unwrap();
+    assert!(vars.contains(&"A=config".to_string()) && vars.contains(&"FROM_LABEL=1".to_string()), "{vars:?}");
+    let host = body.host_config.unwrap();
+    let mounts = host.mounts.unwrap();
+    assert!(mounts.iter().any(|m| m.source.as_deref() == Some("dind-0123456789abcdef")), "{mounts:?}");
+    assert_eq!(host.cap_add.unwrap(), ["SYS_PTRACE"]);
+
+    // A feature that names another workspace's volume is refused before the container is made.
+    let mut e = env(&["sysbox-runc"], serde_json::json!({"image": "x"})).await;
+    e.target.metadata =
+        serde_json::json!([{"id": "./thief", "mounts": ["type=volume,source=victim-data,target=/loot"]}, {}]);
+    let err = run_up(&e, &Recorder::default()).await.unwrap_err();
+    assert!(
+        matches!(err, RunError::Policy(PolicyError::Refused(_))) && err.to_string().contains("victim-data"),
+        "{err}"
+    );
+    assert!(e.engine.creates().is_empty());
+}

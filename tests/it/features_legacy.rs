@@ -54,7 +54,7 @@ fn git_collection() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let folder = dir.path().join("src/git");
     std::fs::create_dir_all(&folder).unwrap();
-    let manifest = serde_json::json!({"id": "git", "version": "1.3.2", "name": "Git (from source)",
+    let manifest = serde_json::json!({"id": "git", "version": "1.3.8", "name": "Git (from source)",
         "options": {"version": {"type": "string", "proposals": ["latest", "system", "os-provided"], "default": "os-provided"},
                     "ppa": {"type": "boolean", "default": true}},
         "installsAfter": ["ghcr.io/devcontainers/features/common-utils"]});

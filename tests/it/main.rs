@@ -48,6 +48,7 @@ mod run_engine;
 mod run_entrypoint;
 mod run_flags;
 mod run_ports;
+mod run_warm;
 mod security_attacks;
 mod security_user_injection;
 mod structure;

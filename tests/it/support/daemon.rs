@@ -18,7 +18,7 @@ pub struct SecondEngine {
 }
 
 impl SecondEngine {
-    /// Starts dockerd with `extra` arguments; panics (fails the test) when it does not answer within 60 s.
+    /// Starts dockerd with `extra` arguments; panics (fails the test) when it does not answer within 120 s.
     pub fn start(extra: &[&str]) -> SecondEngine {
         let dir = PathBuf::from(format!("/tmp/cai-engine-{}", super::unique("b")));
         std::fs::create_dir_all(&dir).unwrap();
@@ -86,6 +86,17 @@ impl SecondEngine {
                 std::thread::sleep(Duration::from_millis(100));
             }
         }
+        // dockerd's own containerd (and its shims) outlive it for a moment; a new dockerd on the same exec root
+        // waits for their socket and gives up under load: wait for them to go, and end any that stays.
+        let pattern = format!("{}/exec", self.dir.display());
+        let alive = || Command::new("pgrep").args(["-f", &pattern]).output().is_ok_and(|o| o.status.success());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while alive() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        if alive() {
+            let _ = Command::new("pkill").args(["-KILL", "-f", &pattern]).status();
+        }
     }
 
     /// Starts dockerd again on the same directories and waits until it answers.
@@ -94,7 +105,8 @@ impl SecondEngine {
         let child =
             Command::new("dockerd").args(&self.args).stdout(Stdio::null()).stderr(log).spawn().expect("dockerd starts");
         self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(60);
+        // Generous: on two loaded cores a dockerd with its containerd can take most of a minute to answer.
+        let deadline = Instant::now() + Duration::from_secs(120);
         loop {
             let answered = self.docker().args(["version", "--format", "{{.Server.APIVersion}}"]).output();
             if answered.map(|out| out.status.success()).unwrap_or(false) {
@@ -102,7 +114,7 @@ impl SecondEngine {
             }
             if Instant::now() > deadline {
                 panic!(
-                    "second dockerd did not answer within 60 s; its log ends:\n{}",
+                    "second dockerd did not answer within 120 s; its log ends:\n{}",
                     super::last_lines(&self.log(), 30)
                 );
             }
