@@ -3,6 +3,7 @@
 //! fakes as well as on Docker. The CLI turns arguments into these calls and prints what they return.
 
 use crate::config::Loaded;
+use crate::config::model::ConfigKind;
 use crate::engine::{ContainerEngine, ImageEngine};
 use crate::features::oci::RemoteOptions;
 use crate::features::{self, ResolvedFeature};
@@ -58,9 +59,31 @@ impl ImageSettings {
             no_cache: self.no_cache,
             image_names: self.image_names.clone(),
             lock_dir: self.config_dir.clone(),
+            pulls: self.pulls(),
             ..Default::default()
         }
     }
+
+    /// Base images are pulled as remote features are fetched: offline or not, through the same mirrors.
+    fn pulls(&self) -> image::PullOptions {
+        image::PullOptions { offline: self.remote.offline, mirrors: self.remote.mirrors.clone() }
+    }
+}
+
+/// An `image` config's image pulled when the engine lacks it (the plan keys the base by the image's id and
+/// reads its label). A Dockerfile's `FROM` images are pulled by the image stage, only when it builds them.
+async fn pull_base(
+    loaded: &Loaded,
+    engine: &dyn ImageEngine,
+    reporter: &dyn Reporter,
+    settings: &ImageSettings,
+) -> Result<()> {
+    if loaded.model.kind() == Some(ConfigKind::Image)
+        && let Some(image) = &loaded.model.image
+    {
+        image::pull::ensure(std::slice::from_ref(image), engine, reporter, &settings.pulls()).await?;
+    }
+    Ok(())
 }
 
 /// Adds `containai/sshd` to the features when ssh is wanted and the config does not have it; says whether it did.
@@ -92,8 +115,8 @@ fn plan_over(
     Ok(plan::plan(loaded, features, base, &host, reporter)?)
 }
 
-/// Features → base → plan. The engine is asked for the base image's id (and, for a Dockerfile config, whether
-/// its image is built yet); nothing is built.
+/// Features → base → plan. The engine is asked for the base image's id (pulled when it lacks it, unless offline)
+/// and, for a Dockerfile config, whether its image is built yet; nothing is built.
 pub async fn plan_workspace(
     loaded: &Loaded,
     engine: &dyn ImageEngine,
@@ -102,6 +125,7 @@ pub async fn plan_workspace(
 ) -> Result<BuildPlan> {
     plan::check_supported(loaded)?;
     let features = features::resolve_reporting(loaded, &settings.remote, reporter)?;
+    pull_base(loaded, engine, reporter, settings).await?;
     let base = plan::base::resolve(loaded, engine, settings.no_cache).await?;
     plan_over(loaded, &features, &base, reporter)
 }
@@ -135,6 +159,7 @@ pub async fn build_resolved(
 ) -> Result<(BuildPlan, BuildOutcome)> {
     let options = settings.build_options();
     let cache = &settings.cache;
+    pull_base(loaded, engine, reporter, settings).await?;
     let mut base = plan::base::resolve_in(loaded, engine, options.no_cache, &cache.pulled_repositories()?).await?;
     let mut first = None;
     if matches!(&base, BaseInput::Dockerfile(d) if d.built.is_none()) {

@@ -78,3 +78,64 @@ async fn build_refuses_an_untrusted_workspace_and_a_weaker_runtime() {
     assert!(check_build(&plain, &engine, &config_dir, true, true).await.unwrap().unwrap().contains("INSECURE"));
     assert_eq!(check_build(&plain, &engine, &config_dir, false, false).await.unwrap(), None, "`--plan` builds nothing");
 }
+
+const MCR: &str = "mcr.microsoft.com/devcontainers/base:bookworm";
+
+fn pulls(engine: &FakeImages) -> Vec<String> {
+    use crate::engine::fake_images::Call;
+    engine
+        .calls()
+        .into_iter()
+        .filter_map(|c| if let Call::Pull { reference, .. } = c { Some(reference) } else { None })
+        .collect()
+}
+
+fn mirrored(offline: bool) -> ImageSettings {
+    let mirrors = vec!["mcr.microsoft.com=localhost:5000/mcr".parse().unwrap()];
+    ImageSettings { remote: RemoteOptions { offline, mirrors, ..Default::default() }, ..Default::default() }
+}
+
+#[tokio::test]
+async fn an_absent_base_image_is_pulled_through_the_mirror_once_and_keyed_by_its_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = loaded(dir.path(), &format!(r#"{{"image": "{MCR}"}}"#));
+    let engine = FakeImages::new();
+    let remote = crate::engine::ImageInfo { id: "sha256:m1".into(), ..Default::default() };
+    engine.add_remote("localhost:5000/mcr/devcontainers/base:bookworm", remote);
+    let err = plan_workspace(&ws, &engine, &Silent, &mirrored(true)).await.unwrap_err().to_string();
+    assert!(err.contains(&format!("`{MCR}` is not in the engine")) && err.contains("--offline"), "{err}");
+    assert!(pulls(&engine).is_empty(), "offline pulls nothing");
+    // `build --plan` needs the image's id and label: it pulls.
+    let plan = plan_workspace(&ws, &engine, &Silent, &mirrored(false)).await.unwrap();
+    assert_eq!(pulls(&engine), ["localhost:5000/mcr/devcontainers/base:bookworm"]);
+    assert!(plan.layers[0].dockerfile.contains(&format!("FROM {MCR}")), "the plan names the image, not the mirror");
+    let (built, _) = build_workspace(&ws, &engine, &engine, &Silent, &mirrored(false)).await.unwrap();
+    assert_eq!(built.layers[0].key, plan.layers[0].key);
+    assert_eq!(pulls(&engine).len(), 1, "present now: not pulled again");
+    build_workspace(&ws, &engine, &engine, &Silent, &mirrored(true)).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_dockerfiles_from_images_are_pulled_only_when_its_image_is_built() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(".devcontainer")).unwrap();
+    let dockerfile = format!("ARG V=bookworm\nFROM {MCR} AS tools\nFROM debian:${{V}}\nCOPY --from=tools /x /x\n");
+    std::fs::write(dir.path().join(".devcontainer/Dockerfile"), dockerfile).unwrap();
+    let ws = loaded(dir.path(), r#"{"build": {"dockerfile": "Dockerfile"}}"#);
+    let engine = FakeImages::new();
+    let remote = crate::engine::ImageInfo { id: "sha256:m1".into(), ..Default::default() };
+    engine.add_remote("localhost:5000/mcr/devcontainers/base:bookworm", remote);
+    let err = build_workspace(&ws, &engine, &engine, &Silent, &mirrored(false)).await.unwrap_err().to_string();
+    assert!(err.starts_with("cannot pull `debian:bookworm`"), "{err}");
+    assert!(engine.builds().is_empty(), "nothing is built before its bases are here");
+    engine.add_remote("debian:bookworm", crate::engine::ImageInfo { id: "sha256:d1".into(), ..Default::default() });
+    build_workspace(&ws, &engine, &engine, &Silent, &mirrored(false)).await.unwrap();
+    // In `FROM` order: the first through its mirror; `debian` failed, then came; the first was not asked again.
+    let tried = ["localhost:5000/mcr/devcontainers/base:bookworm", "debian:bookworm", "debian:bookworm"];
+    assert_eq!(pulls(&engine), tried);
+    assert!(engine.builds()[0].dockerfile.contains(&format!("FROM {MCR} AS tools")));
+    // The Dockerfile's image is built: its bases are not needed, even offline and with them gone.
+    engine.remove_image(MCR, false).await.unwrap();
+    build_workspace(&ws, &engine, &engine, &Silent, &mirrored(true)).await.unwrap();
+    assert_eq!(pulls(&engine).len(), 3);
+}

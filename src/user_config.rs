@@ -20,7 +20,7 @@ pub const CONFIG_ENV: &str = "CONTAINAI_CONFIG";
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UserConfig {
-    /// Registry → `HOST[:PORT][/PREFIX]` to fetch its features from (as `--registry-mirror`).
+    /// Registry → `HOST[:PORT][/PREFIX]` to fetch its features and pull its images from (as `--registry-mirror`).
     #[serde(default)]
     pub registry_mirrors: BTreeMap<String, String>,
 }

@@ -11,14 +11,15 @@ use std::process::ExitCode;
 /// How remote (OCI) features are resolved.
 #[derive(clap::Args, Clone, Debug, Default)]
 pub struct RemoteArgs {
-    /// Resolve features from the local store and the lockfile only; never touch the network.
+    /// Resolve features from the local store and the lockfile only, and pull no image (a missing base is an
+    /// error); never touch the network.
     #[arg(long)]
     pub offline: bool,
     /// Fail when `devcontainer-lock.json` would change.
     #[arg(long)]
     pub frozen_lockfile: bool,
-    /// Fetch REGISTRY's features from HOST[:PORT][/PREFIX] instead (repeatable; overrides the user config's
-    /// `registryMirrors` for that registry); names in the lockfile stay.
+    /// Fetch REGISTRY's features and base images from HOST[:PORT][/PREFIX] instead (repeatable; overrides the
+    /// user config's `registryMirrors` for that registry); names in the lockfile and in the build stay.
     #[arg(long = "registry-mirror", value_name = "REGISTRY=HOST[:PORT][/PREFIX]")]
     pub registry_mirror: Vec<Mirror>,
 }

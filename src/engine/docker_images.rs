@@ -89,7 +89,10 @@ impl ImageEngine for Docker {
         };
         let mut image_id = None;
         let mut pending = String::new();
-        let mut stream = self.client.build_image(options, None, Some(body));
+        let credentials = (!request.registry_auth.is_empty()).then(|| {
+            request.registry_auth.iter().map(|(server, auth)| (server.clone(), auth.to_engine(server))).collect()
+        });
+        let mut stream = self.client.build_image(options, credentials, Some(body));
         let mut failure = None;
         while let Some(item) = stream.next().await {
             match item {
@@ -159,8 +162,30 @@ impl ImageEngine for Docker {
         self.push(reference, auth, log).await
     }
 
-    async fn pull_image(&self, reference: &str, auth: Option<&RegistryAuth>, log: LogSink<'_>) -> Result<()> {
-        self.pull(reference, auth, log).await
+    async fn pull_image(
+        &self,
+        reference: &str,
+        platform: Option<&str>,
+        auth: Option<&RegistryAuth>,
+        log: LogSink<'_>,
+    ) -> Result<()> {
+        // `repo@sha256:…` is pulled by its digest, whole; `repo[:tag]` by repository and tag.
+        let (repo, tag) = match reference.split_once('@') {
+            Some(_) => (reference, None),
+            None => {
+                let (repo, tag) = split_reference(reference);
+                (repo, Some(tag))
+            }
+        };
+        let options = CreateImageOptions {
+            from_image: Some(repo.to_string()),
+            tag: tag.map(str::to_string),
+            platform: platform.unwrap_or_default().to_string(),
+            ..Default::default()
+        };
+        let stream = self.client.create_image(Some(options), None, engine_auth(reference, auth));
+        let line = |info: &bollard::models::CreateImageInfo| progress_line(info.status.as_deref(), info.id.as_deref());
+        drain_progress(reference, stream, line, log).await
     }
 
     async fn list_images_by_label(&self, label: &str) -> Result<Vec<ImageSummary>> {
@@ -228,16 +253,6 @@ impl Docker {
         let options = PushImageOptions { tag: Some(tag.to_string()), platform: None };
         let stream = self.client.push_image(repo, Some(options), engine_auth(reference, auth));
         let line = |info: &bollard::models::PushImageInfo| progress_line(info.status.as_deref(), None);
-        drain_progress(reference, stream, line, log).await
-    }
-
-    /// [`ImageEngine::pull_image`].
-    async fn pull(&self, reference: &str, auth: Option<&RegistryAuth>, log: LogSink<'_>) -> Result<()> {
-        let (repo, tag) = split_reference(reference);
-        let options =
-            CreateImageOptions { from_image: Some(repo.to_string()), tag: Some(tag.to_string()), ..Default::default() };
-        let stream = self.client.create_image(Some(options), None, engine_auth(reference, auth));
-        let line = |info: &bollard::models::CreateImageInfo| progress_line(info.status.as_deref(), info.id.as_deref());
         drain_progress(reference, stream, line, log).await
     }
 }

@@ -40,6 +40,7 @@ impl FakeContainers {
                 // A host set up for containai builds under sysbox-runc too.
                 default_runtime: if runtimes.contains(&"sysbox-runc") { "sysbox-runc" } else { "runc" }.into(),
                 cgroup_version: Some("1".into()),
+                platform: "linux/amd64".into(),
             },
             containers: Mutex::default(),
             calls: Mutex::default(),

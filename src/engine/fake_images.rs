@@ -24,6 +24,8 @@ pub struct RecordedBuild {
     pub build_args: BTreeMap<String, String>,
     pub target: Option<String>,
     pub no_cache: bool,
+    /// The servers the request carried a login for.
+    pub registries: Vec<String>,
     /// Every regular file of the context: path → bytes.
     pub files: BTreeMap<String, Vec<u8>>,
 }
@@ -47,6 +49,7 @@ pub enum Call {
     },
     Pull {
         reference: String,
+        platform: Option<String>,
         with_auth: bool,
     },
     /// A manifest lookup (the fake registry answers [`crate::registry::ManifestProbe`] too).
@@ -204,6 +207,7 @@ impl ImageEngine for FakeImages {
             runtimes: vec!["runc".into()],
             default_runtime: "runc".into(),
             cgroup_version: None,
+            platform: "linux/amd64".into(),
         })
     }
 
@@ -234,6 +238,7 @@ impl ImageEngine for FakeImages {
             build_args: request.build_args,
             target: request.target,
             no_cache: request.no_cache,
+            registries: request.registry_auth.into_keys().collect(),
             files,
         };
         self.record(Call::Build(Box::new(recorded.clone())));
@@ -298,8 +303,15 @@ impl ImageEngine for FakeImages {
         Ok(())
     }
 
-    async fn pull_image(&self, reference: &str, auth: Option<&RegistryAuth>, log: LogSink<'_>) -> Result<()> {
-        self.record(Call::Pull { reference: reference.into(), with_auth: auth.is_some() });
+    async fn pull_image(
+        &self,
+        reference: &str,
+        platform: Option<&str>,
+        auth: Option<&RegistryAuth>,
+        log: LogSink<'_>,
+    ) -> Result<()> {
+        let platform = platform.map(String::from);
+        self.record(Call::Pull { reference: reference.into(), platform, with_auth: auth.is_some() });
         let mut state = self.state.lock().unwrap();
         let failed = |message: String| EngineError::Registry { reference: reference.into(), message };
         if let Some(message) = state.registry_down.clone() {

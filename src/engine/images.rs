@@ -51,6 +51,9 @@ pub struct BuildRequest {
     pub build_args: BTreeMap<String, String>,
     pub target: Option<String>,
     pub no_cache: bool,
+    /// Logins the engine may use for the images the Dockerfile starts `FROM`, by server address
+    /// (`X-Registry-Config`).
+    pub registry_auth: BTreeMap<String, RegistryAuth>,
 }
 
 /// A completed build.
@@ -90,9 +93,16 @@ pub trait ImageEngine: Send + Sync {
     /// Pushes `reference` (`host/repository:tag`) to its registry, logging in with `auth`; progress to `log`.
     /// A failure is [`super::EngineError::Registry`].
     async fn push_image(&self, reference: &str, auth: Option<&RegistryAuth>, log: LogSink<'_>) -> Result<()>;
-    /// Pulls `reference` from its registry, logging in with `auth`; progress to `log`.
+    /// Pulls `reference` (`repo[:tag]` or `repo@digest`) from its registry for `platform` (`linux/amd64`; the
+    /// engine's own when `None`), logging in with `auth`; progress to `log`.
     /// A failure (missing, refused, unreachable) is [`super::EngineError::Registry`].
-    async fn pull_image(&self, reference: &str, auth: Option<&RegistryAuth>, log: LogSink<'_>) -> Result<()>;
+    async fn pull_image(
+        &self,
+        reference: &str,
+        platform: Option<&str>,
+        auth: Option<&RegistryAuth>,
+        log: LogSink<'_>,
+    ) -> Result<()>;
 }
 
 /// Splits `repo:tag` (a registry port is not a tag); the tag defaults to `latest`.

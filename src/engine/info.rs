@@ -16,6 +16,9 @@ pub struct EngineInfo {
     pub default_runtime: String,
     /// `1` or `2`, when the engine says.
     pub cgroup_version: Option<String>,
+    /// The platform images are pulled for, as registries name it (`linux/amd64`, `linux/arm64`); empty when
+    /// the engine does not say.
+    pub platform: String,
 }
 
 impl EngineInfo {
@@ -29,8 +32,25 @@ impl EngineInfo {
             runtimes,
             default_runtime: info.default_runtime.clone().unwrap_or_default(),
             cgroup_version: info.cgroup_version.as_ref().map(|v| v.to_string()),
+            platform: platform(info.os_type.as_deref(), info.architecture.as_deref()),
         }
     }
+}
+
+/// `/info`'s `OSType` and `Architecture` (`uname -m`: `x86_64`, `aarch64`) → the OCI platform (`linux/amd64`).
+fn platform(os: Option<&str>, machine: Option<&str>) -> String {
+    let (Some(os), Some(machine)) = (os.filter(|o| !o.is_empty()), machine.filter(|m| !m.is_empty())) else {
+        return String::new();
+    };
+    let arch = match machine {
+        "x86_64" | "amd64" => "amd64",
+        "aarch64" | "arm64" => "arm64",
+        "armv7l" | "armhf" => "arm/v7",
+        "armv6l" => "arm/v6",
+        "i386" | "i686" => "386",
+        other => other,
+    };
+    format!("{os}/{arch}")
 }
 
 impl super::Docker {
@@ -61,5 +81,15 @@ mod tests {
         assert_eq!(engine.runtimes, ["runc", "runsc", "sysbox-runc"]);
         assert_eq!((engine.default_runtime.as_str(), engine.cgroup_version.as_deref()), ("", Some("2")));
         assert_eq!(EngineInfo::from_system_info(&SystemInfo::default(), &api).runtimes, Vec::<String>::new());
+        assert_eq!(EngineInfo::from_system_info(&SystemInfo::default(), &api).platform, "");
+    }
+
+    #[test]
+    fn the_platform_is_named_as_registries_name_it() {
+        assert_eq!(super::platform(Some("linux"), Some("x86_64")), "linux/amd64");
+        assert_eq!(super::platform(Some("linux"), Some("aarch64")), "linux/arm64");
+        assert_eq!(super::platform(Some("linux"), Some("armv7l")), "linux/arm/v7");
+        assert_eq!(super::platform(Some("linux"), Some("s390x")), "linux/s390x");
+        assert_eq!(super::platform(None, Some("x86_64")), "");
     }
 }

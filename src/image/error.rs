@@ -35,6 +35,27 @@ pub enum BuildError {
     Lock(#[from] crate::lock::LockError),
     #[error(transparent)]
     EngineCall(#[from] EngineError),
+    #[error(
+        "{} not in the engine, and `--offline` pulls nothing\nhint: run once without `--offline` (or `docker pull` {}), then try again",
+        missing_images(images),
+        images.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(" ")
+    )]
+    OfflineMissing { images: Vec<String> },
+    #[error(
+        "cannot pull `{reference}`{via}: {message}\nhint: check that `{host}` answers and that your Docker config has a login for it (`docker login {host}`); `--registry-mirror REGISTRY=HOST[/PREFIX]` pulls a registry's images from elsewhere"
+    )]
+    Pull { reference: String, via: String, host: String, message: String },
+    #[error(transparent)]
+    Credentials(#[from] crate::registry::RegistryError),
+}
+
+/// `the image `a` is` / `the images `a`, `b` are`.
+fn missing_images(images: &[String]) -> String {
+    let names = images.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ");
+    match images.len() {
+        1 => format!("the image {names} is"),
+        _ => format!("the images {names} are"),
+    }
 }
 
 pub type Result<T, E = BuildError> = std::result::Result<T, E>;

@@ -10,6 +10,7 @@
 //! [`LayerContext::Directory`] layer with an empty `dockerfile`, the file at its `dockerfile` path is used.
 
 use super::error::{BuildError, Result};
+use super::from_images::from_images;
 use crate::context::ContextError;
 use crate::context::list::{self as context, memory_tar};
 use crate::engine::{BuildContextBody, BuildRequest, EngineError, ImageEngine};
@@ -37,6 +38,8 @@ pub struct BuildOptions {
     /// The repositories of pulled layers ([`crate::plan::pulled_repository`]) this build may use after its own
     /// `containai-cache`: those of the registries it names (set by [`super::execute_with_cache`]).
     pub repositories: Vec<String>,
+    /// How the images a user's Dockerfile starts `FROM` are pulled when the engine lacks them.
+    pub pulls: super::PullOptions,
 }
 
 /// What happened to one layer.
@@ -108,7 +111,15 @@ pub async fn execute(
         let parent = layers.last().map(|p| p.reference.as_str());
         let repository = parent.and_then(|p| p.rsplit_once(':')).map_or(CACHE_REPOSITORY, |(r, _)| r);
         let reference = format!("{repository}:{}", layer.key);
-        let request = request_for(layer, options.no_cache, parent, &reference).await?;
+        let mut request = request_for(layer, options.no_cache, parent, &reference).await?;
+        if let LayerContext::Directory { .. } = &layer.context {
+            // The user's Dockerfile: the images it starts from are pulled here (mirrors, offline), and the
+            // engine gets the logins for their registries too.
+            let text = dockerfile_text(layer, parent)?;
+            let images = from_images(&text, &layer.build_args, layer.target.as_deref());
+            super::pull::ensure(&images, engine, reporter, &options.pulls).await?;
+            request.registry_auth = super::pull::logins(&images, reporter);
+        }
         let name = layer.name.as_str();
         let built = engine.build_image(request, &|line| reporter.layer_log(name, line)).await;
         let built = built.map_err(|err| match err {
@@ -263,6 +274,7 @@ async fn request_for(layer: &Layer, no_cache: bool, parent: Option<&str>, refere
         build_args: layer.build_args.clone(),
         target: layer.target.clone(),
         no_cache,
+        registry_auth: BTreeMap::new(),
     })
 }
 

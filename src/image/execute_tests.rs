@@ -190,7 +190,9 @@ async fn a_directory_layer_sends_its_filtered_folder_args_and_target() {
     user.target = Some("dev".into());
     let plan = BuildPlan { features: vec![], layers: vec![user], metadata: serde_json::json!([]) };
     let engine = FakeImages::new();
+    engine.add_image("x", "sha256:x", &[]);
     execute(&plan, &engine, &Recorder::default(), &BuildOptions::default()).await.unwrap();
+    assert!(!engine.calls().iter().any(|c| matches!(c, Call::Pull { .. })), "its `FROM` image is here");
     let build = &engine.builds()[0];
     assert_eq!(build.files.keys().collect::<Vec<_>>(), [".dockerignore", "Dockerfile", "keep"]);
     assert_eq!(build.dockerfile_path, "Dockerfile");

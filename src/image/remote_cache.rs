@@ -234,7 +234,10 @@ async fn fetch(
     let reference = repository.tagged(&layer.key);
     let auth = auth_for(&reference)?;
     let log = |line: &str| reporter.layer_log(&layer.name, line);
-    engine.pull_image(&reference, auth.as_ref(), &log).await.map_err(|e| format!("cannot pull `{reference}`: {e}"))?;
+    engine
+        .pull_image(&reference, None, auth.as_ref(), &log)
+        .await
+        .map_err(|e| format!("cannot pull `{reference}`: {e}"))?;
     let checked = check_labels(engine, &reference, layer).await;
     if let Ok(id) = &checked {
         let local = format!("{}:{}", pulled_from(repository), layer.key);

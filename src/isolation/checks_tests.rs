@@ -12,6 +12,7 @@ fn engine(runtimes: &[&str], kernel: &str) -> EngineFacts {
             runtimes: runtimes.iter().map(|r| r.to_string()).collect(),
             default_runtime: "runc".into(),
             cgroup_version: Some("2".into()),
+            platform: "linux/amd64".into(),
         },
         storage_driver: "overlay2".into(),
         data_root: "/var/lib/docker".into(),

@@ -62,7 +62,7 @@ pub enum PlanError {
     )]
     UserNotCreatable { property: &'static str, user: String },
     #[error(
-        "the base image `{reference}` is not in the engine\nhint: containai does not pull images yet: run `docker pull {reference}` (or build it), then try again"
+        "the base image `{reference}` is not in the engine\nhint: `containai build` pulls it (not with `--offline`); or run `docker pull {reference}` (or build it), then try again"
     )]
     BaseImageMissing { reference: String },
     #[error(transparent)]

@@ -44,6 +44,7 @@ async fn builds_tags_lists_and_removes_an_image() {
         build_args: BTreeMap::from([("GREETING".into(), "hi there".into())]),
         target: None,
         no_cache: false,
+        registry_auth: Default::default(),
     };
     let built = docker.build_image(request, &|l| lines.lock().unwrap().push(l.to_string())).await.unwrap();
     assert!(built.id.starts_with("sha256:"));
@@ -76,6 +77,7 @@ async fn a_failing_build_returns_the_engine_message_and_log_tail_and_tags_nothin
         build_args: BTreeMap::new(),
         target: None,
         no_cache: false,
+        registry_auth: Default::default(),
     };
     let err = docker.build_image(request, &|_| {}).await.unwrap_err();
     match err {

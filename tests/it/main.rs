@@ -36,6 +36,7 @@ mod prebuild_interrupted;
 mod prebuild_poisoning;
 mod prebuild_registry;
 mod progress_terminal;
+mod pull_bases;
 mod robust_concurrency;
 mod robust_fuzz_corpus;
 mod robust_gc;

@@ -1,27 +1,12 @@
 //! A registry that wants a login (htpasswd) + the user's Docker config naming a credential helper → features
 //! publish and resolve with those credentials, and are refused without them; no credential reaches the output.
 
-use crate::support::registry::{Registry, collection, containai, workspace};
+use crate::support::registry::{Registry, collection, containai, credential_helper, workspace};
 use serde_json::json;
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 const USER: &str = "robot";
 const PASSWORD: &str = "pw-4c1f9e-not-printed";
-
-/// `$DOCKER_CONFIG` whose `credHelpers` sends `host` to `docker-credential-caitest`, a script (put on `PATH`)
-/// that answers with the registry's login and logs the server it was asked for.
-fn docker_config(dir: &Path, host: &str) {
-    std::fs::create_dir_all(dir.join("bin")).unwrap();
-    std::fs::write(dir.join("config.json"), json!({"credHelpers": {host: "caitest"}}).to_string()).unwrap();
-    let helper = dir.join("bin/docker-credential-caitest");
-    let script = format!(
-        "#!/bin/sh\nread -r server\necho \"$1 $server\" >> {}\nprintf '{{\"ServerURL\":\"%s\",\"Username\":\"{USER}\",\"Secret\":\"{PASSWORD}\"}}' \"$server\"\n",
-        dir.join("helper.log").display()
-    );
-    std::fs::write(&helper, script).unwrap();
-    std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).unwrap();
-}
 
 #[test]
 fn features_publish_and_resolve_with_credentials_from_a_credential_helper() {
@@ -39,7 +24,7 @@ fn features_publish_and_resolve_with_credentials_from_a_credential_helper() {
     assert!(!ok, "publishing without credentials must be refused by the registry");
 
     let docker = tempfile::tempdir().unwrap();
-    docker_config(docker.path(), &host);
+    credential_helper(docker.path(), &host, USER, PASSWORD);
     let path = format!("{}:{}", docker.path().join("bin").display(), std::env::var("PATH").unwrap());
     let env_with = [
         ("HOME", home.path()),

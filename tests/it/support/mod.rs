@@ -9,6 +9,7 @@ pub mod docker_cli;
 pub mod reference;
 pub mod registry;
 pub mod sandbox;
+pub mod token_registry;
 
 use containai::engine::Docker;
 use std::path::{Path, PathBuf};

@@ -108,6 +108,21 @@ pub fn set_version(collection: &Path, id: &str, version: &str) {
     std::fs::write(&path, serde_json::to_string_pretty(&value).unwrap()).unwrap();
 }
 
+/// `$DOCKER_CONFIG` in `dir` whose `credHelpers` sends `host` to `docker-credential-caitest`, a script (in
+/// `dir/bin`, for `PATH`) that logs `get <server>` to `dir/helper.log` and answers with `user` and `password`.
+pub fn credential_helper(dir: &Path, host: &str, user: &str, password: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(dir.join("bin")).unwrap();
+    std::fs::write(dir.join("config.json"), serde_json::json!({"credHelpers": {host: "caitest"}}).to_string()).unwrap();
+    let helper = dir.join("bin/docker-credential-caitest");
+    let script = format!(
+        "#!/bin/sh\nread -r server\necho \"$1 $server\" >> {}\nprintf '{{\"ServerURL\":\"%s\",\"Username\":\"{user}\",\"Secret\":\"{password}\"}}' \"$server\"\n",
+        dir.join("helper.log").display()
+    );
+    std::fs::write(&helper, script).unwrap();
+    std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
 /// Runs the containai binary; returns (success, stdout, stderr).
 pub fn containai(args: &[&str], envs: &[(&str, &Path)]) -> (bool, String, String) {
     let out = Command::new(super::binary()).args(args).envs(envs.iter().map(|(k, v)| (*k, *v))).output().unwrap();
