@@ -8,7 +8,7 @@ use crate::engine::{ContainerEngine, ImageEngine};
 use crate::features::oci::RemoteOptions;
 use crate::features::{self, ResolvedFeature};
 use crate::image::{self, BuildOptions, BuildOutcome, CacheOptions};
-use crate::plan::{self, BaseInput, BuildPlan, HostUser, cache_tag, metadata};
+use crate::plan::{self, BaseInput, BuildPlan, HostUser, cache_tag};
 use crate::registry::ManifestProbe;
 use crate::report::{LayerSource, Reporter};
 use crate::run::up::{Target, UpOptions, wants_ssh};
@@ -182,17 +182,6 @@ pub async fn build_resolved(
     Ok((plan, outcome))
 }
 
-/// The remote user of the image: the metadata's last `remoteUser`, else `containerUser`, else root.
-fn remote_user(entries: &serde_json::Value, loaded: &Loaded) -> String {
-    let entries = entries.as_array().map(Vec::as_slice).unwrap_or_default();
-    metadata::last_string(entries, "remoteUser")
-        .or_else(|| metadata::last_string(entries, "containerUser"))
-        .map(str::to_string)
-        .or_else(|| loaded.model.remote_user.clone())
-        .or_else(|| loaded.model.container_user.clone())
-        .unwrap_or_else(|| "root".into())
-}
-
 /// Builds (or finds cached, or pulls) the workspace's image with sshd added when ssh is wanted, after the
 /// policy has looked at its features' metadata, and describes what `up` runs.
 pub async fn target(
@@ -218,7 +207,7 @@ pub async fn target(
     }
     let (plan, outcome) = build_resolved(&loaded, &features, engine, probe, reporter, settings).await?;
     Ok(Target {
-        remote_user: remote_user(&plan.metadata, &loaded),
+        remote_user: plan::users::effective(plan.metadata.as_array().map(Vec::as_slice).unwrap_or_default()).0,
         config: loaded.model.clone(),
         workspace: loaded.workspace.clone(),
         image: if outcome.image.is_empty() { cache_tag(&outcome.image_key) } else { outcome.image.clone() },

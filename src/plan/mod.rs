@@ -12,7 +12,7 @@ pub mod merge;
 pub mod metadata;
 pub mod model;
 pub mod render;
-mod users;
+pub mod users;
 
 pub use model::{
     BuildPlan, CACHE_REPOSITORY, ContextFile, KEY_VERSION, Layer, LayerContext, cache_tag, cache_tag_key,
@@ -208,19 +208,26 @@ pub fn plan(
             (None, None)
         }
     };
-    let mut layers = vec![layers::base(base)?];
-    layers.push(layers::system(&layers[0].key, base_user)?);
-    for feature in features {
-        let parent = layers.last().expect("base layer").key.clone();
-        layers.push(layers::feature(feature, &parent)?);
-    }
-    let base_user = base_user.unwrap_or("");
-    let mut base_entries = metadata::base_user_entry(base_user);
+    let mut base_entries = metadata::base_user_entry(base_user.unwrap_or(""));
     base_entries.extend(metadata::base_entries(base_label).unwrap_or_else(|warning| {
         reporter.warn(&warning);
         Vec::new()
     }));
     let entries = metadata::entries(base_entries, features, loaded);
+    // install.sh sees the users the container will have: the base image's label and `USER` count, not only the
+    // config (one rule, [`users::effective`]).
+    let (remote, container) = users::effective(&entries);
+    let mut layers = vec![layers::base(base)?];
+    layers.push(layers::system(&layers[0].key, base_user)?);
+    for feature in features {
+        let parent = layers.last().expect("base layer").key.clone();
+        let mut feature = feature.clone();
+        for (name, user) in [("_REMOTE_USER", &remote), ("_CONTAINER_USER", &container)] {
+            feature.env.insert(name.into(), user.clone());
+            feature.env.insert(format!("{name}_HOME"), crate::features::options::home_of(user));
+        }
+        layers.push(layers::feature(&feature, &parent)?);
+    }
     let users = users::UserPlan::from_metadata(&entries, host)?;
     let entries = serde_json::Value::Array(entries);
     // A host variable's value (a token, say) never lands in the image: an image is pushed and shared.

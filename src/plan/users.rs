@@ -39,6 +39,15 @@ fn nameable(property: &'static str, user: &str) -> Result<Option<String>> {
     }
 }
 
+/// The remote and container users of the merged metadata by the spec's rule: `containerUser` is the last one set
+/// (else `root`), `remoteUser` the last one set (else the container user). One rule for install.sh's
+/// `_REMOTE_USER` / `_CONTAINER_USER`, the user layer, the lifecycle hooks and ssh.
+pub fn effective(entries: &[Value]) -> (String, String) {
+    let container = last_string(entries, "containerUser").unwrap_or("root").to_string();
+    let remote = last_string(entries, "remoteUser").map(str::to_string).unwrap_or_else(|| container.clone());
+    (remote, container)
+}
+
 impl UserPlan {
     /// Reads the users from the merged metadata (base label, features, config; last value wins).
     /// `updateRemoteUserUID` defaults to `true`; it applies to the remote user (else the container user) and is
@@ -87,6 +96,14 @@ mod tests {
     use serde_json::json;
 
     const HOST: HostUser = HostUser { uid: 1234, gid: 1235 };
+
+    #[test]
+    fn one_rule_for_the_remote_and_container_user() {
+        assert_eq!(effective(&[]), ("root".into(), "root".into()));
+        assert_eq!(effective(&[json!({"containerUser": "app"})]), ("app".into(), "app".into()));
+        let label_then_config = [json!({"remoteUser": "vscode"}), json!({"containerUser": "app"})];
+        assert_eq!(effective(&label_then_config), ("vscode".into(), "app".into()));
+    }
 
     #[test]
     fn remote_user_is_created_and_follows_the_host() {

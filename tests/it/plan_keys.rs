@@ -151,7 +151,11 @@ fn feature_layer_copies_its_files_and_sources_its_options() {
     let LayerContext::Files { files } = &layer.context else { panic!("feature context is in memory") };
     let paths: Vec<_> = files.iter().map(|f| f.path.as_str()).collect();
     assert_eq!(paths, ["containai-feature.env", "devcontainer-feature.json", "install.sh"]);
-    assert_eq!(String::from_utf8_lossy(&files[0].bytes), "FLAVOUR='x'\n_REMOTE_USER='dev'\n");
+    // The users install.sh sees are the plan's (one rule over base label, `USER` and config), not the feature's.
+    assert_eq!(
+        String::from_utf8_lossy(&files[0].bytes),
+        "FLAVOUR='x'\n_CONTAINER_USER='root'\n_CONTAINER_USER_HOME='/root'\n_REMOTE_USER='dev'\n_REMOTE_USER_HOME='/home/dev'\n"
+    );
     assert!(layer.dockerfile.contains("./install.sh"));
     assert!(layer.dockerfile.contains(r#"ENV PATH="/opt/a:${PATH}""#), "{}", layer.dockerfile);
 }
@@ -263,4 +267,15 @@ fn a_built_dockerfile_base_brings_its_label_and_user() {
     assert_eq!(built.metadata, json!([{"containerUser": "node"}, {"remoteUser": "vscode"}, {}]));
     assert_eq!(keys(&unbuilt)[..2], keys(&built)[..2], "base and system keys do not depend on the label");
     assert_ne!(keys(&unbuilt)[2], keys(&built)[2]);
+}
+
+#[test]
+fn install_sh_sees_the_base_images_remote_user_when_the_config_names_none() {
+    let config = loaded(json!({"image": "containai-test/base:bookworm"}));
+    let label = r#"[{"remoteUser": "vscode", "containerUser": "app"}]"#;
+    let plan = plan::plan(&config, &three(), &image(BASE_ID, Some(label)), &HOST, &Silent).unwrap();
+    let LayerContext::Files { files } = &plan.layers[2].context else { panic!("feature context is in memory") };
+    let env = String::from_utf8_lossy(&files[0].bytes);
+    assert!(env.contains("_REMOTE_USER='vscode'") && env.contains("_CONTAINER_USER='app'"), "{env}");
+    assert!(env.contains("_REMOTE_USER_HOME='/home/vscode'"), "{env}");
 }
