@@ -4,6 +4,7 @@
 
 use crate::config::Loaded;
 use crate::config::model::ConfigKind;
+use crate::context::from_images::from_images;
 use crate::engine::{ContainerEngine, ImageEngine};
 use crate::features::oci::RemoteOptions;
 use crate::features::{self, ResolvedFeature};
@@ -70,19 +71,24 @@ impl ImageSettings {
     }
 }
 
-/// An `image` config's image pulled when the engine lacks it (the plan keys the base by the image's id and
-/// reads its label). A Dockerfile's `FROM` images are pulled by the image stage, only when it builds them.
+/// The images the build starts from, pulled when the engine lacks them: an `image` config's image, or the
+/// images a Dockerfile builds `FROM`. The plan keys the base by their ids (and reads an image's label), so a tag
+/// pulled anew is a new base.
 async fn pull_base(
     loaded: &Loaded,
     engine: &dyn ImageEngine,
     reporter: &dyn Reporter,
     settings: &ImageSettings,
 ) -> Result<()> {
-    if loaded.model.kind() == Some(ConfigKind::Image)
-        && let Some(image) = &loaded.model.image
-    {
-        image::pull::ensure(std::slice::from_ref(image), engine, reporter, &settings.pulls()).await?;
-    }
+    let images = match loaded.model.kind() {
+        Some(ConfigKind::Image) => loaded.model.image.iter().cloned().collect(),
+        Some(ConfigKind::Dockerfile) => {
+            let base = plan::DockerfileBase::from_config(loaded, String::new())?;
+            from_images(&base.text, &base.build_args, base.target.as_deref())
+        }
+        _ => Vec::new(),
+    };
+    image::pull::ensure(&images, engine, reporter, &settings.pulls()).await?;
     Ok(())
 }
 
@@ -105,6 +111,24 @@ pub async fn cache_lock(config_dir: &Path) -> Result<crate::lock::FileLock> {
     Ok(crate::lock::acquire(config_dir, crate::lock::CACHE_LOCK, false).await?)
 }
 
+/// The config's features resolved (the lockfile beside the config written when it changes). When containai's
+/// lockfile write changes a file the user's trust covers (an `initializeCommand` sweeps the config folder), the
+/// trust record follows that write.
+fn resolve_features(
+    loaded: &Loaded,
+    settings: &ImageSettings,
+    reporter: &dyn Reporter,
+) -> Result<Vec<ResolvedFeature>> {
+    use crate::policy::trust;
+    let lock_path = features::oci::lockfile::path_for(&loaded.workspace.config_file);
+    let before = trust::entry_of(&lock_path)?;
+    let resolved = features::resolve_reporting(loaded, &settings.remote, reporter)?;
+    if let Some(dir) = &settings.config_dir {
+        trust::follow_own_write(&trust::default_store(dir), &loaded.model, &loaded.workspace, &lock_path, before)?;
+    }
+    Ok(resolved)
+}
+
 fn plan_over(
     loaded: &Loaded,
     features: &[ResolvedFeature],
@@ -124,7 +148,7 @@ pub async fn plan_workspace(
     settings: &ImageSettings,
 ) -> Result<BuildPlan> {
     plan::check_supported(loaded)?;
-    let features = features::resolve_reporting(loaded, &settings.remote, reporter)?;
+    let features = resolve_features(loaded, settings, reporter)?;
     pull_base(loaded, engine, reporter, settings).await?;
     let base = plan::base::resolve(loaded, engine, settings.no_cache).await?;
     plan_over(loaded, &features, &base, reporter)
@@ -143,7 +167,7 @@ pub async fn build_workspace(
         Some(dir) => Some(cache_lock(dir).await?),
         None => None,
     };
-    let features = features::resolve_reporting(loaded, &settings.remote, reporter)?;
+    let features = resolve_features(loaded, settings, reporter)?;
     build_resolved(loaded, &features, engine, probe, reporter, settings).await
 }
 
@@ -199,7 +223,7 @@ pub async fn target(
         ));
     }
     plan::check_supported(&loaded)?;
-    let features = features::resolve_reporting(&loaded, &settings.remote, reporter)?;
+    let features = resolve_features(&loaded, settings, reporter)?;
     // A feature may ask for what is on the policy's short lists, nothing more: refused before it is built.
     let entries: Vec<serde_json::Value> = features.iter().map(|f| f.metadata.clone()).collect();
     for warning in crate::policy::assess::refuse_metadata(&entries, allow_unsafe_config)? {

@@ -116,7 +116,7 @@ async fn an_absent_base_image_is_pulled_through_the_mirror_once_and_keyed_by_its
 }
 
 #[tokio::test]
-async fn a_dockerfiles_from_images_are_pulled_only_when_its_image_is_built() {
+async fn a_dockerfiles_from_images_are_pulled_before_planning_and_key_its_base() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join(".devcontainer")).unwrap();
     let dockerfile = format!("ARG V=bookworm\nFROM {MCR} AS tools\nFROM debian:${{V}}\nCOPY --from=tools /x /x\n");
@@ -129,13 +129,25 @@ async fn a_dockerfiles_from_images_are_pulled_only_when_its_image_is_built() {
     assert!(err.starts_with("cannot pull `debian:bookworm`"), "{err}");
     assert!(engine.builds().is_empty(), "nothing is built before its bases are here");
     engine.add_remote("debian:bookworm", crate::engine::ImageInfo { id: "sha256:d1".into(), ..Default::default() });
-    build_workspace(&ws, &engine, &engine, &Silent, &mirrored(false)).await.unwrap();
+    // `build --plan` pulls them too: their ids are part of the base's key.
+    let plan = plan_workspace(&ws, &engine, &Silent, &mirrored(false)).await.unwrap();
+    let (built, _) = build_workspace(&ws, &engine, &engine, &Silent, &mirrored(false)).await.unwrap();
+    assert_eq!(built.layers[0].key, plan.layers[0].key);
     // In `FROM` order: the first through its mirror; `debian` failed, then came; the first was not asked again.
     let tried = ["localhost:5000/mcr/devcontainers/base:bookworm", "debian:bookworm", "debian:bookworm"];
     assert_eq!(pulls(&engine), tried);
     assert!(engine.builds()[0].dockerfile.contains(&format!("FROM {MCR} AS tools")));
-    // The Dockerfile's image is built: its bases are not needed, even offline and with them gone.
+    // Cached now: built again from the cache, offline.
+    let (_, again) = build_workspace(&ws, &engine, &engine, &Silent, &mirrored(true)).await.unwrap();
+    assert_eq!(again.layers_built, 0);
+    // A `FROM` tag that moved (pulled anew) is a new base: every layer is built again.
+    engine.add_image("debian:bookworm", "sha256:d2", &[]);
+    let (_, moved) = build_workspace(&ws, &engine, &engine, &Silent, &mirrored(true)).await.unwrap();
+    assert_ne!(moved.layers[0].key, plan.layers[0].key);
+    assert_eq!(moved.layers_built, moved.layers.len());
+    // A `FROM` image gone, offline: named, as an `image` config's image is.
     engine.remove_image(MCR, false).await.unwrap();
-    build_workspace(&ws, &engine, &engine, &Silent, &mirrored(true)).await.unwrap();
+    let err = build_workspace(&ws, &engine, &engine, &Silent, &mirrored(true)).await.unwrap_err().to_string();
+    assert!(err.contains(&format!("`{MCR}` is not in the engine")) && err.contains("--offline"), "{err}");
     assert_eq!(pulls(&engine).len(), 3);
 }

@@ -1,9 +1,10 @@
 //! A build context (a folder filtered by its `.dockerignore`, or files in memory) → what is sent to the engine
 //! and the digest that keys it: [`list`] walks and filters, [`hash`] digests (with the [`stat_cache`] of file
-//! stamps), [`dockerignore`] is Docker's pattern language. Used by plan (keys) and image (tar streams); imports
+//! stamps), [`dockerignore`] is Docker's pattern language, [`from_images`] reads a Dockerfile's `FROM`s. Used by plan (keys) and image (tar streams); imports
 //! no stage.
 
 pub mod dockerignore;
+pub mod from_images;
 pub mod hash;
 pub mod list;
 pub mod stat_cache;

@@ -10,8 +10,8 @@
 //! [`LayerContext::Directory`] layer with an empty `dockerfile`, the file at its `dockerfile` path is used.
 
 use super::error::{BuildError, Result};
-use super::from_images::from_images;
 use crate::context::ContextError;
+use crate::context::from_images::from_images;
 use crate::context::list::{self as context, memory_tar};
 use crate::engine::{BuildContextBody, BuildRequest, EngineError, ImageEngine};
 use crate::plan::model::{BuildPlan, CACHE_REPOSITORY, Layer, LayerContext, cache_tag};

@@ -6,7 +6,6 @@
 
 pub mod error;
 pub mod execute;
-pub mod from_images;
 pub mod gc;
 pub mod pull;
 pub mod remote_cache;

@@ -1,17 +1,19 @@
 //! The config's base (an image in the engine, or the user's Dockerfile build) → the [`BaseInput`] the plan needs:
-//! the image's id, label and `USER`; or the Dockerfile build's key over its `.dockerignore`-filtered context (and,
-//! once built, its label and `USER`).
+//! the image's id, label and `USER`; or the Dockerfile build's key over its `.dockerignore`-filtered context and
+//! its `FROM` images' ids (and, once built, its label and `USER`).
 
 use super::{BaseInput, BuiltBase, DockerfileBase, PlanError, Result, check_supported, layers, metadata};
 use crate::config::Loaded;
 use crate::config::model::ConfigKind;
+use crate::context::from_images::from_images;
 use crate::context::{DockerfileBuild, StatCache, dockerfile_build_key};
 use crate::engine::ImageEngine;
 use crate::plan::model::LABEL_KEY;
 
 /// Looks the base up: an `image` in the engine (never pulled here), or the user's Dockerfile build keyed by
-/// its context (hashed off the async runtime, with the workspace's stat cache unless `no_cache`) together with
-/// what its built image says (label, `USER`) when that layer is already in the engine.
+/// its context (hashed off the async runtime, with the workspace's stat cache unless `no_cache`) and by the ids
+/// of the images it builds `FROM` (in the engine: never pulled here), together with what its built image says
+/// (label, `USER`) when that layer is already in the engine.
 pub async fn resolve(loaded: &Loaded, engine: &dyn ImageEngine, no_cache: bool) -> Result<BaseInput> {
     resolve_in(loaded, engine, no_cache, &[]).await
 }
@@ -37,7 +39,12 @@ pub async fn resolve_in(
             })
         }
         ConfigKind::Dockerfile => {
-            let base = DockerfileBase::from_config(loaded, String::new())?;
+            let mut base = DockerfileBase::from_config(loaded, String::new())?;
+            for reference in from_images(&base.text, &base.build_args, base.target.as_deref()) {
+                let info = engine.inspect_image(&reference).await?;
+                let info = info.ok_or_else(|| PlanError::BaseImageMissing { reference: reference.clone() })?;
+                base.from_images.push((reference, info.id));
+            }
             let keyed = tokio::task::spawn_blocking(move || context_key(base, no_cache));
             let mut base = keyed.await.map_err(|e| PlanError::Hashing(e.to_string()))??;
             let key = layers::base(&BaseInput::Dockerfile(base.clone()))?.key;

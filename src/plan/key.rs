@@ -25,6 +25,10 @@ pub struct LayerKey<'a> {
     pub context_hash: Option<&'a str>,
     pub build_args: Option<&'a BTreeMap<String, String>>,
     pub target: Option<&'a str>,
+    /// The images a Dockerfile builds `FROM`, with their ids (Dockerfile configs). Left out of the serialised
+    /// key when unset, so that the keys of every other layer read as before it existed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from_images: Option<&'a [(String, String)]>,
 }
 
 /// One context file as keyed: path, mode and the blake3 of its bytes.
@@ -49,6 +53,7 @@ impl<'a> LayerKey<'a> {
             context_hash: None,
             build_args: None,
             target: None,
+            from_images: None,
         }
     }
 

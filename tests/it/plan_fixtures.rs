@@ -31,6 +31,12 @@ async fn plan_json(case: &Path) -> Value {
     if let Some(image) = &loaded.model.image {
         engine.add_image(image, BASE_ID, &labels);
     }
+    // A Dockerfile's `FROM` images, with the same fixed id.
+    if let Ok(base) = plan::DockerfileBase::from_config(&loaded, String::new()) {
+        for image in containai::context::from_images::from_images(&base.text, &base.build_args, None) {
+            engine.add_image(&image, BASE_ID, &[]);
+        }
+    }
     let features = match features::resolve(&loaded) {
         Ok(f) => f,
         Err(e) => return json!({ "error": e.to_string() }),

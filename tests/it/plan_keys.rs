@@ -257,6 +257,7 @@ fn a_built_dockerfile_base_brings_its_label_and_user() {
         context_hash: "c".into(),
         build_args: BTreeMap::new(),
         target: None,
+        from_images: vec![("x".into(), "sha256:1".into())],
         built: None,
     };
     let warnings = Warnings::default();
@@ -267,6 +268,30 @@ fn a_built_dockerfile_base_brings_its_label_and_user() {
     assert_eq!(built.metadata, json!([{"containerUser": "node"}, {"remoteUser": "vscode"}, {}]));
     assert_eq!(keys(&unbuilt)[..2], keys(&built)[..2], "base and system keys do not depend on the label");
     assert_ne!(keys(&unbuilt)[2], keys(&built)[2]);
+}
+
+#[test]
+fn a_dockerfile_base_is_keyed_by_the_ids_of_its_from_images() {
+    use containai::plan::DockerfileBase;
+    let cfg = loaded(json!({"build": {"dockerfile": "Dockerfile"}}));
+    let base = |id: &str| DockerfileBase {
+        context: "/ws/.devcontainer".into(),
+        dockerfile: "Dockerfile".into(),
+        text: "FROM x\n".into(),
+        context_hash: "c".into(),
+        build_args: BTreeMap::new(),
+        target: None,
+        from_images: vec![("x".into(), id.into())],
+        built: None,
+    };
+    let keys_with = |id: &str| {
+        let plan = plan::plan(&cfg, &[], &BaseInput::Dockerfile(base(id)), &HOST, &Silent).unwrap();
+        keys(&plan).iter().map(|k| k.to_string()).collect::<Vec<String>>()
+    };
+    let (first, same, moved) = (keys_with("sha256:1"), keys_with("sha256:1"), keys_with("sha256:2"));
+    assert_eq!(first, same);
+    // `x` pulled anew: every layer is new, from the base up.
+    assert!(first.iter().zip(&moved).all(|(a, b)| a != b), "{first:?} {moved:?}");
 }
 
 #[test]
