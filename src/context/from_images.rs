@@ -1,6 +1,7 @@
 //! A Dockerfile's text + its build args + `target` → the images its stages are built `FROM` (with the `ARG`s
 //! declared before the first `FROM` substituted), leaving out `scratch`, earlier stages and stages after the
-//! target. A `FROM` whose image cannot be told without running the build (an unset `ARG`) is left out too.
+//! target. A `FROM` whose image cannot be told without running the build (an unset `ARG`) is left out too. Also
+//! the stage that is built ([`final_stage`]): the image it starts from, through earlier stages, and its `USER`.
 
 use std::collections::BTreeMap;
 
@@ -42,6 +43,71 @@ pub fn from_images(dockerfile: &str, build_args: &BTreeMap<String, String>, targ
         }
     }
     images
+}
+
+/// The stage a build ends with (the `target`, else the last one): the image it is built on, followed through
+/// the earlier stages it names, and the `USER` it runs as when a `USER` of its own or of those stages says so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FinalStage {
+    pub image: String,
+    pub user: Option<String>,
+}
+
+/// The [`FinalStage`] of `dockerfile`; `None` when its image cannot be told without running the build (an unset
+/// `ARG`, `scratch`).
+pub fn final_stage(
+    dockerfile: &str,
+    build_args: &BTreeMap<String, String>,
+    target: Option<&str>,
+) -> Option<FinalStage> {
+    let mut args: BTreeMap<String, String> = BTreeMap::new();
+    // Each stage: its name, the image it is built on (`None`: unknown), its `USER`.
+    let mut stages: Vec<(Option<String>, Option<String>, Option<String>)> = Vec::new();
+    for line in instructions(dockerfile) {
+        let mut words = line.split_whitespace();
+        let instruction = words.next().unwrap_or("").to_ascii_lowercase();
+        match instruction.as_str() {
+            "arg" if stages.is_empty() => {
+                for declaration in words {
+                    let (name, default) = declaration.split_once('=').unwrap_or((declaration, ""));
+                    let value = build_args.get(name).cloned().unwrap_or_else(|| unquote(default).to_string());
+                    args.insert(name.to_string(), value);
+                }
+            }
+            "from" => {
+                if let Some((Some(name), _, _)) = stages.last()
+                    && target.is_some_and(|t| t.eq_ignore_ascii_case(name))
+                {
+                    break;
+                }
+                let mut rest = words.skip_while(|w| w.starts_with("--"));
+                let word = rest.next().and_then(|word| substitute(word, &args));
+                let name = match (rest.next(), rest.next()) {
+                    (Some(as_word), Some(name)) if as_word.eq_ignore_ascii_case("as") => {
+                        Some(name.to_ascii_lowercase())
+                    }
+                    _ => None,
+                };
+                let earlier = word.as_deref().and_then(|w| {
+                    stages.iter().rev().find(|(n, _, _)| n.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(w)))
+                });
+                let (image, user) = match earlier {
+                    Some((_, image, user)) => (image.clone(), user.clone()),
+                    None => (word.filter(|w| !w.eq_ignore_ascii_case("scratch")), None),
+                };
+                stages.push((name, image, user));
+            }
+            "user" => {
+                if let Some(stage) = stages.last_mut() {
+                    // A `USER` naming a build variable cannot be told without running the build.
+                    stage.2 = words.next().filter(|u| !u.contains('$')).map(str::to_string);
+                }
+            }
+            _ => {}
+        }
+    }
+    let (_, image, user) = stages.pop()?;
+    Some(FinalStage { image: image?, user })
 }
 
 /// The instructions: continuation lines joined, comments and blank lines left out.
@@ -112,7 +178,7 @@ fn substitute(word: &str, args: &BTreeMap<String, String>) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::from_images;
+    use super::{FinalStage, final_stage, from_images};
     use std::collections::BTreeMap;
 
     fn images(text: &str, args: &[(&str, &str)], target: Option<&str>) -> Vec<String> {
@@ -144,5 +210,19 @@ mod tests {
         let text = "FROM a:1 AS first\nFROM b:1 AS Dev\nFROM c:1 AS prod\n";
         assert_eq!(images(text, &[], Some("dev")), ["a:1", "b:1"]);
         assert_eq!(images(text, &[], None), ["a:1", "b:1", "c:1"]);
+    }
+
+    #[test]
+    fn the_final_stage_is_followed_through_earlier_stages_with_its_user() {
+        let stage = |text: &str, target: Option<&str>| final_stage(text, &BTreeMap::new(), target);
+        let found =
+            |image: &str, user: Option<&str>| Some(FinalStage { image: image.into(), user: user.map(Into::into) });
+        let text = "ARG V=3\nFROM py:${V} AS base\nUSER app\nFROM base AS dev\nRUN x\nFROM alpine AS prod\nUSER 0\n";
+        assert_eq!(stage(text, None), found("alpine", Some("0")));
+        assert_eq!(stage(text, Some("dev")), found("py:3", Some("app")));
+        assert_eq!(stage(text, Some("base")), found("py:3", Some("app")));
+        assert_eq!(stage("FROM a\nUSER $U\n", None), found("a", None));
+        assert_eq!(stage("FROM scratch\nCOPY x /\n", None), None);
+        assert_eq!(stage("FROM $UNSET\n", None), None);
     }
 }

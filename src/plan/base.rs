@@ -5,7 +5,7 @@
 use super::{BaseInput, BuiltBase, DockerfileBase, PlanError, Result, check_supported, layers, metadata};
 use crate::config::Loaded;
 use crate::config::model::ConfigKind;
-use crate::context::from_images::from_images;
+use crate::context::from_images::{final_stage, from_images};
 use crate::context::{DockerfileBuild, StatCache, dockerfile_build_key};
 use crate::engine::ImageEngine;
 use crate::plan::model::LABEL_KEY;
@@ -44,6 +44,12 @@ pub async fn resolve_in(
                 let info = engine.inspect_image(&reference).await?;
                 let info = info.ok_or_else(|| PlanError::BaseImageMissing { reference: reference.clone() })?;
                 base.from_images.push((reference, info.id));
+            }
+            if let Some(stage) = final_stage(&base.text, &base.build_args, base.target.as_deref())
+                && let Some(info) = engine.inspect_image(&stage.image).await?
+            {
+                let metadata_label = info.labels.get(metadata::LABEL).cloned();
+                base.from_base = Some(BuiltBase { metadata_label, user: stage.user.unwrap_or(info.user) });
             }
             let keyed = tokio::task::spawn_blocking(move || context_key(base, no_cache));
             let mut base = keyed.await.map_err(|e| PlanError::Hashing(e.to_string()))??;

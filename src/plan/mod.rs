@@ -104,6 +104,9 @@ pub struct DockerfileBase {
     /// The images the Dockerfile builds `FROM`, each with the engine's id of it (filled in by [`base::resolve`]):
     /// part of the base's key, so that a `FROM` tag that moved is a new base, as for an `image` config.
     pub from_images: Vec<(String, String)>,
+    /// What the image the built stage starts `FROM` says about itself (its label; the stage's own `USER`, else
+    /// the image's), as the reference CLI reads it without building: what the plan uses until `built` is known.
+    pub from_base: Option<BuiltBase>,
     /// What the built base image says about itself (its `devcontainer.metadata` label, which the Dockerfile's
     /// `FROM` image or its own `LABEL` may set, and its `USER`); `None` until the base layer is built.
     pub built: Option<BuiltBase>,
@@ -137,6 +140,7 @@ impl DockerfileBase {
             build_args: build.args.unwrap_or_default().into_iter().collect(),
             target: build.target,
             from_images: Vec::new(),
+            from_base: None,
             built: None,
         })
     }
@@ -201,6 +205,13 @@ pub fn plan(
     let (base_label, base_user) = match base {
         BaseInput::Image { metadata_label, user, .. } => (metadata_label.as_deref(), Some(user.as_str())),
         BaseInput::Dockerfile(DockerfileBase { built: Some(b), .. }) => {
+            (b.metadata_label.as_deref(), Some(b.user.as_str()))
+        }
+        BaseInput::Dockerfile(DockerfileBase { from_base: Some(b), .. }) => {
+            reporter.info(
+                "the Dockerfile's image is not built yet: planned with the `devcontainer.metadata` label and `USER` \
+                 of the image it is built `FROM` (`containai build` builds it first and plans again)",
+            );
             (b.metadata_label.as_deref(), Some(b.user.as_str()))
         }
         BaseInput::Dockerfile(_) => {

@@ -119,7 +119,23 @@ fn merged_configuration_matches_the_reference_cli() {
         }),
     );
 
-    compare(&home, &[("with-feature".to_string(), with_feature), ("on-labelled".to_string(), on_labelled)]);
+    // A Dockerfile config built `FROM` that labelled image (a build stage first, as real Dockerfiles have).
+    let dockerfile = workspace(
+        dir.path(),
+        "dockerfile-on-labelled",
+        &json!({"build": {"dockerfile": "Dockerfile", "args": {"V": "1"}}, "remoteEnv": {"A": "config"}}),
+    );
+    let text = format!("FROM {BASE} AS tools\nRUN true\nFROM {labelled}\nARG V\nCOPY --from=tools /etc/hostname /x\n");
+    std::fs::write(dockerfile.join(".devcontainer/Dockerfile"), text).unwrap();
+
+    compare(
+        &home,
+        &[
+            ("with-feature".to_string(), with_feature),
+            ("on-labelled".to_string(), on_labelled),
+            ("dockerfile-on-labelled".to_string(), dockerfile),
+        ],
+    );
 }
 
 #[test]

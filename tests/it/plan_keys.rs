@@ -258,6 +258,7 @@ fn a_built_dockerfile_base_brings_its_label_and_user() {
         build_args: BTreeMap::new(),
         target: None,
         from_images: vec![("x".into(), "sha256:1".into())],
+        from_base: None,
         built: None,
     };
     let warnings = Warnings::default();
@@ -282,6 +283,7 @@ fn a_dockerfile_base_is_keyed_by_the_ids_of_its_from_images() {
         build_args: BTreeMap::new(),
         target: None,
         from_images: vec![("x".into(), id.into())],
+        from_base: None,
         built: None,
     };
     let keys_with = |id: &str| {
