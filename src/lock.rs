@@ -1,5 +1,5 @@
 //! A folder + a name → an advisory file lock `<folder>/locks/<name>.lock` (0600, in 0700 folders), held until
-//! dropped or until the process dies.
+//! dropped or until the process dies; and the one atomic writer of containai's private files.
 //!
 //! Who holds what: `up` holds a workspace's lock exclusively from looking up its container to the end of its
 //! hooks, so that concurrent `up`s of one workspace create one container. Builds hold [`CACHE_LOCK`] shared
@@ -45,6 +45,21 @@ pub struct FileLock {
 pub fn private_dir(dir: &Path) -> Result<()> {
     use std::os::unix::fs::DirBuilderExt;
     std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(failed("create", dir))
+}
+
+/// Writes `bytes` to `path` atomically (a temporary file beside it, synced, given `mode`, renamed over it), the
+/// folder made 0700 when missing: a reader sees the old file or the new one, never part of either.
+pub fn write_private(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::PermissionsExt;
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or_else(|| Path::new("."));
+    private_dir(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(failed("create a file in", dir))?;
+    tmp.write_all(bytes).map_err(failed("write", tmp.path()))?;
+    tmp.as_file().sync_all().map_err(failed("sync", tmp.path()))?;
+    tmp.as_file().set_permissions(std::fs::Permissions::from_mode(mode)).map_err(failed("chmod", path))?;
+    tmp.persist(path).map_err(|e| failed("replace", path)(e.error))?;
+    Ok(())
 }
 
 /// The lock file of `name` in `config_dir/locks` (`name` made file-name safe).

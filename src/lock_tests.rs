@@ -64,3 +64,17 @@ async fn one_layer_lock_keeps_a_second_builder_of_that_layer_waiting() {
     drop(held);
     assert!(other.try_lock().is_ok());
 }
+
+#[test]
+fn private_files_are_written_whole_with_their_mode_in_a_private_folder() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("new/sub/file");
+    write_private(&file, b"one", 0o600).unwrap();
+    write_private(&file, b"two", 0o644).unwrap();
+    assert_eq!(std::fs::read(&file).unwrap(), b"two");
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!((mode(&file), mode(file.parent().unwrap())), (0o644, 0o700));
+    // Nothing but the file is left behind in its folder.
+    assert_eq!(std::fs::read_dir(file.parent().unwrap()).unwrap().count(), 1);
+}

@@ -1,7 +1,8 @@
 //! [`ImageEngine`] requests → the Docker Engine API through bollard (classic builder, so API 1.41 engines work).
 
 use super::images::{
-    BuildContextBody, BuildRequest, BuiltImage, ImageEngine, ImageInfo, ImageSummary, LogSink, split_reference,
+    BuildContextBody, BuildRequest, BuiltImage, ImageEngine, ImageInfo, ImageSummary, LogSink, PullRequest,
+    split_reference,
 };
 use super::{Docker, EngineError, EngineInfo, Result};
 use crate::registry::RegistryAuth;
@@ -162,13 +163,8 @@ impl ImageEngine for Docker {
         self.push(reference, auth, log).await
     }
 
-    async fn pull_image(
-        &self,
-        reference: &str,
-        platform: Option<&str>,
-        auth: Option<&RegistryAuth>,
-        log: LogSink<'_>,
-    ) -> Result<()> {
+    async fn pull_image(&self, request: PullRequest<'_>, log: LogSink<'_>) -> Result<()> {
+        let PullRequest { reference, platform, auth } = request;
         // `repo@sha256:…` is pulled by its digest, whole; `repo[:tag]` by repository and tag.
         let (repo, tag) = match reference.split_once('@') {
             Some(_) => (reference, None),

@@ -3,7 +3,9 @@
 //! Builds "succeed" by registering an image whose id hashes the request; a build whose Dockerfile contains a
 //! scripted needle fails with a scripted message and log. Contexts are unpacked so tests can see what was sent.
 
-use super::images::{BuildContextBody, BuildRequest, BuiltImage, ImageEngine, ImageInfo, ImageSummary, LogSink};
+use super::images::{
+    BuildContextBody, BuildRequest, BuiltImage, ImageEngine, ImageInfo, ImageSummary, LogSink, PullRequest,
+};
 use super::info::EngineInfo;
 use super::{EngineError, Result};
 use crate::registry::{ManifestProbe, ProbeError, RegistryAuth, Repository};
@@ -303,13 +305,8 @@ impl ImageEngine for FakeImages {
         Ok(())
     }
 
-    async fn pull_image(
-        &self,
-        reference: &str,
-        platform: Option<&str>,
-        auth: Option<&RegistryAuth>,
-        log: LogSink<'_>,
-    ) -> Result<()> {
+    async fn pull_image(&self, request: PullRequest<'_>, log: LogSink<'_>) -> Result<()> {
+        let PullRequest { reference, platform, auth } = request;
         let platform = platform.map(String::from);
         self.record(Call::Pull { reference: reference.into(), platform, with_auth: auth.is_some() });
         let mut state = self.state.lock().unwrap();

@@ -93,16 +93,18 @@ pub trait ImageEngine: Send + Sync {
     /// Pushes `reference` (`host/repository:tag`) to its registry, logging in with `auth`; progress to `log`.
     /// A failure is [`super::EngineError::Registry`].
     async fn push_image(&self, reference: &str, auth: Option<&RegistryAuth>, log: LogSink<'_>) -> Result<()>;
-    /// Pulls `reference` (`repo[:tag]` or `repo@digest`) from its registry for `platform` (`linux/amd64`; the
-    /// engine's own when `None`), logging in with `auth`; progress to `log`.
+    /// Pulls what `request` names; progress to `log`.
     /// A failure (missing, refused, unreachable) is [`super::EngineError::Registry`].
-    async fn pull_image(
-        &self,
-        reference: &str,
-        platform: Option<&str>,
-        auth: Option<&RegistryAuth>,
-        log: LogSink<'_>,
-    ) -> Result<()>;
+    async fn pull_image(&self, request: PullRequest<'_>, log: LogSink<'_>) -> Result<()>;
+}
+
+/// An image to pull: `reference` (`repo[:tag]` or `repo@digest`) from its registry for `platform`
+/// (`linux/amd64`; the engine's own when `None`), logging in with `auth`.
+#[derive(Debug, Clone, Copy)]
+pub struct PullRequest<'a> {
+    pub reference: &'a str,
+    pub platform: Option<&'a str>,
+    pub auth: Option<&'a RegistryAuth>,
 }
 
 /// Splits `repo:tag` (a registry port is not a tag); the tag defaults to `latest`.

@@ -19,7 +19,7 @@ pub mod terminal;
 
 pub use containers::{ContainerEngine, ContainerInfo, CreateRequest, EngineView, ExecOutput, ExecRequest, MountPoint};
 pub use docker::Docker;
-pub use images::{BuildContextBody, BuildRequest, BuiltImage, ImageEngine, ImageInfo};
+pub use images::{BuildContextBody, BuildRequest, BuiltImage, ImageEngine, ImageInfo, PullRequest};
 pub use info::EngineInfo;
 
 /// Errors from talking to the engine.

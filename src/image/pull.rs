@@ -4,7 +4,7 @@
 //! Offline, nothing is pulled and what is missing is named.
 
 use super::error::{BuildError, Result};
-use crate::engine::{EngineError, ImageEngine};
+use crate::engine::{EngineError, ImageEngine, PullRequest};
 use crate::registry::reference::{DOCKER_HUB, host_of, normalize_host, server_address};
 use crate::registry::{Credentials, Mirror, RegistryAuth};
 use crate::report::Reporter;
@@ -86,7 +86,7 @@ async fn pull_one(
     let for_platform = platform.map(|p| format!(" for {p}")).unwrap_or_default();
     reporter.info(&format!("pulling `{reference}`{via}{for_platform}"));
     // The engine's per-layer progress is not shown: one line when the pull starts, one when it is done.
-    let pulled = engine.pull_image(&source, platform, auth.as_ref(), &|_| {}).await;
+    let pulled = engine.pull_image(PullRequest { reference: &source, platform, auth: auth.as_ref() }, &|_| {}).await;
     pulled.map_err(|error| {
         let message = match error {
             EngineError::Registry { message, .. } => message,

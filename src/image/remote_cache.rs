@@ -235,7 +235,7 @@ async fn fetch(
     let auth = auth_for(&reference)?;
     let log = |line: &str| reporter.layer_log(&layer.name, line);
     engine
-        .pull_image(&reference, None, auth.as_ref(), &log)
+        .pull_image(crate::engine::PullRequest { reference: &reference, platform: None, auth: auth.as_ref() }, &log)
         .await
         .map_err(|e| format!("cannot pull `{reference}`: {e}"))?;
     let checked = check_labels(engine, &reference, layer).await;

@@ -43,13 +43,18 @@ impl Assessment {
     /// Refuses what defeats the sandbox (unless `allow_unsafe`, then each is a warning) and what needs trust
     /// that the store does not hold. Returns the warnings to print. Writes nothing.
     pub fn enforce(&self, store: &Path, workspace: &WorkspaceInfo, allow_unsafe: bool) -> Result<Vec<String>> {
-        let refused = self.refused();
-        if !refused.is_empty() && !allow_unsafe {
-            return Err(PolicyError::Refused(refused));
-        }
+        let warnings = refuse_unless(self.refused(), allow_unsafe)?;
         trust::require(store, workspace, &self.fingerprint)?;
-        Ok(refused.into_iter().map(|r| format!("UNSAFE (kept by `--allow-unsafe-config`): {r}")).collect())
+        Ok(warnings)
     }
+}
+
+/// `refused` findings → an error, or with `--allow-unsafe-config` the warnings that say each one is kept.
+fn refuse_unless(refused: Vec<String>, allow_unsafe: bool) -> Result<Vec<String>> {
+    if !refused.is_empty() && !allow_unsafe {
+        return Err(PolicyError::Refused(refused));
+    }
+    Ok(refused.into_iter().map(|r| format!("UNSAFE (kept by `--allow-unsafe-config`): {r}")).collect())
 }
 
 /// The refusals among the metadata entries of features or of a base image (see [`Assessment::enforce`]).
@@ -66,8 +71,5 @@ pub fn refuse_metadata(entries: &[Value], allow_unsafe: bool) -> Result<Vec<Stri
         Subject { config: &config, workspace: &workspace, run_args: &args, user_mounts: &[], metadata: entries };
     let refused: Vec<String> =
         classify(&subject, &scope)?.iter().filter(|f| f.class == Class::Refused).map(ToString::to_string).collect();
-    if !refused.is_empty() && !allow_unsafe {
-        return Err(PolicyError::Refused(refused));
-    }
-    Ok(refused.into_iter().map(|r| format!("UNSAFE (kept by `--allow-unsafe-config`): {r}")).collect())
+    refuse_unless(refused, allow_unsafe)
 }

@@ -195,15 +195,7 @@ pub fn trust(store: &Path, workspace: &WorkspaceInfo, fingerprint: &Fingerprint)
 
 /// Writes `bytes` to `path` atomically, 0600 in a 0700 folder.
 fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::PermissionsExt;
-    let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    crate::lock::private_dir(dir).map_err(|e| PolicyError::Config(e.to_string()))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(PolicyError::io("create a file in", dir))?;
-    tmp.write_all(bytes).map_err(PolicyError::io("write", path))?;
-    tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o600)).map_err(PolicyError::io("chmod", path))?;
-    tmp.persist(path).map_err(|e| PolicyError::io("replace", path)(e.error))?;
-    Ok(())
+    crate::lock::write_private(path, bytes, 0o600).map_err(|e| PolicyError::Config(e.to_string()))
 }
 
 /// containai itself rewrote `path` (the feature lockfile beside the config, from the resolved features of a

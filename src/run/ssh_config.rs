@@ -4,7 +4,6 @@
 //! that concurrent `up`s add the `Include` once, and other entries are left as they were.
 
 use super::{Result, RunError};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub use crate::user_config::SSH_INCLUDE_LINE as INCLUDE_LINE;
@@ -88,14 +87,7 @@ pub fn private_dir(dir: &Path) -> Result<()> {
 
 /// Writes `bytes` to `path` atomically with `mode`, creating the parent folder (0700).
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
-    let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    private_dir(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(RunError::io("create a file in", dir))?;
-    tmp.write_all(bytes).map_err(RunError::io("write", tmp.path()))?;
-    tmp.as_file().sync_all().map_err(RunError::io("sync", tmp.path()))?;
-    super::ssh::set_mode(tmp.path(), mode)?;
-    tmp.persist(path).map_err(|e| RunError::io("replace", path)(e.error))?;
-    Ok(())
+    Ok(crate::lock::write_private(path, bytes, mode)?)
 }
 
 /// Writes the container's entry and makes sure `~/.ssh/config` includes the folder. Returns the entry's path.

@@ -87,12 +87,7 @@ impl Store {
 }
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().expect("store paths have a parent");
-    crate::lock::private_dir(dir).map_err(|e| Store::io(dir)(e.source))?;
-    let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(Store::io(dir))?;
-    std::io::Write::write_all(&mut temp, bytes).map_err(Store::io(path))?;
-    temp.persist(path).map_err(|e| Store::io(path)(e.error))?;
-    Ok(())
+    crate::lock::write_private(path, bytes, 0o600).map_err(|e| Store::io(&e.path)(e.source))
 }
 
 #[cfg(test)]
