@@ -104,7 +104,7 @@ fn mount_entry(m: &Mount) -> (Option<String>, Option<String>, Option<String>) {
 
 /// The project file: `project` (as `compose config` printed it) with `request` applied to `service`, the
 /// runtime on every service and every port on loopback. `cgroup` says whether the tool takes `cgroup:`
-/// (Compose v2); v1 leaves the container in the engine's default cgroup namespace.
+/// (Compose v2); under v1 the primary service unshares its cgroup namespace itself when the request wants one.
 pub fn project_file(project: &Value, service: &str, request: &CreateRequest, cgroup: bool) -> Value {
     let mut out = project.clone();
     let host = request.body.host_config.clone().unwrap_or_default();
@@ -129,7 +129,13 @@ pub fn project_file(project: &Value, service: &str, request: &CreateRequest, cgr
             svc.insert("image".into(), json!(body.image));
             svc.insert("container_name".into(), json!(request.name));
             svc.insert("user".into(), json!(body.user));
-            svc.insert("entrypoint".into(), json!(body.entrypoint));
+            let mut entrypoint = body.entrypoint.clone().unwrap_or_default();
+            if host.cgroupns_mode.is_some() && !cgroup {
+                // Compose v1 cannot ask for a private cgroup namespace: the container makes its own before init
+                // (`unshare` needs `SYS_ADMIN`, which only the insecure mode that wants the namespace grants).
+                entrypoint.splice(0..0, ["unshare".to_string(), "--cgroup".to_string()]);
+            }
+            svc.insert("entrypoint".into(), json!(entrypoint));
             svc.insert("working_dir".into(), json!(body.working_dir));
             svc.insert("stop_signal".into(), json!(body.stop_signal));
             if let Some(seconds) = body.stop_timeout {

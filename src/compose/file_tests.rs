@@ -98,8 +98,15 @@ fn under_runc_the_primary_gets_what_systemd_and_dockerd_need() {
     assert!(app["volumes"].as_array().unwrap().contains(&json!("/var/lib/docker")), "{app:#}");
     assert_eq!(app["entrypoint"][0], "/bin/sh");
     assert_eq!(app["cgroup"], "private");
+    // Compose v1 has no `cgroup:`: the container unshares its own cgroup namespace before init.
     let v1 = project_file(&project(), "app", &request("runc", Isolation::None), false);
     assert!(v1["services"]["app"].get("cgroup").is_none());
+    assert_eq!(
+        v1["services"]["app"]["entrypoint"].as_array().unwrap()[..3],
+        [json!("unshare"), json!("--cgroup"), json!("/bin/sh")]
+    );
+    let sysbox = project_file(&project(), "app", &request("sysbox-runc", Isolation::Sysbox), false);
+    assert_eq!(sysbox["services"]["app"]["entrypoint"], json!(["/sbin/init"]));
 }
 
 #[test]

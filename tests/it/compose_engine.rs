@@ -144,7 +144,7 @@ fn compose_workspace_up_ssh_second_service_reuse_down_remove() {
     assert_eq!(again["containerId"], first["containerId"]);
     assert_eq!(ws.hooks(), ["onCreate", "postCreate", "postStart"]);
     // exec and list find it as any workspace.
-    let exec = ws.containai(&["exec", "cat", "/etc/cai-compose-feature"]);
+    let exec = ws.containai(&["exec", "--", "cat", "/etc/cai-compose-feature"]);
     assert!(
         exec.status.success() && String::from_utf8_lossy(&exec.stdout).contains("from-the-feature"),
         "{}",

@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 /// The test base image: the stand-in for every service's image.
 pub const BASE: &str = "containai-test/base:bookworm";
 
-/// A stand-in database: a perl listener on `5432` answering `db-ok` to each connection (the base image has perl).
-pub const DB_COMMAND: &str = r#"["perl", "-MIO::Socket::INET", "-e", "$s = IO::Socket::INET->new(LocalPort => 5432, Listen => 5, ReuseAddr => 1) or die $!; while ($c = $s->accept) { print $c qq(db-ok\n); close $c }"]"#;
+/// A stand-in database: a perl listener on `5432` answering `db-ok` to each connection (the base image has perl),
+/// as a Compose `command` (`$$` is Compose's escape of `$`).
+pub const DB_COMMAND: &str = r#"["perl", "-MIO::Socket::INET", "-e", "$$s = IO::Socket::INET->new(LocalPort => 5432, Listen => 5, ReuseAddr => 1) or die $$!; while ($$c = $$s->accept) { print $$c qq(db-ok\n); close $$c }"]"#;
 
 /// Writes `text` to `workspace/path`, making its folders.
 pub fn write(workspace: &Path, path: &str, text: &str) {
