@@ -23,11 +23,28 @@ pub enum ComposeFileError {
     Parse { path: PathBuf, reason: String },
 }
 
-/// `dockerComposeFile`, each resolved from the folder of devcontainer.json (empty when the config has none).
+/// `dockerComposeFile`, each resolved from the folder of devcontainer.json and normalized (`a/../b` is `b`, as
+/// the reference resolves them: the project is named after the first one's folder). Empty when there is none.
 pub fn files(loaded: &Loaded) -> Vec<PathBuf> {
     let dir = loaded.config_dir();
     let names = loaded.model.docker_compose_file.as_ref().map(|f| f.to_vec()).unwrap_or_default();
-    names.iter().map(|name| dir.join(name)).collect()
+    names.iter().map(|name| normalized(&dir.join(name))).collect()
+}
+
+/// `path` with `.` and `..` taken out lexically (symlinks are not followed).
+fn normalized(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// One Compose file parsed from YAML into JSON.
@@ -89,6 +106,20 @@ mod tests {
                 ("app".to_string(), sub.join("../app.env")),
                 ("db".to_string(), PathBuf::from("/etc/db.env")),
                 ("db".to_string(), sub.join("x.env")),
+            ]
+        );
+    }
+
+    #[test]
+    fn files_are_resolved_from_the_config_folder_and_normalized() {
+        let value =
+            serde_json::json!({"dockerComposeFile": ["../docker-compose.yml", "./docker-compose.yml"], "service": "a"});
+        let loaded = crate::config::load_in_memory(Path::new("/w/proj"), &value.to_string()).unwrap();
+        assert_eq!(
+            files(&loaded),
+            vec![
+                PathBuf::from("/w/proj/docker-compose.yml"),
+                PathBuf::from("/w/proj/.devcontainer/docker-compose.yml")
             ]
         );
     }

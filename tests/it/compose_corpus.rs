@@ -27,8 +27,9 @@ fn stand_ins(workspace: &Path, files: &[String], service: &str) {
         let existing =
             format!("version: '3.8'\nservices:\n  {service}:\n    image: {BASE}\n    command: sleep infinity\n");
         std::fs::write(dev.join(base), existing).unwrap();
+        // Compose resolves the override's paths from the folder of the first file: the workspace.
         let override_text =
-            format!("version: '3.8'\nservices:\n  {service}:\n    volumes:\n      - ..:/workspaces/{name}:cached\n");
+            format!("version: '3.8'\nservices:\n  {service}:\n    volumes:\n      - .:/workspaces/{name}:cached\n");
         std::fs::write(dev.join(over), override_text).unwrap();
     } else {
         std::fs::write(dev.join(&files[0]), full).unwrap();
