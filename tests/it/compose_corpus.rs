@@ -6,8 +6,8 @@
 //! through a local registry mirroring `ghcr.io`, as in oci_corpus); three come up to ssh-ready and go down.
 
 use crate::oci_corpus::{corpus, published_features, rendered};
-use crate::support::compose::{BASE, DB_COMMAND, Projects, containers, project_name};
-use crate::support::reference::{differences, read_configuration, require_reference_cli};
+use crate::support::compose::{BASE, DB_COMMAND, Projects, containers, folder_project_name, project_name};
+use crate::support::reference::{differences, require_reference_cli};
 use crate::support::registry::containai;
 use serde_json::{Value, json};
 use std::path::Path;
@@ -34,6 +34,18 @@ fn stand_ins(workspace: &Path, files: &[String], service: &str) {
     } else {
         std::fs::write(dev.join(&files[0]), full).unwrap();
     }
+}
+
+/// `program read-configuration --workspace-folder WS`: success, the last JSON line, stderr.
+fn read_configuration(program: &Path, workspace: &Path) -> (bool, Value, String) {
+    let out = std::process::Command::new(program)
+        .args(["read-configuration", "--workspace-folder"])
+        .arg(workspace)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let json = stdout.lines().rev().find_map(|l| serde_json::from_str(l).ok()).unwrap_or(Value::Null);
+    (out.status.success(), json, String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
 #[test]
@@ -67,8 +79,9 @@ fn corpus_compose_templates_read_like_the_reference_plan_and_three_come_up() {
         stand_ins(ws.path(), &files, config["service"].as_str().unwrap());
         let ws_arg = ws.path().to_str().unwrap();
 
-        let (ok_ours, ours, err) = read_configuration(crate::support::binary().to_str().unwrap(), ws.path(), &[], &[]);
-        let (ok_ref, theirs, ref_err) = read_configuration("devcontainer", ws.path(), &[], &[]);
+        // Without `--include-features-configuration`: the reference cannot reach ghcr.io here (no mirror).
+        let (ok_ours, ours, err) = read_configuration(&crate::support::binary(), ws.path());
+        let (ok_ref, theirs, ref_err) = read_configuration(Path::new("devcontainer"), ws.path());
         assert!(ok_ours && ok_ref, "{name}: read-configuration failed: {err} / {ref_err}");
         let diffs = differences(&ours, &theirs);
         assert!(diffs.is_empty(), "{name}: read-configuration differs from the reference:\n{}", diffs.join("\n"));
@@ -81,13 +94,17 @@ fn corpus_compose_templates_read_like_the_reference_plan_and_three_come_up() {
         planned.push(name.clone());
 
         if up.len() < 3 && raw.get("features").is_none() {
-            projects.0.push(project_name(ws.path()));
+            // The reference names the project after the folder of the first file: `.devcontainer` → the workspace's.
+            let project = match files[0].starts_with("../") {
+                true => folder_project_name(ws.path()),
+                false => project_name(ws.path()),
+            };
+            projects.0.push(project.clone());
             let args = ["up", "--allow-insecure-runtime", "--workspace-folder", ws_arg];
             let (ok, out, err) = containai(&args, &envs);
             assert!(ok, "{name}: up failed: {err}");
             let result: Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
             assert!(result["ssh"]["port"].as_u64().is_some(), "{name}: not ssh-ready: {result}");
-            let project = project_name(ws.path());
             // The stand-ins have app and db, or one service extended by an override.
             let services = if files.len() == 2 { 1 } else { 2 };
             assert_eq!(containers(&project, false).len(), services, "{name}: services of `{project}`");

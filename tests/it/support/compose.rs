@@ -22,7 +22,13 @@ pub fn write(workspace: &Path, path: &str, text: &str) {
 /// The project name the reference CLI gives Compose files in `<workspace>/.devcontainer`.
 pub fn project_name(workspace: &Path) -> String {
     let base = workspace.file_name().unwrap().to_string_lossy().to_lowercase();
-    format!("{base}_devcontainer").chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_')).collect()
+    folder_project_name(Path::new(&format!("{base}_devcontainer")))
+}
+
+/// The project name the reference CLI gives Compose files whose first one is directly in `folder`.
+pub fn folder_project_name(folder: &Path) -> String {
+    let base = folder.file_name().unwrap().to_string_lossy().to_lowercase();
+    base.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_')).collect()
 }
 
 fn lines(args: &[&str]) -> Vec<String> {
