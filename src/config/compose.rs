@@ -1,7 +1,7 @@
 //! A Compose config → its Compose files (paths resolved from the config's folder) and what the policy must see
 //! of them before Compose resolves them: each service's `env_file`s, as the repository wrote them.
 //!
-//! Compose itself merges and interpolates the files (`compose config`, in [`crate::compose`]); only `env_file`
+//! Compose itself merges and interpolates the files (`compose config`, in the Compose stage); only `env_file`
 //! needs the sources, because the resolved form has the files' contents inlined and their paths gone.
 
 use super::Loaded;

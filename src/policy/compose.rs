@@ -2,7 +2,7 @@
 //! every host-affecting setting of every service, classified as devcontainer.json's are.
 //!
 //! The project is repository content: a service may not do what devcontainer.json may not. Ports are not
-//! findings: containai publishes every one on 127.0.0.1 ([`crate::compose`] rewrites them).
+//! findings: containai publishes every one on 127.0.0.1 (the Compose stage rewrites them).
 
 use super::caps;
 use super::classify::{Class, Finding, Findings, Scope, mount};
