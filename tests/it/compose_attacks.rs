@@ -90,3 +90,33 @@ fn host_namespaces_devices_and_an_env_file_with_a_key_are_refused() {
     let repo = Repo::new(&services("", db));
     repo.refused(&["services.db.network_mode", "services.db.pid", "services.db.devices", "services.db.env_file"]);
 }
+
+#[test]
+fn a_mount_outside_the_workspace_needs_trust_and_trust_covers_it() {
+    // A folder beside the workspace: not protected, but not the workspace either.
+    let repo = Repo::new(&services("    volumes:\n      - ../../shared-data:/data\n", ""));
+    std::fs::create_dir_all(repo.dir.path().join("shared-data")).unwrap();
+    let run = |sub: &str, extra: &[&str]| {
+        Command::new(binary())
+            .arg(sub)
+            .arg("--workspace-folder")
+            .arg(&repo.workspace)
+            .args(extra)
+            .env("HOME", repo.home())
+            .env("XDG_CONFIG_HOME", repo.home().join(".config"))
+            .output()
+            .unwrap()
+    };
+    let before = run("build", &["--plan"]);
+    assert!(!before.status.success(), "planned untrusted: {}", text(&before));
+    let said = text(&before);
+    assert!(said.contains("have not trusted") && said.contains("services.app.volumes[0]"), "{said}");
+    let trusted = run("trust", &[]);
+    assert!(trusted.status.success(), "{}", text(&trusted));
+    assert!(String::from_utf8_lossy(&trusted.stdout).contains("services.app.volumes[0]"), "{}", text(&trusted));
+    let after = run("build", &["--plan"]);
+    assert!(after.status.success(), "{}", text(&after));
+    // The plan is the primary service's Dockerfile build.
+    let plan: serde_json::Value = serde_json::from_str(String::from_utf8_lossy(&after.stdout).trim()).unwrap();
+    assert_eq!(plan["layers"][0]["name"], "base", "{plan}");
+}
