@@ -150,6 +150,12 @@ fn compose_workspace_up_ssh_second_service_reuse_down_remove() {
         "{}",
         text(&exec)
     );
+    // verify probes the primary service as any containai container.
+    let verify = ws.containai(&["verify", "--json"]);
+    let measured: Value = serde_json::from_slice(&verify.stdout).unwrap_or_else(|_| panic!("{}", text(&verify)));
+    assert!(verify.status.success(), "{measured}");
+    assert_eq!(measured["summary"]["runtime"], "runc", "{measured}");
+    assert_eq!(measured["summary"]["systemd"]["level"], "yes", "{measured}");
     let list = ws.containai(&["list"]);
     assert!(String::from_utf8_lossy(&list.stdout).contains(&host), "{}", text(&list));
 
