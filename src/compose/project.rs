@@ -78,11 +78,13 @@ pub fn project_name(inputs: &NameInputs, keep: bool) -> String {
     }
     let dir = inputs.first_file.and_then(Path::parent).unwrap_or(inputs.workspace_folder);
     let base = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    if dir == inputs.workspace_folder.join(".devcontainer") {
+    let name = if dir == inputs.workspace_folder.join(".devcontainer") {
         to_project_name(&format!("{}_devcontainer", base(inputs.workspace_folder)), keep)
     } else {
         to_project_name(&base(dir), keep)
-    }
+    };
+    // A folder named only of other characters (or `/`) leaves nothing: Compose needs a name.
+    if name.is_empty() { "devcontainer".to_string() } else { name }
 }
 
 /// Resolves the workspace's Compose project with the tool (nothing is created).
@@ -155,6 +157,7 @@ mod tests {
         assert_eq!(project_name(&inputs(ws, first), true), "proj");
         let first = Path::new("/w/proj/deploy/Compose-Files/a.yml");
         assert_eq!(project_name(&inputs(ws, first), true), "compose-files");
+        assert_eq!(project_name(&inputs(ws, Path::new("/!!/a.yml")), true), "devcontainer");
     }
 
     #[test]
