@@ -5,6 +5,7 @@
 //! [`folder`] are the layers below the stages.
 
 pub mod assets;
+pub mod compose;
 pub mod config;
 pub mod context;
 pub mod engine;

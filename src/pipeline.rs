@@ -16,6 +16,9 @@ use crate::run::up::{Target, UpOptions, wants_ssh};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
+#[path = "pipeline_compose.rs"]
+pub mod compose;
+
 /// The built-in feature that provides sshd.
 pub const SSHD_FEATURE: &str = "containai/sshd";
 
@@ -36,6 +39,8 @@ pub enum PipelineError {
     Lock(#[from] crate::lock::LockError),
     #[error(transparent)]
     Engine(#[from] crate::engine::EngineError),
+    #[error(transparent)]
+    Compose(#[from] crate::compose::ComposeError),
     #[error("cannot tell which user runs containai: {0}")]
     HostUser(std::io::Error),
 }
@@ -147,6 +152,9 @@ pub async fn plan_workspace(
     reporter: &dyn Reporter,
     settings: &ImageSettings,
 ) -> Result<BuildPlan> {
+    // A Compose config is planned as its primary service's image with the features.
+    let primary = compose::planned_config(loaded).await?;
+    let loaded = primary.as_ref().unwrap_or(loaded);
     plan::check_supported(loaded)?;
     let features = resolve_features(loaded, settings, reporter)?;
     pull_base(loaded, engine, reporter, settings).await?;
@@ -162,6 +170,8 @@ pub async fn build_workspace(
     reporter: &dyn Reporter,
     settings: &ImageSettings,
 ) -> Result<(BuildPlan, BuildOutcome)> {
+    let primary = compose::planned_config(loaded).await?;
+    let loaded = primary.as_ref().unwrap_or(loaded);
     plan::check_supported(loaded)?;
     let _cache = match &settings.config_dir {
         Some(dir) => Some(cache_lock(dir).await?),
@@ -252,8 +262,8 @@ pub async fn check_build(
     allow_insecure_runtime: bool,
     check_runtime: bool,
 ) -> Result<Option<String>> {
-    use crate::policy::{Isolation, Policy, SYSBOX, assess, runtime, trust};
-    let assessment = assess::assess(&loaded.model, &loaded.workspace, &loaded.local_env, &[], &[])?;
+    use crate::policy::{Isolation, Policy, SYSBOX, runtime, trust};
+    let assessment = compose::assess_workspace(loaded, &[]).await?;
     trust::require(&trust::default_store(config_dir), &loaded.workspace, &assessment.fingerprint)?;
     if !check_runtime {
         return Ok(None);
@@ -325,6 +335,9 @@ pub async fn up<E: ImageEngine + ContainerEngine>(
     build_no_cache: bool,
 ) -> Result<UpDone> {
     use crate::run::warm;
+    if loaded.model.kind() == Some(ConfigKind::Compose) {
+        return compose::up(loaded, engine, probe, reporter, settings, options, build_no_cache).await;
+    }
     let state_dir = options.config_dir.join("state");
     let id = &loaded.workspace.devcontainer_id;
     let key = warm_key(loaded, settings, options, build_no_cache);

@@ -2,6 +2,8 @@
 
 use super::WorkspaceArgs;
 use anyhow::Result;
+use containai::compose;
+use containai::config::model::ConfigKind;
 use containai::engine::Docker;
 use containai::run::{ops, ssh, ssh_config};
 
@@ -20,6 +22,13 @@ pub async fn run(args: DownArgs) -> Result<std::process::ExitCode> {
     let result =
         ops::down(&docker, &loaded.workspace, args.remove, &ssh_config::ssh_dir(), &ssh::containai_config_dir())
             .await?;
-    println!("{}", serde_json::to_string(&result)?);
+    let mut value = serde_json::to_value(&result)?;
+    // A Compose workspace: the rest of the project is stopped (or removed with its networks) by Compose.
+    if loaded.model.kind() == Some(ConfigKind::Compose)
+        && let Some(project) = compose::down(&ssh::containai_config_dir(), &loaded.workspace, args.remove).await?
+    {
+        value["compose"] = serde_json::to_value(&project)?;
+    }
+    println!("{}", serde_json::to_string(&value)?);
     Ok(std::process::ExitCode::SUCCESS)
 }

@@ -47,7 +47,10 @@ pub async fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitCode> {
         let out = json.as_object_mut().expect("read-configuration prints an object");
         let at = out.keys().position(|k| k == "workspace").map_or(out.len(), |i| i + 1);
         let value = features::configuration::features_configuration(&resolution);
-        out.shift_insert(at, "featuresConfiguration".into(), value);
+        // The reference prints no `featuresConfiguration` for a config without features.
+        if value["featureSets"].as_array().is_none_or(|sets| !sets.is_empty()) {
+            out.shift_insert(at, "featuresConfiguration".into(), value);
+        }
     }
     if args.include_merged_configuration {
         let engine = containai::engine::Docker::connect().await?;

@@ -3,7 +3,7 @@
 
 use super::WorkspaceArgs;
 use anyhow::Result;
-use containai::policy::{assess, trust};
+use containai::policy::trust;
 use containai::report::Reporter;
 
 #[derive(clap::Args)]
@@ -14,7 +14,8 @@ pub struct TrustArgs {
 
 pub async fn run(args: TrustArgs, reporter: &dyn Reporter) -> Result<std::process::ExitCode> {
     let loaded = args.workspace.load()?;
-    let assessment = assess::assess(&loaded.model, &loaded.workspace, &loaded.local_env, &[], &[])?;
+    // A Compose config's project is assessed with it (Compose resolves the files; nothing runs).
+    let assessment = containai::pipeline::compose::assess_workspace(&loaded, &[]).await?;
     let refused = assessment.refused();
     if !refused.is_empty() {
         reporter.warn(&format!(

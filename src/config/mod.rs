@@ -1,5 +1,6 @@
 //! Workspace folder (+ optional `--config`) → a found, parsed, substituted and validated devcontainer.json.
 
+pub mod compose;
 pub mod discover;
 pub mod jsonc;
 pub mod legacy;

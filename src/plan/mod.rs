@@ -29,7 +29,10 @@ use std::path::PathBuf;
 /// Errors of the plan stage.
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
-    #[error("Docker Compose configs are not supported yet\nhint: use an `image` or `build.dockerfile` config")]
+    #[error(
+        "a Docker Compose config has no image of its own: the plan is its primary service's\n\
+         hint: plan it with `containai build --plan`, which plans the primary service's `build` or `image`"
+    )]
     ComposeUnsupported,
     #[error(
         "the config names no `image` and no `build.dockerfile`\nhint: add `\"image\": \"debian:bookworm\"` to devcontainer.json"

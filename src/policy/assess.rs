@@ -73,3 +73,24 @@ pub fn refuse_metadata(entries: &[Value], allow_unsafe: bool) -> Result<Vec<Stri
         classify(&subject, &scope)?.iter().filter(|f| f.class == Class::Refused).map(ToString::to_string).collect();
     refuse_unless(refused, allow_unsafe)
 }
+
+/// [`assess`] of a Compose config: the findings of devcontainer.json and those of its resolved Compose project
+/// (`compose config` as JSON) and the `env_file`s its sources name, under one fingerprint.
+pub fn assess_compose(
+    config: &DevContainer,
+    workspace: &WorkspaceInfo,
+    local_env: &[String],
+    user_mounts: &[String],
+    project: &Value,
+    env_files: &[(String, std::path::PathBuf)],
+) -> Result<Assessment> {
+    let mut assessment = assess(config, workspace, local_env, user_mounts, &[])?;
+    let scope = Scope::of(workspace, local_env);
+    for finding in super::compose::classify_project(project, env_files, &scope) {
+        if !assessment.findings.contains(&finding) {
+            assessment.findings.push(finding);
+        }
+    }
+    assessment.fingerprint = Fingerprint::of(config, workspace, &assessment.findings)?;
+    Ok(assessment)
+}

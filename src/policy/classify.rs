@@ -86,10 +86,10 @@ pub struct Subject<'a> {
     pub metadata: &'a [Value],
 }
 
-struct Findings(Vec<Finding>);
+pub(super) struct Findings(pub(super) Vec<Finding>);
 
 impl Findings {
-    fn add(&mut self, class: Class, property: impl Into<String>, detail: impl Into<String>) {
+    pub(super) fn add(&mut self, class: Class, property: impl Into<String>, detail: impl Into<String>) {
         let finding = Finding { class, property: property.into(), detail: detail.into() };
         if !self.0.contains(&finding) {
             self.0.push(finding);
@@ -154,7 +154,7 @@ pub fn classify(subject: &Subject, scope: &Scope) -> Result<Vec<Finding>> {
     Ok(out.0)
 }
 
-fn mount(out: &mut Findings, scope: &Scope, property: &str, m: &Mount, needs_trust: bool) {
+pub(super) fn mount(out: &mut Findings, scope: &Scope, property: &str, m: &Mount, needs_trust: bool) {
     let source = m.source.as_deref().unwrap_or("");
     match m.typ {
         Some(MountType::BIND) => {

@@ -112,6 +112,15 @@ pub fn check_trust(
     options: &UpOptions,
 ) -> Result<Vec<String>> {
     let assessment = policy::assess::assess(config, workspace, local_env, &options.extra_mounts, &[])?;
+    enforce(&assessment, workspace, options)
+}
+
+/// An assessment's refusals and the user's trust of it: the warnings to print, or the refusal.
+pub fn enforce(
+    assessment: &policy::assess::Assessment,
+    workspace: &WorkspaceInfo,
+    options: &UpOptions,
+) -> Result<Vec<String>> {
     let store = policy::trust::default_store(&options.config_dir);
     Ok(assessment.enforce(&store, workspace, options.policy.allow_unsafe_config)?)
 }
@@ -128,6 +137,19 @@ pub async fn preflight(
     reporter: &dyn Reporter,
 ) -> Result<Policy> {
     let warnings = check_trust(config, workspace, local_env, options)?;
+    preflight_with(engine, config, workspace, warnings, options, reporter).await
+}
+
+/// [`preflight`] after the policy and the trust were asked (`warnings`: what they said): the runtime and the
+/// request's own checks. A Compose config has its project assessed with it ([`crate::policy::compose`]).
+pub async fn preflight_with(
+    engine: &dyn ContainerEngine,
+    config: &DevContainer,
+    workspace: &WorkspaceInfo,
+    warnings: Vec<String>,
+    options: &UpOptions,
+    reporter: &dyn Reporter,
+) -> Result<Policy> {
     let from_config = config
         .containai()
         .map_err(|e| policy::PolicyError::Config(format!("`customizations.containai`: {e}")))?

@@ -5,6 +5,9 @@
 mod support;
 
 mod build_engine;
+mod compose_attacks;
+mod compose_corpus;
+mod compose_engine;
 mod config_conformance;
 mod config_corpus;
 mod config_errors;

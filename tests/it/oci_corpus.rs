@@ -17,7 +17,7 @@ const PREFIX: &str = "ghcr.io/devcontainers/features/";
 const BASE: &str = "containai-test/base:bookworm";
 
 /// Each corpus template folder with its devcontainer.json as parsed (JSONC).
-fn corpus() -> Vec<(PathBuf, Value)> {
+pub(crate) fn corpus() -> Vec<(PathBuf, Value)> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(corpus::templates())
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -34,7 +34,7 @@ fn corpus() -> Vec<(PathBuf, Value)> {
 }
 
 /// The config's feature keys.
-fn feature_keys(config: &Value) -> Vec<String> {
+pub(crate) fn feature_keys(config: &Value) -> Vec<String> {
     config["features"].as_object().map(|f| f.keys().cloned().collect()).unwrap_or_default()
 }
 
@@ -76,7 +76,7 @@ fn fixture_collection(wanted: &BTreeMap<String, u64>, used: &BTreeMap<String, BT
 }
 
 /// The template at `dir` rendered with its defaults, its `image` as the template names it.
-fn rendered(dir: &Path) -> Value {
+pub(crate) fn rendered(dir: &Path) -> Value {
     let template = Template::load(&TemplateRef::Local(dir.to_path_buf())).unwrap();
     let values = options::resolve(&template, &Map::new()).unwrap();
     let files = render::render(&template, &values, &[]).unwrap();
@@ -94,7 +94,7 @@ fn render_config(dir: &Path) -> Value {
 /// The ghcr.io features the corpus uses, published to a fresh local registry; `(registry, collection, wanted,
 /// uses)`.
 #[allow(clippy::type_complexity)]
-fn published_features(
+pub(crate) fn published_features(
     configs: &[(PathBuf, Value)],
 ) -> (Registry, tempfile::TempDir, BTreeMap<String, u64>, BTreeMap<(String, u64), usize>) {
     // The ghcr.io features the corpus uses, by id and the major versions its configs ask for.

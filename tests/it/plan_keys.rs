@@ -200,7 +200,7 @@ fn compose_and_missing_install_sh_are_clear_errors() {
     let compose = loaded(json!({"dockerComposeFile": "c.yml", "service": "app"}));
     let err = plan::plan(&compose, &[], &image(BASE_ID, None), &HOST, &Silent).unwrap_err();
     assert!(matches!(err, PlanError::ComposeUnsupported));
-    assert!(err.to_string().contains("not supported yet"));
+    assert!(err.to_string().contains("no image of its own"), "{err}");
     let mut broken = feature("a", "x", "");
     broken.files.retain(|f| f.path != "install.sh");
     let err = plan::plan(&config(), &[broken], &image(BASE_ID, None), &HOST, &Silent).unwrap_err();

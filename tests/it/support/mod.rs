@@ -2,6 +2,7 @@
 //! the submodules hold a second engine, config fixtures, the shared corpus, the docker CLI, a registry and a
 //! sandboxed HOME.
 
+pub mod compose;
 pub mod config;
 pub mod corpus;
 pub mod daemon;
