@@ -4,6 +4,8 @@
 
 mod support;
 
+mod agents_ca;
+mod agents_presets;
 mod build_engine;
 mod config_conformance;
 mod config_corpus;
