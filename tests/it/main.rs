@@ -6,6 +6,8 @@ mod support;
 
 mod agents_ca;
 mod agents_presets;
+mod agents_run;
+mod agents_worktrees;
 mod build_engine;
 mod config_conformance;
 mod config_corpus;
