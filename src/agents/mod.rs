@@ -23,9 +23,13 @@ pub enum AgentError {
         #[source]
         source: std::io::Error,
     },
-    #[error("`agentCredentials.{agent}`: {message}\nhint: names are environment variable names; file targets are paths under the remote user's home, e.g. `.claude/.credentials.json`")]
+    #[error(
+        "`agentCredentials.{agent}`: {message}\nhint: names are environment variable names; file targets are paths under the remote user's home, e.g. `.claude/.credentials.json`"
+    )]
     CredentialName { agent: String, message: String },
-    #[error("`{command}` is not in the container `{container}`: it was made before the agent's layer was added\nhint: pass `--rebuild` to replace the container")]
+    #[error(
+        "`{command}` is not in the container `{container}`: it was made before the agent's layer was added\nhint: pass `--rebuild` to replace the container"
+    )]
     NotInstalled { command: String, container: String },
     #[error("cannot prepare the agent's session in the container (exit {code}): {message}")]
     Prepare { code: i64, message: String },

@@ -159,10 +159,10 @@ pub fn all() -> Result<Vec<Preset>> {
 pub fn find(name: &str) -> Result<Preset> {
     let presets = all()?;
     let names: Vec<String> = presets.iter().map(|p| p.name.clone()).collect();
-    presets.into_iter().find(|p| p.name == name).ok_or_else(|| AgentError::UnknownAgent {
-        name: name.to_string(),
-        known: names.join("`, `"),
-    })
+    presets
+        .into_iter()
+        .find(|p| p.name == name)
+        .ok_or_else(|| AgentError::UnknownAgent { name: name.to_string(), known: names.join("`, `") })
 }
 
 /// The host names an agent needs (for the egress allowlist).

@@ -68,7 +68,9 @@ exec "$@""#;
 /// The state volume's name: one per workspace, or one per user.
 pub fn state_volume(scope: AgentStateScope, devcontainer_id: &str) -> String {
     match scope {
-        AgentStateScope::Workspace => format!("containai-agent-state-{}", &devcontainer_id[..devcontainer_id.len().min(16)]),
+        AgentStateScope::Workspace => {
+            format!("containai-agent-state-{}", &devcontainer_id[..devcontainer_id.len().min(16)])
+        }
         AgentStateScope::User => "containai-agent-state".to_string(),
     }
 }

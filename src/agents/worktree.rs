@@ -196,7 +196,9 @@ mod tests {
 
     fn repo() -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
-        let run = |args: &[&str]| assert!(Command::new("git").arg("-C").arg(dir.path()).args(args).status().unwrap().success());
+        let run = |args: &[&str]| {
+            assert!(Command::new("git").arg("-C").arg(dir.path()).args(args).status().unwrap().success())
+        };
         run(&["init", "-q", "-b", "main"]);
         run(&["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "first"]);
         dir
@@ -225,7 +227,9 @@ mod tests {
         assert!(mounts.iter().skip(1).all(|m| m.ends_with(",readonly")));
         // A `.git` file pointed elsewhere is refused.
         std::fs::write(wt.path.join(".git"), "gitdir: /etc\n").unwrap();
-        assert!(ensure(data.path(), repository.path(), "agent-1").unwrap_err().to_string().contains("no longer points"));
+        assert!(
+            ensure(data.path(), repository.path(), "agent-1").unwrap_err().to_string().contains("no longer points")
+        );
         let record = wt.git_dir.join("worktrees/agent-1");
         std::fs::write(wt.path.join(".git"), format!("gitdir: {}\n", record.display())).unwrap();
         ensure(data.path(), repository.path(), "agent-1").unwrap();

@@ -36,8 +36,8 @@ pub async fn run(args: DownArgs) -> Result<std::process::ExitCode> {
     };
     let loaded = workspace.load()?;
     let docker = Docker::connect().await?;
-    let found = ops::down(&docker, &loaded.workspace, args.remove, &ssh_config::ssh_dir(), &ssh::containai_config_dir())
-        .await;
+    let found =
+        ops::down(&docker, &loaded.workspace, args.remove, &ssh_config::ssh_dir(), &ssh::containai_config_dir()).await;
     // A worktree whose sandbox is gone already is removed all the same.
     let mut result = match found {
         Ok(result) => serde_json::to_value(&result)?,

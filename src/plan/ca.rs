@@ -2,9 +2,9 @@
 //! as PEM blocks checked and re-written, and the keyed `ca` layer that installs them in the system store and
 //! points Node, Python and OpenSSL at it, so that builds and containers behind a TLS-intercepting proxy work.
 
+use super::Result;
 use super::key::LayerKey;
 use super::render::render;
-use super::Result;
 use crate::plan::model::{ContextFile, Layer, LayerContext, cache_tag};
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -108,8 +108,7 @@ impl CaCertificates {
         all.extend(paths.iter().cloned());
         let mut files: Vec<CaFile> = Vec::new();
         for path in all {
-            let text =
-                std::fs::read_to_string(&path).map_err(|source| CaError::Read { path: path.clone(), source })?;
+            let text = std::fs::read_to_string(&path).map_err(|source| CaError::Read { path: path.clone(), source })?;
             let pem = certificates_of(&text).map_err(|reason| CaError::NotPem { path: path.clone(), reason })?;
             if !files.iter().any(|f| f.pem == pem) {
                 files.push(CaFile { source: path, pem });

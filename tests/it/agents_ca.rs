@@ -45,7 +45,11 @@ fn a_ca_layer_is_keyed_by_the_certificates_and_absent_without_them() {
         &json!({"image": BASE_IMAGE, "customizations": {"containai": {"caCertificates": ["/etc/ssl/certs/ca-certificates.crt"]}}}),
     );
     let refused = home.run("build", Some(&ws), &["--plan"]);
-    assert!(!refused.status.success() && text(&refused).contains("unknown property `caCertificates`"), "{}", text(&refused));
+    assert!(
+        !refused.status.success() && text(&refused).contains("unknown property `caCertificates`"),
+        "{}",
+        text(&refused)
+    );
     crate::support::write_workspace(&ws, &json!({"image": BASE_IMAGE}));
     // The certificates of the host store (a file of many PEM blocks) given on the command line.
     let bundle = "/etc/ssl/certs/ca-certificates.crt";

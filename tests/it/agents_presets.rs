@@ -33,11 +33,8 @@ fn every_preset_builds_and_its_command_runs_as_the_remote_user() {
         assert!(out.status.success(), "{}: {}", preset.name, crate::support::last_lines(&text(&out), 40));
         let result = json(&out);
         let layers = result["layers"].as_array().unwrap();
-        let built: Vec<&str> = layers
-            .iter()
-            .filter(|l| l["source"] == "built")
-            .map(|l| l["name"].as_str().unwrap_or(""))
-            .collect();
+        let built: Vec<&str> =
+            layers.iter().filter(|l| l["source"] == "built").map(|l| l["name"].as_str().unwrap_or("")).collect();
         eprintln!("{}: {:.0?}, layers built: {built:?}", preset.name, started.elapsed());
         // One parent for all: base, system, ca are the same for every preset.
         let keys: Vec<&str> = layers.iter().take(3).map(|l| l["key"].as_str().unwrap_or("")).collect();

@@ -53,8 +53,16 @@ fn parallel_worktree_sandboxes_share_the_image_and_commit_to_the_repository() {
     assert!(first.status.success(), "{}", crate::support::last_lines(&text(&first), 30));
 
     let names = ["agent-a", "agent-b", "feature/agent-c"];
-    let children: Vec<_> =
-        names.iter().map(|n| up(&["--worktree", n]).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap()).collect();
+    let children: Vec<_> = names
+        .iter()
+        .map(|n| {
+            up(&["--worktree", n])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
     let results: Vec<serde_json::Value> = children
         .into_iter()
         .map(|c| {
@@ -73,9 +81,15 @@ fn parallel_worktree_sandboxes_share_the_image_and_commit_to_the_repository() {
         assert_eq!(branch, *name);
     }
     // A commit inside the first lands on its branch in the repository.
-    let (id, folder) = (results[0]["containerId"].as_str().unwrap(), results[0]["remoteWorkspaceFolder"].as_str().unwrap());
+    let (id, folder) =
+        (results[0]["containerId"].as_str().unwrap(), results[0]["remoteWorkspaceFolder"].as_str().unwrap());
     let commit = crate::support::docker_output(&[
-        "exec", "-w", folder, id, "sh", "-c",
+        "exec",
+        "-w",
+        folder,
+        id,
+        "sh",
+        "-c",
         "echo inside > inside.txt && git add inside.txt && git -c user.name=a -c user.email=a@a commit -q -m from-inside",
     ]);
     assert!(commit.status.success(), "{}", text(&commit));
@@ -97,12 +111,20 @@ fn parallel_worktree_sandboxes_share_the_image_and_commit_to_the_repository() {
     for m in mounts.as_array().unwrap().iter().filter(|m| m["Type"] == "bind") {
         let source = m["Source"].as_str().unwrap();
         let ok = source.contains("/containai/worktrees/") || source == git_dir.to_str().unwrap();
-        let read_only = source == git_dir.join("hooks").to_str().unwrap() || source == git_dir.join("config").to_str().unwrap();
+        let read_only =
+            source == git_dir.join("hooks").to_str().unwrap() || source == git_dir.join("config").to_str().unwrap();
         assert!(ok || (read_only && m["RW"] == false), "unexpected mount {m}");
     }
 
     // The sandbox points its `.git` file elsewhere: refused, nothing more mounted.
-    let wt_b = PathBuf::from(git(&repo, &["worktree", "list", "--porcelain"]).lines().filter_map(|l| l.strip_prefix("worktree ")).find(|p| p.ends_with("agent-b")).unwrap().to_string());
+    let wt_b = PathBuf::from(
+        git(&repo, &["worktree", "list", "--porcelain"])
+            .lines()
+            .filter_map(|l| l.strip_prefix("worktree "))
+            .find(|p| p.ends_with("agent-b"))
+            .unwrap()
+            .to_string(),
+    );
     let good = std::fs::read_to_string(wt_b.join(".git")).unwrap();
     std::fs::write(wt_b.join(".git"), "gitdir: /etc\n").unwrap();
     let refused = up(&["--worktree", "agent-b"]).output().unwrap();
