@@ -44,13 +44,25 @@ fn worktree_error(message: String) -> AgentError {
     AgentError::Worktree { message }
 }
 
+/// `git` options that keep the repository's config and hooks (which a sandbox may have written) from running
+/// a command on the host.
+const SAFE: [&str; 6] = ["-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", "-c", "core.sshCommand=false"];
+
 fn git(dir: &Path, args: &[&str]) -> Result<String> {
+    git_in(dir, args, &[])
+}
+
+/// `git -C dir ARGS` with [`SAFE`] and `env` (the repository's own `GIT_*` paths, when given).
+fn git_in(dir: &Path, args: &[&str], env: &[(&str, &Path)]) -> Result<String> {
     let out = Command::new("git")
         .arg("-C")
         .arg(dir)
+        .args(SAFE)
         .args(args)
         .env_remove("GIT_DIR")
         .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_COMMON_DIR")
+        .envs(env.iter().copied())
         .output()
         .map_err(|e| worktree_error(format!("cannot run `git`: {e}")))?;
     if !out.status.success() {
@@ -95,7 +107,8 @@ pub fn path_for(dir: &Path, repository: &Path, name: &str) -> PathBuf {
 
 /// The worktree record the `.git` file of `path` must point at: `<git_dir>/worktrees/<id>`, with `id` a plain
 /// name whose record's `gitdir` is `path/.git`. Anything else (a path elsewhere, `..`, a symlink) is refused.
-fn check_git_file(path: &Path, git_dir: &Path) -> Result<()> {
+/// Returns the record.
+fn check_git_file(path: &Path, git_dir: &Path) -> Result<PathBuf> {
     let file = path.join(".git");
     let meta = std::fs::symlink_metadata(&file).map_err(|e| worktree_error(format!("no `.git` file: {e}")))?;
     let text = if meta.is_file() { std::fs::read_to_string(&file).unwrap_or_default() } else { String::new() };
@@ -115,7 +128,7 @@ fn check_git_file(path: &Path, git_dir: &Path) -> Result<()> {
             records.display()
         )));
     }
-    Ok(())
+    Ok(record)
 }
 
 /// Creates the worktree NAME of the repository at `workspace` (on branch NAME, made from `HEAD` when it does
@@ -154,21 +167,25 @@ impl Worktree {
     }
 
     /// Removes the worktree (its branch stays): only when `git status` shows nothing, unless `force`.
+    /// `git status` runs with the repository's paths given (`GIT_DIR`, `GIT_COMMON_DIR`, `GIT_WORK_TREE`):
+    /// neither the worktree's `.git` file nor its record's `commondir`, both writable by the sandbox, is read.
     pub fn remove(&self, force: bool) -> Result<()> {
-        let status = git(&self.path, &["status", "--porcelain"])?;
+        let record = check_git_file(&self.path, &self.git_dir)?;
+        let env = [
+            ("GIT_DIR", record.as_path()),
+            ("GIT_COMMON_DIR", self.git_dir.as_path()),
+            ("GIT_WORK_TREE", self.path.as_path()),
+        ];
+        let status = git_in(&self.path, &["status", "--porcelain"], &env)?;
         if !status.is_empty() && !force {
             return Err(worktree_error(format!(
                 "the worktree `{}` has changes:\n{status}\nhint: commit them, or pass `--force-worktree` to remove it anyway",
                 self.path.display()
             )));
         }
+        // Checked above: `--force` keeps git from checking again by the sandbox's files.
         let target = self.path.to_string_lossy().to_string();
-        let mut args = vec!["worktree", "remove"];
-        if force {
-            args.push("--force");
-        }
-        args.push(&target);
-        git(&self.repository, &args)?;
+        git(&self.repository, &["worktree", "remove", "--force", &target])?;
         Ok(())
     }
 }
@@ -233,8 +250,17 @@ mod tests {
         let record = wt.git_dir.join("worktrees/agent-1");
         std::fs::write(wt.path.join(".git"), format!("gitdir: {}\n", record.display())).unwrap();
         ensure(data.path(), repository.path(), "agent-1").unwrap();
+        // The sandbox redirects the record's `commondir` to a config of its own: the host's git never reads it.
+        let evil = wt.path.join("evil");
+        assert!(Command::new("cp").arg("-r").arg(&wt.git_dir).arg(&evil).status().unwrap().success());
+        let marker = data.path().join("ran");
+        let hook = format!("[core]\n\trepositoryformatversion = 0\n\tfsmonitor = \"touch {}\"\n", marker.display());
+        std::fs::write(evil.join("config"), hook).unwrap();
+        std::fs::write(record.join("commondir"), evil.display().to_string()).unwrap();
         std::fs::write(wt.path.join("new.txt"), "x").unwrap();
         assert!(wt.remove(false).unwrap_err().to_string().contains("has changes"));
+        assert!(!marker.exists(), "the sandbox's config ran a command on the host");
+        std::fs::write(record.join("commondir"), "../..\n").unwrap();
         wt.remove(true).unwrap();
         assert!(!wt.path.exists());
         assert!(existing(data.path(), repository.path(), "agent-1").unwrap().is_none());
