@@ -4,6 +4,7 @@
 
 mod support;
 
+mod agents_attacks;
 mod agents_ca;
 mod agents_presets;
 mod agents_run;
