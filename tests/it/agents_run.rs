@@ -1,8 +1,9 @@
 //! `containai run codex` end to end (engine-backed, runc insecure mode): the agent runs as the remote user with
 //! its exit status passed through; the credentials the user config names (a host variable and a host file,
 //! both canaries) are readable inside — in a tmpfs, 0600 to the remote user only — and found nowhere in the
-//! image, the container's inspect output, the logs, the result or containai's own files; the state folder is a
-//! link into the workspace's state volume. A repository's config cannot name credentials.
+//! image (inspect, history, `docker save` bytes), the container's inspect output, the logs, the result or
+//! containai's own files; the state folder is a link into the workspace's state volume. A repository's config
+//! cannot name credentials.
 
 use crate::support::sandbox::Home;
 use crate::support::{BASE_IMAGE, docker, docker_output, text};
@@ -111,6 +112,18 @@ fn run_passes_credentials_through_a_tmpfs_only_and_they_leak_nowhere() {
         let containai_files = files_containing(&home.path().join(".config/containai"), canary);
         assert!(containai_files.is_empty(), "`{canary}` in {containai_files:?}");
     }
+    // Nor in the image's bytes (`docker save`, searched without unpacking).
+    let tar = home.dir.path().join("image.tar");
+    let saved = docker_output(&["save", "-o", tar.to_str().unwrap(), &image]);
+    assert!(saved.status.success(), "{}", text(&saved));
+    assert!(std::fs::metadata(&tar).unwrap().len() > 1_000_000);
+    let grep = std::process::Command::new("grep")
+        .args(["-a", "-c", "-F", "-e", env_canary.as_str(), "-e", file_canary.as_str()])
+        .arg(&tar)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&grep.stdout).trim(), "0", "a canary is in `docker save {image}`");
+    std::fs::remove_file(&tar).unwrap();
     // The state volume is the workspace's own.
     assert!(inspect.contains("containai-agent-state-"), "no state volume: {inspect}");
 }
