@@ -15,7 +15,7 @@ fn git(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
-/// The containers of the worktree sandboxes of `home`, removed when dropped.
+/// The containers whose workspace lies under the folder (the repository and its worktrees), removed when dropped.
 struct Sandboxes(PathBuf);
 
 impl Drop for Sandboxes {
@@ -42,7 +42,7 @@ fn parallel_worktree_sandboxes_share_the_image_and_commit_to_the_repository() {
     git(&repo, &["init", "-q", "-b", "main"]);
     git(&repo, &["add", "-A"]);
     git(&repo, &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "config"]);
-    let _sandboxes = Sandboxes(home.path());
+    let _sandboxes = Sandboxes(home.dir.path().to_path_buf());
     let up = |extra: &[&str]| {
         let mut cmd = home.command("up", Some(&repo), &["--allow-insecure-runtime"]);
         cmd.args(extra);
