@@ -1,4 +1,4 @@
-//! The project's `templates/`, `features/` and `schemas/` folders → bytes embedded in the binary.
+//! The project's `templates/`, `features/`, `schemas/` and `agents/` folders → bytes embedded in the binary.
 
 use include_dir::{Dir, include_dir};
 
@@ -8,3 +8,5 @@ pub static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates
 pub static FEATURES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/features");
 /// containai's own JSON schemas.
 pub static SCHEMAS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/schemas");
+/// The agent presets (`agents/<name>.json`).
+pub static AGENTS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/agents");

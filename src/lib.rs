@@ -4,6 +4,7 @@
 //! [`pipeline`]; [`policy`] decides what may reach the host; [`context`], [`engine`], [`registry`], [`lock`],
 //! [`folder`] are the layers below the stages.
 
+pub mod agents;
 pub mod assets;
 pub mod compose;
 pub mod config;

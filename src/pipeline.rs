@@ -41,6 +41,8 @@ pub enum PipelineError {
     Engine(#[from] crate::engine::EngineError),
     #[error(transparent)]
     Compose(#[from] crate::compose::ComposeError),
+    #[error(transparent)]
+    Agent(#[from] crate::agents::AgentError),
     #[error("cannot tell which user runs containai: {0}")]
     HostUser(std::io::Error),
 }
@@ -57,6 +59,8 @@ pub struct ImageSettings {
     pub image_names: Vec<String>,
     /// containai's config folder (layer locks, the cache lock).
     pub config_dir: Option<PathBuf>,
+    /// The CA certificates the user named (user config, `--ca-certificate`): a `ca` layer after the system one.
+    pub ca: plan::ca::CaCertificates,
 }
 
 impl ImageSettings {
@@ -138,10 +142,11 @@ fn plan_over(
     loaded: &Loaded,
     features: &[ResolvedFeature],
     base: &BaseInput,
+    settings: &ImageSettings,
     reporter: &dyn Reporter,
 ) -> Result<BuildPlan> {
     let host = HostUser::current().map_err(PipelineError::HostUser)?;
-    Ok(plan::plan(loaded, features, base, &host, reporter)?)
+    Ok(plan::plan_with_ca(loaded, features, base, &host, &settings.ca, reporter)?)
 }
 
 /// Features → base → plan. The engine is asked for the base image's id (pulled when it lacks it, unless offline)
@@ -159,7 +164,7 @@ pub async fn plan_workspace(
     let features = resolve_features(loaded, settings, reporter)?;
     pull_base(loaded, engine, reporter, settings).await?;
     let base = plan::base::resolve(loaded, engine, settings.no_cache).await?;
-    plan_over(loaded, &features, &base, reporter)
+    plan_over(loaded, &features, &base, settings, reporter)
 }
 
 /// Plans and builds the workspace's image under the cache lock (what `containai build` does).
@@ -203,7 +208,7 @@ pub async fn build_resolved(
         first = Some(image::execute_with_cache(&only, engine, probe, reporter, &only_options, &pull_only).await?);
         base = plan::base::resolve_in(loaded, engine, false, &cache.pulled_repositories()?).await?;
     }
-    let plan = plan_over(loaded, features, &base, reporter)?;
+    let plan = plan_over(loaded, features, &base, settings, reporter)?;
     let mut outcome = image::execute_with_cache(&plan, engine, probe, reporter, &options, cache).await?;
     // The base built (or pulled) just before counts as such in this run.
     if let Some(first) = first
@@ -317,6 +322,7 @@ fn warm_key(loaded: &Loaded, settings: &ImageSettings, options: &UpOptions, buil
         "flow": format!("{:?} {:?}", flow.skip_post_attach, options.skip_post_create),
         "expect": options.expect_existing,
         "image": format!("{:?} {:?} {:?}", settings.remote, settings.cache.cache_from, settings.cache.require_cache),
+        "ca": settings.ca.files.iter().map(|f| f.pem.as_str()).collect::<Vec<_>>(),
     });
     let folders: Vec<&Path> = folders.iter().map(PathBuf::as_path).collect();
     Some(crate::run::warm::key(&[&loaded.value, &inputs], &folders))
@@ -381,6 +387,41 @@ pub async fn up<E: ImageEngine + ContainerEngine>(
         warm::save(&state_dir, id, &record)?;
     }
     Ok(UpDone { result: value, target: Some(target) })
+}
+
+/// One agent session: what `containai run AGENT` runs after `up`.
+#[derive(Debug)]
+pub struct AgentRun {
+    pub preset: crate::agents::Preset,
+    pub credentials: crate::agents::credentials::SessionCredentials,
+    pub args: Vec<String>,
+    pub tty: bool,
+}
+
+/// `containai run AGENT`: [`up`] with the agent's features in `loaded` (see [`crate::agents::preset::add_to`]),
+/// then the agent's session in the container; the agent's exit code.
+#[allow(clippy::too_many_arguments)]
+pub async fn run_agent<E: ImageEngine + ContainerEngine>(
+    loaded: &Loaded,
+    engine: &E,
+    probe: &dyn ManifestProbe,
+    reporter: &dyn Reporter,
+    settings: &ImageSettings,
+    options: &UpOptions,
+    agent: &AgentRun,
+) -> Result<i64> {
+    up(loaded, engine, probe, reporter, settings, options, false).await?;
+    let code = crate::agents::session::start(
+        engine,
+        &loaded.model,
+        &loaded.workspace,
+        &agent.preset,
+        &agent.credentials,
+        &agent.args,
+        agent.tty,
+    )
+    .await?;
+    Ok(code)
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! containai's user config (`$CONTAINAI_CONFIG`, else `$XDG_CONFIG_HOME/containai/config.json`) → settings
-//! that belong to the user, never to a repository: registry mirrors.
+//! that belong to the user, never to a repository: registry mirrors, CA certificates to trust, agents'
+//! credentials and state.
 
 use crate::registry::Mirror;
 use std::collections::BTreeMap;
@@ -23,6 +24,39 @@ pub struct UserConfig {
     /// Registry → `HOST[:PORT][/PREFIX]` to fetch its features and pull its images from (as `--registry-mirror`).
     #[serde(default)]
     pub registry_mirrors: BTreeMap<String, String>,
+    /// PEM files of CA certificates that builds and containers trust (a TLS-intercepting proxy's, say).
+    #[serde(default)]
+    pub ca_certificates: Vec<PathBuf>,
+    /// Also trust every `*.crt` in the host's `/usr/local/share/ca-certificates`.
+    #[serde(default)]
+    pub host_ca_certificates: bool,
+    /// Per agent preset: the host variables and files its sessions get (`containai run`).
+    #[serde(default)]
+    pub agent_credentials: BTreeMap<String, AgentCredentialConfig>,
+    /// Whether agents' state (logins, history, settings) is kept per workspace (default) or per user.
+    #[serde(default)]
+    pub agent_state: AgentStateScope,
+}
+
+/// What one agent's sessions get from the host.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AgentCredentialConfig {
+    /// Names of host environment variables passed through (their values are read when the agent starts).
+    #[serde(default)]
+    pub env: Vec<String>,
+    /// Path under the remote user's home in the container → the host file whose bytes it gets.
+    #[serde(default)]
+    pub files: BTreeMap<String, PathBuf>,
+}
+
+/// Where agents' state volume belongs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AgentStateScope {
+    #[default]
+    Workspace,
+    User,
 }
 
 /// Errors of reading the user config.

@@ -32,6 +32,12 @@ pub struct Args {
     pub remote: super::features::RemoteArgs,
     #[command(flatten)]
     pub prebuild: super::cache::PrebuildArgs,
+    #[command(flatten)]
+    pub ca: super::ca::CaArgs,
+    /// Install the coding agent NAME (a preset: `claude-code`, `codex`, `gemini-cli`, `opencode`, `aider`)
+    /// in the image (repeatable).
+    #[arg(long = "agent", value_name = "NAME")]
+    pub agents: Vec<String>,
     /// Build although the engine's default runtime is not sysbox-runc: the repository's Dockerfile and feature
     /// scripts then run under it (plain runc: root in a build step is root on the host).
     #[arg(long, env = "CONTAINAI_ALLOW_INSECURE_RUNTIME", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false)]
@@ -49,6 +55,9 @@ pub async fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitCode> {
     let opts = LoadOptions { workspace_folder: args.workspace.workspace_folder, config_file: args.workspace.config };
     let mut loaded = config::load(&opts)?;
     args.additional.apply(&mut loaded)?;
+    for name in &args.agents {
+        containai::agents::preset::add_to(&mut loaded, &containai::agents::find(name)?);
+    }
     for warning in &loaded.warnings {
         printer.warn(warning);
     }
@@ -66,6 +75,7 @@ pub async fn run(args: Args, printer: &Printer) -> anyhow::Result<ExitCode> {
         no_cache: args.no_cache,
         image_names: args.image_name,
         config_dir: Some(config_dir),
+        ca: args.ca.certificates()?,
     };
     if args.prebuild.check_cache {
         let plan =

@@ -1,4 +1,5 @@
-//! `containai list [--json]` → every container containai manages, as a table or a JSON array.
+//! `containai list [--json]` → every container containai manages (with the worktree a sandbox is on), as a table
+//! or a JSON array.
 
 use anyhow::Result;
 use containai::engine::Docker;
@@ -14,8 +15,16 @@ pub struct ListArgs {
 pub async fn run(args: ListArgs) -> Result<std::process::ExitCode> {
     let docker = Docker::connect().await?;
     let entries = ops::list(&docker).await?;
+    let worktrees = containai::agents::worktree::worktrees_dir();
     if args.json {
-        println!("{}", serde_json::to_string(&entries)?);
+        let mut values = Vec::new();
+        for e in &entries {
+            let mut value = serde_json::to_value(e)?;
+            let name = containai::agents::worktree::name_of(&worktrees, std::path::Path::new(&e.workspace));
+            value["worktree"] = name.into();
+            values.push(value);
+        }
+        println!("{}", serde_json::to_string(&values)?);
     } else {
         println!("{:<32} {:<10} {:<12} {:<40} WORKSPACE", "NAME", "STATUS", "RUNTIME", "SSH");
         for e in entries {
@@ -25,7 +34,12 @@ pub async fn run(args: ListArgs) -> Result<std::process::ExitCode> {
                 _ => "-".into(),
             };
             let runtime = e.runtime.as_deref().unwrap_or("-");
-            println!("{:<32} {:<10} {:<12} {:<40} {}", e.name, e.status, runtime, ssh, e.workspace);
+            let worktree = containai::agents::worktree::name_of(&worktrees, std::path::Path::new(&e.workspace));
+            let workspace = match worktree {
+                Some(name) => format!("{} (worktree `{name}`)", e.workspace),
+                None => e.workspace.clone(),
+            };
+            println!("{:<32} {:<10} {:<12} {:<40} {}", e.name, e.status, runtime, ssh, workspace);
         }
     }
     Ok(std::process::ExitCode::SUCCESS)

@@ -1,6 +1,7 @@
 //! Arguments → one subcommand run; errors printed once, as text or JSON, with a non-zero exit.
 
 mod build;
+mod ca;
 mod cache;
 mod diagnostic;
 mod doctor;
@@ -15,6 +16,7 @@ mod outdated;
 mod printer;
 mod progress;
 mod read_configuration;
+mod run;
 mod signal;
 mod ssh;
 mod templates;
@@ -105,6 +107,9 @@ pub enum Command {
     Down(down::DownArgs),
     /// Run a command in the workspace's container as the remote user.
     Exec(exec::ExecArgs),
+    /// Bring the workspace up with a coding agent (`claude-code`, `codex`, `gemini-cli`, `opencode`, `aider`)
+    /// and run it as the remote user.
+    Run(run::RunArgs),
     /// List the containers containai manages.
     List(list::ListArgs),
     /// Open an ssh session (or run a command) in the workspace's container.
@@ -151,7 +156,7 @@ pub fn main() -> ExitCode {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     let json_output = cli.command.json_output();
     // `exec` and `ssh` leave signals to the command they run.
-    let catch_signals = !matches!(cli.command, Command::Exec(_) | Command::Ssh(_));
+    let catch_signals = !matches!(cli.command, Command::Exec(_) | Command::Ssh(_) | Command::Run(_));
     let result: anyhow::Result<ExitCode> = runtime.block_on(async {
         tokio::select! {
             result = dispatch(cli.command, &printer) => result.map_err(lost::explain),
@@ -180,6 +185,7 @@ async fn dispatch(command: Command, printer: &Printer) -> anyhow::Result<ExitCod
         Command::Up(args) => up::run(args, printer).await,
         Command::Down(args) => down::run(args).await,
         Command::Exec(args) => exec::run(args).await,
+        Command::Run(args) => run::run(args, printer).await,
         Command::List(args) => list::run(args).await,
         Command::Ssh(args) => ssh::run(args, printer).await,
         Command::Trust(args) => trust::run(args, printer).await,

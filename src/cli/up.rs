@@ -3,6 +3,7 @@
 
 use super::{Printer, WorkspaceArgs};
 use anyhow::{Context, Result};
+use containai::agents::worktree::{self, Worktree};
 use containai::config::substitute::{host_env, redact_local_env};
 use containai::engine::Docker;
 use containai::pipeline::{self, ImageSettings};
@@ -86,6 +87,27 @@ pub struct UpArgs {
     pub remote: super::features::RemoteArgs,
     #[command(flatten)]
     pub cache: super::cache::CacheArgs,
+    #[command(flatten)]
+    pub ca: super::ca::CaArgs,
+    /// Install the coding agent NAME (a preset: `claude-code`, `codex`, `gemini-cli`, `opencode`, `aider`) in
+    /// the image and give the container its state volume (repeatable); `containai run NAME` starts it.
+    #[arg(long = "agent", value_name = "NAME")]
+    pub agents: Vec<String>,
+    /// Bring up a sandbox on a git worktree of the workspace's repository on branch NAME (created from `HEAD`
+    /// when missing; the worktree is kept under containai's data folder), from the workspace's config and image.
+    #[arg(long, value_name = "NAME")]
+    pub worktree: Option<String>,
+}
+
+/// The worktree's sandbox as a workspace: its folder, with the main workspace's config file (so that the image
+/// is the same one), or the built-in default when the main workspace has none.
+pub fn worktree_workspace(main: &WorkspaceArgs, worktree: &Worktree) -> Result<WorkspaceArgs> {
+    let (loaded, default) = main.load_or_default()?;
+    Ok(WorkspaceArgs {
+        workspace_folder: worktree.path.clone(),
+        config: default.is_none().then(|| loaded.workspace.config_file.clone()),
+        base_image: main.base_image.clone(),
+    })
 }
 
 impl UpArgs {
@@ -117,8 +139,22 @@ impl UpArgs {
     }
 }
 
-pub async fn run(args: UpArgs, printer: &Printer) -> Result<std::process::ExitCode> {
-    let (mut loaded, notice) = args.workspace.load_or_default()?;
+/// The arguments → the loaded config (with the agents' features), the options and the image settings: what
+/// `up` and `run` share.
+pub fn prepare(
+    args: &UpArgs,
+    agents: &[String],
+    printer: &Printer,
+) -> Result<(containai::config::Loaded, UpOptions, ImageSettings)> {
+    let worktree = match &args.worktree {
+        Some(name) => Some(worktree::ensure(&worktree::worktrees_dir(), &args.workspace.workspace_folder, name)?),
+        None => None,
+    };
+    let workspace = match &worktree {
+        Some(worktree) => worktree_workspace(&args.workspace, worktree)?,
+        None => args.workspace.clone(),
+    };
+    let (mut loaded, notice) = workspace.load_or_default()?;
     args.additional.apply(&mut loaded)?;
     if let Some(notice) = notice {
         printer.info(&notice);
@@ -127,12 +163,30 @@ pub async fn run(args: UpArgs, printer: &Printer) -> Result<std::process::ExitCo
     if args.skip_non_blocking_commands && !args.prebuild {
         options.flow = options.flow.until_wait_for(&loaded.model);
     }
+    if let Some(worktree) = &worktree {
+        printer.info(&format!("worktree `{}` on branch `{}`", worktree.path.display(), worktree.name));
+        options.extra_mounts.extend(worktree.mounts());
+    }
+    if !agents.is_empty() {
+        let scope = containai::user_config::UserConfig::load()?.agent_state;
+        for name in agents {
+            containai::agents::preset::add_to(&mut loaded, &containai::agents::find(name)?);
+        }
+        let id = &loaded.workspace.devcontainer_id;
+        options.extra_mounts.push(containai::agents::session::state_mount(scope, id));
+    }
     let settings = ImageSettings {
         remote: args.remote.options()?,
         cache: args.cache.options(&loaded)?,
         config_dir: Some(options.config_dir.clone()),
+        ca: args.ca.certificates()?,
         ..Default::default()
     };
+    Ok((loaded, options, settings))
+}
+
+pub async fn run(args: UpArgs, printer: &Printer) -> Result<std::process::ExitCode> {
+    let (loaded, mut options, settings) = prepare(&args, &args.agents, printer)?;
     let docker = Docker::connect().await?;
     // The merged configuration needs what the container was made from: no answer from the last result then.
     options.warm = !args.include_merged_configuration;

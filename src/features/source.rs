@@ -253,7 +253,7 @@ mod tests {
 
     #[test]
     fn builtins_load_with_executable_install_script() {
-        assert_eq!(builtin_ids(), ["apt-packages", "dockerd", "sshd"]);
+        assert_eq!(builtin_ids(), ["agent", "apt-packages", "dockerd", "node-runtime", "sshd"]);
         for id in builtin_ids() {
             let loaded = load(&format!("containai/{id}"), &SourceId::Builtin(id.clone()), &roots()).unwrap();
             assert_eq!(loaded.metadata.id, id);

@@ -5,6 +5,7 @@
 //! label, so that a change to the config's own metadata (a lifecycle hook, say) rebuilds only that cheap layer.
 
 pub mod base;
+pub mod ca;
 pub mod entrypoint;
 pub mod key;
 mod layers;
@@ -204,6 +205,19 @@ pub fn plan(
     host: &HostUser,
     reporter: &dyn Reporter,
 ) -> Result<BuildPlan> {
+    plan_with_ca(loaded, features, base, host, &ca::CaCertificates::default(), reporter)
+}
+
+/// [`plan`] with the user's CA certificates: their `ca` layer right after the system layer (none when there
+/// are none, and then the plan and its keys are [`plan`]'s).
+pub fn plan_with_ca(
+    loaded: &Loaded,
+    features: &[ResolvedFeature],
+    base: &BaseInput,
+    host: &HostUser,
+    certificates: &ca::CaCertificates,
+    reporter: &dyn Reporter,
+) -> Result<BuildPlan> {
     check_supported(loaded)?;
     let (base_label, base_user) = match base {
         BaseInput::Image { metadata_label, user, .. } => (metadata_label.as_deref(), Some(user.as_str())),
@@ -237,6 +251,9 @@ pub fn plan(
     let (remote, container) = users::effective(&entries);
     let mut layers = vec![layers::base(base)?];
     layers.push(layers::system(&layers[0].key, base_user)?);
+    if !certificates.is_empty() {
+        layers.push(ca::layer(certificates, &layers[1].key)?);
+    }
     for feature in features {
         let parent = layers.last().expect("base layer").key.clone();
         let mut feature = feature.clone();

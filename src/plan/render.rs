@@ -11,7 +11,7 @@ use serde::Serialize;
 use std::sync::OnceLock;
 
 /// The Dockerfile fragments, by template name (file name without `.hbs`).
-pub const FRAGMENTS: [&str; 4] = ["base", "system", "feature", "user"];
+pub const FRAGMENTS: [&str; 5] = ["base", "system", "ca", "feature", "user"];
 
 /// POSIX shell single-quoted word.
 pub fn shell_quote(s: &str) -> String {

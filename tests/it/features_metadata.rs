@@ -53,7 +53,7 @@ fn builtins_are_valid_against_the_spec_schema() {
         ids.push(id);
     }
     ids.sort();
-    assert_eq!(ids, ["apt-packages", "dockerd", "sshd"]);
+    assert_eq!(ids, ["agent", "apt-packages", "dockerd", "node-runtime", "sshd"]);
 }
 
 #[test]

@@ -4,6 +4,11 @@
 
 mod support;
 
+mod agents_attacks;
+mod agents_ca;
+mod agents_presets;
+mod agents_run;
+mod agents_worktrees;
 mod build_engine;
 mod compose_attacks;
 mod compose_corpus;
