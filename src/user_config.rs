@@ -1,5 +1,5 @@
 //! containai's user config (`$CONTAINAI_CONFIG`, else `$XDG_CONFIG_HOME/containai/config.json`) → settings
-//! that belong to the user, never to a repository: registry mirrors.
+//! that belong to the user, never to a repository: registry mirrors, the egress policy.
 
 use crate::registry::Mirror;
 use std::collections::BTreeMap;
@@ -23,6 +23,44 @@ pub struct UserConfig {
     /// Registry → `HOST[:PORT][/PREFIX]` to fetch its features and pull its images from (as `--registry-mirror`).
     #[serde(default)]
     pub registry_mirrors: BTreeMap<String, String>,
+    /// Hosts the sandboxes may reach beyond the built-in list, or `"open"` (see docs/egress.md).
+    #[serde(default)]
+    pub egress: Option<EgressSetting>,
+}
+
+/// An `egress` setting as written (user config or `customizations.containai.egress`): `"open"`, a list of
+/// entries (`host`, `*.domain`, either with `:port`), or `{"allow": [...], "networks": [...]}`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum EgressSetting {
+    Mode(String),
+    Allow(Vec<String>),
+    Full(EgressSpec),
+}
+
+/// The object form of [`EgressSetting`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EgressSpec {
+    /// `"open"` or `"allowlist"` (the default).
+    #[serde(default)]
+    pub mode: Option<String>,
+    #[serde(default)]
+    pub allow: Vec<String>,
+    /// Engine networks the proxy joins, so that names on them resolve through the engine's DNS.
+    #[serde(default)]
+    pub networks: Vec<String>,
+}
+
+impl EgressSetting {
+    /// The setting in its object form.
+    pub fn spec(&self) -> EgressSpec {
+        match self {
+            EgressSetting::Mode(mode) => EgressSpec { mode: Some(mode.clone()), ..Default::default() },
+            EgressSetting::Allow(allow) => EgressSpec { allow: allow.clone(), ..Default::default() },
+            EgressSetting::Full(spec) => spec.clone(),
+        }
+    }
 }
 
 /// Errors of reading the user config.

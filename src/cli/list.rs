@@ -17,7 +17,7 @@ pub async fn run(args: ListArgs) -> Result<std::process::ExitCode> {
     if args.json {
         println!("{}", serde_json::to_string(&entries)?);
     } else {
-        println!("{:<32} {:<10} {:<12} {:<40} WORKSPACE", "NAME", "STATUS", "RUNTIME", "SSH");
+        println!("{:<32} {:<10} {:<12} {:<10} {:<40} WORKSPACE", "NAME", "STATUS", "RUNTIME", "EGRESS", "SSH");
         for e in entries {
             let ssh = match (&e.ssh_host, e.ssh_port) {
                 (Some(h), Some(p)) => format!("{h} (:{p})"),
@@ -25,7 +25,7 @@ pub async fn run(args: ListArgs) -> Result<std::process::ExitCode> {
                 _ => "-".into(),
             };
             let runtime = e.runtime.as_deref().unwrap_or("-");
-            println!("{:<32} {:<10} {:<12} {:<40} {}", e.name, e.status, runtime, ssh, e.workspace);
+            println!("{:<32} {:<10} {:<12} {:<10} {:<40} {}", e.name, e.status, runtime, e.egress, ssh, e.workspace);
         }
     }
     Ok(std::process::ExitCode::SUCCESS)

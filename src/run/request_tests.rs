@@ -50,6 +50,7 @@ fn request(config: &DevContainer, policy: &Policy) -> Result<CreateRequest> {
         image_key: "0123abcd",
         name: "web-abcdef",
         metadata: &[],
+        egress: None,
         remote_user: "dev",
         policy,
         ssh: true,

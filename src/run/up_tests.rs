@@ -67,6 +67,7 @@ async fn env(runtimes: &[&str], config: serde_json::Value) -> Env {
         features: vec![("containai/sshd".into(), serde_json::json!({"postCreateCommand": "echo feature-post-create"}))],
         remote_user: "dev".into(),
         metadata: serde_json::json!([]),
+        egress: None,
     };
     Env { _dir: dir, options, engine, target }
 }
