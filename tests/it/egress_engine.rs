@@ -101,7 +101,7 @@ fn the_sandbox_reaches_only_allowed_names_through_its_proxy_and_the_log_shows_th
     assert!(output.contains("403"), "metadata through the proxy: {output}");
 
     // systemd's units (dockerd among them) get the proxy too.
-    let (code, output) = inside(&home, &ws, "systemctl show -p DefaultEnvironment");
+    let (code, output) = inside(&home, &ws, "systemd-run --quiet --pipe --wait env");
     assert!(code == 0 && output.contains(&format!("HTTPS_PROXY=http://{proxy}:3128")), "{output}");
 
     // The log: what was allowed and what was refused, with bytes.
