@@ -136,6 +136,21 @@ mod tests {
     }
 
     #[test]
+    fn reads_egress_in_each_form() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.json");
+        std::fs::write(&path, r#"{"egress": "open"}"#).unwrap();
+        assert_eq!(UserConfig::read(&path).unwrap().egress.unwrap().spec().mode.as_deref(), Some("open"));
+        std::fs::write(&path, r#"{"egress": ["a.example", "*.b.example:8443"]}"#).unwrap();
+        assert_eq!(UserConfig::read(&path).unwrap().egress.unwrap().spec().allow, ["a.example", "*.b.example:8443"]);
+        std::fs::write(&path, r#"{"egress": {"allow": ["a.example"], "networks": ["lab"]}}"#).unwrap();
+        let spec = UserConfig::read(&path).unwrap().egress.unwrap().spec();
+        assert_eq!((spec.allow.len(), spec.networks.as_slice()), (1, &["lab".to_string()][..]));
+        std::fs::write(&path, r#"{"egress": {"allow": [], "hosts": []}}"#).unwrap();
+        assert!(UserConfig::read(&path).is_err(), "an unknown key in the object form");
+    }
+
+    #[test]
     fn command_line_mirrors_win_per_registry() {
         let parse = |s: &str| s.parse::<Mirror>().unwrap();
         let cli = [parse("ghcr.io=localhost:1")];
