@@ -92,3 +92,22 @@ impl Drop for Outside {
         docker(&["network", "rm", &self.network]);
     }
 }
+
+/// Removes the egress proxies and networks of the workspace in `folder`, as `down --remove` would: for the
+/// tests that remove a workspace's containers themselves.
+pub fn remove_for(folder: &std::path::Path) {
+    let folder = folder.canonicalize().unwrap_or(folder.to_path_buf());
+    let filter = format!("label=containai.egress.folder={}", folder.display());
+    for id in docker(&["ps", "-aq", "--filter", &filter]).split_whitespace() {
+        docker(&["rm", "-f", id]);
+    }
+    for id in docker(&["network", "ls", "-q", "--filter", &filter]).split_whitespace() {
+        docker(&["network", "rm", id]);
+    }
+}
+
+/// The workspace folder of the sandbox container `id`, to [`remove_for`] once the container is gone.
+pub fn workspace_of(id: &str) -> Option<std::path::PathBuf> {
+    let folder = docker(&["inspect", "-f", "{{index .Config.Labels \"devcontainer.local_folder\"}}", id]);
+    (!folder.is_empty() && folder != "<no value>").then(|| folder.into())
+}
