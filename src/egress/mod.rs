@@ -135,11 +135,6 @@ pub struct Workspace<'a> {
     pub config_dir: &'a std::path::Path,
 }
 
-/// The mode the result and `list` show.
-pub fn mode_label(attachment: Option<&Attachment>) -> &'static str {
-    attachment.map_or(Mode::Open, |a| a.policy.mode).as_str()
-}
-
 /// For an allowlist: the proxy image built (or found), the joined networks' subnets read, squid's
 /// configuration and the systemd drop-in written. `None` for `open`. The internal network is made with the
 /// proxy, under the workspace's lock ([`proxy::ensure`]).

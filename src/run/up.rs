@@ -378,7 +378,11 @@ pub async fn up(
         image_key: target.image_key.clone(),
         layers_built: target.layers_built,
         failed_units: record.failed_units,
-        egress: crate::egress::mode_label(target.egress.as_ref()),
+        // What the container was made with: a kept outdated one may predate the policy (then it is open).
+        egress: match container.labels.get(crate::egress::LABEL_MODE).map(String::as_str) {
+            Some("allowlist") => "allowlist",
+            _ => "open",
+        },
     })
 }
 
