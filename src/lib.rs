@@ -9,6 +9,7 @@ pub mod assets;
 pub mod compose;
 pub mod config;
 pub mod context;
+pub mod egress;
 pub mod engine;
 pub mod features;
 pub mod folder;

@@ -254,6 +254,7 @@ pub async fn target(
         layers_built: outcome.layers_built,
         features: features.iter().map(|f| (f.reference.clone(), f.metadata.clone())).collect(),
         metadata: plan.metadata.clone(),
+        egress: None,
     })
 }
 
@@ -321,11 +322,48 @@ fn warm_key(loaded: &Loaded, settings: &ImageSettings, options: &UpOptions, buil
         "mounts": &options.extra_mounts,
         "flow": format!("{:?} {:?}", flow.skip_post_attach, options.skip_post_create),
         "expect": options.expect_existing,
+        "egress": format!("{:?}", options.egress),
         "image": format!("{:?} {:?} {:?}", settings.remote, settings.cache.cache_from, settings.cache.require_cache),
         "ca": settings.ca.files.iter().map(|f| f.pem.as_str()).collect::<Vec<_>>(),
     });
     let folders: Vec<&Path> = folders.iter().map(PathBuf::as_path).collect();
     Some(crate::run::warm::key(&[&loaded.value, &inputs], &folders))
+}
+
+/// Environment variable naming the image the egress proxy is built from (default: the config's `image`, else
+/// the workspace's image).
+pub const EGRESS_BASE_ENV: &str = "CONTAINAI_EGRESS_BASE";
+
+/// The workspace's egress policy (the user's choices over the repository's trusted ones) and, for an
+/// allowlist, its network and proxy image made ready; `None` for open egress, said loudly.
+async fn egress<E: ImageEngine + ContainerEngine>(
+    loaded: &Loaded,
+    engine: &E,
+    target: &Target,
+    policy: &crate::policy::Policy,
+    options: &UpOptions,
+    reporter: &dyn Reporter,
+) -> Result<Option<crate::egress::Attachment>> {
+    let repository = target.config.containai().ok().and_then(|c| c.egress);
+    let egress = crate::policy::egress::resolve(repository.as_ref(), &options.egress)?;
+    if egress.mode == crate::policy::egress::Mode::Open {
+        reporter.warn("egress is `open`: the sandbox may reach any host, the metadata address and your network");
+        return Ok(None);
+    }
+    let base = std::env::var(EGRESS_BASE_ENV).ok().filter(|b| !b.is_empty());
+    let base = base.or_else(|| target.config.image.clone()).unwrap_or_else(|| target.image.clone());
+    let name = crate::run::names::container_name(&loaded.workspace);
+    let folder = loaded.workspace.local_workspace_folder.display().to_string();
+    let ws = crate::egress::Workspace {
+        devcontainer_id: &loaded.workspace.devcontainer_id,
+        folder: &folder,
+        container_name: &name,
+        base_image: &base,
+        runtime: &policy.runtime,
+        config_dir: &options.config_dir,
+    };
+    let attachment = crate::egress::prepare(engine, engine, &ws, &egress, reporter).await;
+    Ok(attachment.map_err(crate::run::RunError::from)?)
 }
 
 /// The whole of `up`: the policy's checks and the user's trust before anything runs, then `initializeCommand`
@@ -352,7 +390,15 @@ pub async fn up<E: ImageEngine + ContainerEngine>(
         crate::run::up::check_trust(&loaded.model, &loaded.workspace, &loaded.local_env, options)?;
         let container = engine.inspect_container(&record.container_id).await?;
         let same_boot = container.is_some_and(|c| c.running && c.started_at == record.started_at);
-        if same_boot && record.ssh_config.as_deref().is_none_or(Path::exists) {
+        // A dead proxy is brought back by the full way (the sandbox has no egress meanwhile).
+        let proxy_up = match record.result.get("egress").and_then(|e| e.as_str()) {
+            Some("allowlist") => {
+                let name = crate::egress::proxy_name(&crate::run::names::container_name(&loaded.workspace));
+                crate::egress::proxy::running(engine, &name).await.map_err(crate::run::RunError::from)?
+            }
+            _ => true,
+        };
+        if same_boot && proxy_up && record.ssh_config.as_deref().is_none_or(Path::exists) {
             reporter.info("the container is up and nothing it is made from changed");
             return Ok(UpDone { result: record.result, target: None });
         }
@@ -368,7 +414,8 @@ pub async fn up<E: ImageEngine + ContainerEngine>(
     let _cache = cache_lock(&options.config_dir).await?;
     let no_cache = build_no_cache && crate::run::up::find(engine, &loaded.workspace).await?.is_none();
     let settings = ImageSettings { no_cache, config_dir: Some(options.config_dir.clone()), ..settings.clone() };
-    let target = target(loaded, engine, probe, reporter, &settings, policy.allow_unsafe_config).await?;
+    let mut target = target(loaded, engine, probe, reporter, &settings, policy.allow_unsafe_config).await?;
+    target.egress = egress(loaded, engine, &target, &policy, options, reporter).await?;
     let result = crate::run::up(engine, &target, &policy, options, reporter).await?;
     let post_attach = target.metadata.as_array().into_iter().flatten().any(|e| e.get("postAttachCommand").is_some());
     let value = serde_json::to_value(&result).unwrap_or_default();

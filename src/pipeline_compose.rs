@@ -76,6 +76,13 @@ pub async fn up<E: ImageEngine + ContainerEngine>(
     let primary = &view.primary;
     let policy =
         crate::run::up::preflight_with(engine, &primary.model, &primary.workspace, warnings, options, reporter).await?;
+    // Egress fails closed: until Compose projects can be put behind the proxy, only the user opens it for them.
+    let repository = loaded.model.containai().ok().and_then(|c| c.egress);
+    let egress = crate::policy::egress::resolve(repository.as_ref(), &options.egress)?;
+    if egress.mode != crate::policy::egress::Mode::Open {
+        return Err(compose::ComposeError::EgressUnsupported.into());
+    }
+    reporter.warn("egress is `open`: the Compose project may reach any host, the metadata address and your network");
     if let Some(command) = &loaded.model.initialize_command {
         crate::run::hooks::run_initialize(command, &loaded.workspace.local_workspace_folder, reporter).await?;
     }

@@ -1,6 +1,6 @@
 //! containai's user config (`$CONTAINAI_CONFIG`, else `$XDG_CONFIG_HOME/containai/config.json`) → settings
 //! that belong to the user, never to a repository: registry mirrors, CA certificates to trust, agents'
-//! credentials and state.
+//! credentials and state, the egress policy.
 
 use crate::registry::Mirror;
 use std::collections::BTreeMap;
@@ -36,6 +36,9 @@ pub struct UserConfig {
     /// Whether agents' state (logins, history, settings) is kept per workspace (default) or per user.
     #[serde(default)]
     pub agent_state: AgentStateScope,
+    /// Hosts the sandboxes may reach beyond the built-in list, or `"open"` (see docs/egress.md).
+    #[serde(default)]
+    pub egress: Option<EgressSetting>,
 }
 
 /// What one agent's sessions get from the host.
@@ -57,6 +60,41 @@ pub enum AgentStateScope {
     #[default]
     Workspace,
     User,
+}
+
+/// An `egress` setting as written (user config or `customizations.containai.egress`): `"open"`, a list of
+/// entries (`host`, `*.domain`, either with `:port`), or `{"allow": [...], "networks": [...]}`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum EgressSetting {
+    Mode(String),
+    Allow(Vec<String>),
+    Full(EgressSpec),
+}
+
+/// The object form of [`EgressSetting`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EgressSpec {
+    /// `"open"` or `"allowlist"` (the default).
+    #[serde(default)]
+    pub mode: Option<String>,
+    #[serde(default)]
+    pub allow: Vec<String>,
+    /// Engine networks the proxy joins, so that names on them resolve through the engine's DNS.
+    #[serde(default)]
+    pub networks: Vec<String>,
+}
+
+impl EgressSetting {
+    /// The setting in its object form.
+    pub fn spec(&self) -> EgressSpec {
+        match self {
+            EgressSetting::Mode(mode) => EgressSpec { mode: Some(mode.clone()), ..Default::default() },
+            EgressSetting::Allow(allow) => EgressSpec { allow: allow.clone(), ..Default::default() },
+            EgressSetting::Full(spec) => spec.clone(),
+        }
+    }
 }
 
 /// Errors of reading the user config.
@@ -129,6 +167,21 @@ mod tests {
         assert!(err.contains("registryMirror") && err.contains("not valid"), "{err}");
         std::fs::write(&path, r#"{"registryMirrors": {"ghcr.io": ""}}"#).unwrap();
         assert!(UserConfig::read(&path).is_err());
+    }
+
+    #[test]
+    fn reads_egress_in_each_form() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.json");
+        std::fs::write(&path, r#"{"egress": "open"}"#).unwrap();
+        assert_eq!(UserConfig::read(&path).unwrap().egress.unwrap().spec().mode.as_deref(), Some("open"));
+        std::fs::write(&path, r#"{"egress": ["a.example", "*.b.example:8443"]}"#).unwrap();
+        assert_eq!(UserConfig::read(&path).unwrap().egress.unwrap().spec().allow, ["a.example", "*.b.example:8443"]);
+        std::fs::write(&path, r#"{"egress": {"allow": ["a.example"], "networks": ["lab"]}}"#).unwrap();
+        let spec = UserConfig::read(&path).unwrap().egress.unwrap().spec();
+        assert_eq!((spec.allow.len(), spec.networks.as_slice()), (1, &["lab".to_string()][..]));
+        std::fs::write(&path, r#"{"egress": {"allow": [], "hosts": []}}"#).unwrap();
+        assert!(UserConfig::read(&path).is_err(), "an unknown key in the object form");
     }
 
     #[test]

@@ -26,7 +26,7 @@ pub async fn run(args: ListArgs) -> Result<std::process::ExitCode> {
         }
         println!("{}", serde_json::to_string(&values)?);
     } else {
-        println!("{:<32} {:<10} {:<12} {:<40} WORKSPACE", "NAME", "STATUS", "RUNTIME", "SSH");
+        println!("{:<32} {:<10} {:<12} {:<10} {:<40} WORKSPACE", "NAME", "STATUS", "RUNTIME", "EGRESS", "SSH");
         for e in entries {
             let ssh = match (&e.ssh_host, e.ssh_port) {
                 (Some(h), Some(p)) => format!("{h} (:{p})"),
@@ -39,7 +39,7 @@ pub async fn run(args: ListArgs) -> Result<std::process::ExitCode> {
                 Some(name) => format!("{} (worktree `{name}`)", e.workspace),
                 None => e.workspace.clone(),
             };
-            println!("{:<32} {:<10} {:<12} {:<40} {}", e.name, e.status, runtime, ssh, workspace);
+            println!("{:<32} {:<10} {:<12} {:<10} {:<40} {}", e.name, e.status, runtime, e.egress, ssh, workspace);
         }
     }
     Ok(std::process::ExitCode::SUCCESS)

@@ -6,6 +6,7 @@ mod cache;
 mod diagnostic;
 mod doctor;
 mod down;
+mod egress;
 mod exec;
 mod features;
 mod gc;
@@ -132,6 +133,8 @@ pub enum Command {
     Doctor(doctor::DoctorArgs),
     /// Probe a running container's isolation: user namespace, seccomp, procfs, Docker-in-Docker, systemd.
     Verify(verify::VerifyArgs),
+    /// The workspace's egress proxy: `log` shows what the sandbox tried to reach.
+    Egress(egress::EgressArgs),
 }
 
 impl Command {
@@ -197,5 +200,6 @@ async fn dispatch(command: Command, printer: &Printer) -> anyhow::Result<ExitCod
         Command::Gc(args) => gc::run(args, printer).await,
         Command::Doctor(args) => doctor::run(args).await,
         Command::Verify(args) => verify::run(args).await,
+        Command::Egress(args) => egress::run(args).await,
     }
 }

@@ -80,6 +80,13 @@ pub struct UpArgs {
     /// stored in the image or the container's config, masked in the output.
     #[arg(long, value_name = "FILE")]
     pub secrets_file: Option<std::path::PathBuf>,
+    /// Egress beyond the built-in allowlist: a host (`host`, `*.domain`, `host:port`), or `open` for no
+    /// filtering (repeatable; added to the user config's `egress`).
+    #[arg(long = "egress", value_name = "HOST|open")]
+    pub egress: Vec<String>,
+    /// An engine network the egress proxy joins, so that allowed names on it resolve (repeatable).
+    #[arg(long = "egress-network", value_name = "NETWORK")]
+    pub egress_networks: Vec<String>,
     /// Seconds to wait for systemd and sshd.
     #[arg(long, default_value_t = 120)]
     pub ready_timeout: u64,
@@ -135,6 +142,11 @@ impl UpArgs {
         if self.prebuild {
             options.flow = options.flow.prebuild();
         }
+        options.egress = containai::policy::egress::UserEgress {
+            command_line: self.egress.clone(),
+            networks: self.egress_networks.clone(),
+            config: containai::user_config::UserConfig::load()?.egress,
+        };
         Ok(options)
     }
 }
@@ -170,7 +182,10 @@ pub fn prepare(
     if !agents.is_empty() {
         let scope = containai::user_config::UserConfig::load()?.agent_state;
         for name in agents {
-            containai::agents::preset::add_to(&mut loaded, &containai::agents::find(name)?);
+            let preset = containai::agents::find(name)?;
+            containai::agents::preset::add_to(&mut loaded, &preset);
+            // The hosts the agent needs join the egress allowlist: the user asked for the agent.
+            options.egress.command_line.extend(preset.hosts.iter().cloned());
         }
         let id = &loaded.workspace.devcontainer_id;
         options.extra_mounts.push(containai::agents::session::state_mount(scope, id));

@@ -58,8 +58,9 @@ pub async fn run(args: VerifyArgs) -> Result<ExitCode> {
     let observations = isolation::probe(&docker, &id).await?.with_context(|| format!("no container `{id}`"))?;
     let summary = isolation::summarize(&observations);
     let shortfalls = isolation::sysbox_shortfalls(&summary);
+    let (egress_seen, egress) = isolation::egress::probe(&docker, &id).await?;
     if args.json {
-        let out = serde_json::json!({"containerId": id, "summary": summary, "shortfalls": shortfalls, "observations": observations});
+        let out = serde_json::json!({"containerId": id, "summary": summary, "egress": egress, "shortfalls": shortfalls, "observations": observations, "egressObservations": egress_seen});
         println!("{out}");
     } else {
         let runtime = summary.runtime.as_deref().unwrap_or("unknown");
@@ -73,6 +74,7 @@ pub async fn run(args: VerifyArgs) -> Result<ExitCode> {
         line("procfs virtualisation", &summary.procfs_virtualisation);
         line("docker-in-docker", &summary.docker_in_docker);
         line("systemd", &summary.systemd);
+        line("egress", &egress);
         for s in &shortfalls {
             println!("FAIL: {s}");
         }

@@ -125,6 +125,26 @@ impl<E: ContainerEngine> ContainerEngine for ComposeEngine<'_, E> {
         self.inner.logs(id, tail).await
     }
 
+    async fn create_network(&self, request: &crate::engine::NetworkRequest) -> Result<String> {
+        self.inner.create_network(request).await
+    }
+
+    async fn inspect_network(&self, name: &str) -> Result<Option<crate::engine::NetworkInfo>> {
+        self.inner.inspect_network(name).await
+    }
+
+    async fn list_networks(&self, labels: &BTreeMap<String, String>) -> Result<Vec<crate::engine::NetworkInfo>> {
+        self.inner.list_networks(labels).await
+    }
+
+    async fn connect_network(&self, network: &str, container: &str, aliases: &[String]) -> Result<()> {
+        self.inner.connect_network(network, container, aliases).await
+    }
+
+    async fn remove_network(&self, name: &str) -> Result<bool> {
+        self.inner.remove_network(name).await
+    }
+
     async fn isolation_view(&self, id: &str) -> Result<Option<EngineView>> {
         self.inner.isolation_view(id).await
     }

@@ -40,6 +40,7 @@ fn request(runtime: &str, isolation: Isolation) -> CreateRequest {
         ssh: true,
         extra_mounts: &[],
         metadata: &[],
+        egress: None,
     })
     .unwrap()
 }

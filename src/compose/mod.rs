@@ -37,6 +37,11 @@ pub enum ComposeError {
         "`{command}` failed:\n{stderr}\nhint: check the project with `docker compose config` (or `docker-compose config`)"
     )]
     Failed { command: String, stderr: String },
+    #[error(
+        "a Compose project cannot be put behind containai's egress proxy yet: its services would reach any host\n\
+         hint: run it with open egress by your own choice: `--egress open`, or `\"egress\": \"open\"` in your user config"
+    )]
+    EgressUnsupported,
     #[error("the config has no `dockerComposeFile`\nhint: name the Compose files, relative to devcontainer.json")]
     NoFiles,
     #[error("the Compose file `{}` does not exist\nhint: `dockerComposeFile` is relative to the folder of devcontainer.json", .0.display())]

@@ -208,6 +208,8 @@ pub struct ContainaiCustomizations {
     pub ssh: Option<bool>,
     /// Registries to look cached layers up in.
     pub cache_from: Option<Vec<String>>,
+    /// Hosts beyond the built-in list the sandbox may reach (needs the user's trust; `"open"` is refused).
+    pub egress: Option<crate::user_config::EgressSetting>,
 }
 
 /// Which kind of config this is.

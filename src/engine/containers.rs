@@ -112,6 +112,16 @@ pub trait ContainerEngine: Send + Sync {
     async fn exec_attached(&self, id: &str, request: &ExecRequest, tty: bool) -> Result<i64>;
     /// The last `tail` lines of the container's own output.
     async fn logs(&self, id: &str, tail: usize) -> Result<String>;
+    /// Creates a network; an error when one of that name exists.
+    async fn create_network(&self, request: &super::NetworkRequest) -> Result<String>;
+    /// The network of this name or id, or `None`.
+    async fn inspect_network(&self, name: &str) -> Result<Option<super::NetworkInfo>>;
+    /// Networks that carry every one of these labels.
+    async fn list_networks(&self, labels: &BTreeMap<String, String>) -> Result<Vec<super::NetworkInfo>>;
+    /// Attaches a (created or running) container to a network under these DNS aliases.
+    async fn connect_network(&self, network: &str, container: &str, aliases: &[String]) -> Result<()>;
+    /// Removes a network; `false` when there was none.
+    async fn remove_network(&self, name: &str) -> Result<bool>;
     /// The engine's view of a container's isolation, or `None` when there is no such container.
     /// The default knows only the runtime.
     async fn isolation_view(&self, id: &str) -> Result<Option<EngineView>> {

@@ -210,4 +210,24 @@ impl ContainerEngine for Docker {
         }
         Ok(text)
     }
+
+    async fn create_network(&self, request: &super::NetworkRequest) -> Result<String> {
+        self.network_create(request).await
+    }
+
+    async fn inspect_network(&self, name: &str) -> Result<Option<super::NetworkInfo>> {
+        self.network_inspect(name).await
+    }
+
+    async fn list_networks(&self, labels: &BTreeMap<String, String>) -> Result<Vec<super::NetworkInfo>> {
+        self.network_list(labels).await
+    }
+
+    async fn connect_network(&self, network: &str, container: &str, aliases: &[String]) -> Result<()> {
+        self.network_connect(network, container, aliases).await
+    }
+
+    async fn remove_network(&self, name: &str) -> Result<bool> {
+        self.network_remove(name).await
+    }
 }

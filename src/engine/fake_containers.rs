@@ -2,6 +2,7 @@
 
 use super::containers::{ContainerEngine, ContainerInfo, CreateRequest, ExecOutput, ExecRequest};
 use super::info::EngineInfo;
+use super::networks::{NetworkInfo, NetworkRequest};
 use super::{EngineError, Result};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -15,6 +16,9 @@ pub enum Call {
     Stop(String),
     Remove(String),
     Exec { id: String, request: ExecRequest },
+    CreateNetwork(NetworkRequest),
+    Connect { network: String, container: String, aliases: Vec<String> },
+    RemoveNetwork(String),
 }
 
 type ExecScript = Box<dyn Fn(&ExecRequest) -> Option<ExecOutput> + Send + Sync>;
@@ -27,6 +31,7 @@ pub struct FakeContainers {
     scripts: Mutex<Vec<ExecScript>>,
     next_port: Mutex<u16>,
     pinned_port: Mutex<Option<u16>>,
+    networks: Mutex<BTreeMap<String, NetworkInfo>>,
 }
 
 impl FakeContainers {
@@ -47,6 +52,7 @@ impl FakeContainers {
             scripts: Mutex::default(),
             next_port: Mutex::new(32768),
             pinned_port: Mutex::default(),
+            networks: Mutex::default(),
         }
     }
 
@@ -73,6 +79,16 @@ impl FakeContainers {
     /// Puts a container in the engine as if created earlier.
     pub fn insert(&self, info: ContainerInfo) {
         self.containers.lock().unwrap().insert(info.id.clone(), info);
+    }
+
+    /// Puts a network in the engine as if made by someone else.
+    pub fn insert_network(&self, info: NetworkInfo) {
+        self.networks.lock().unwrap().insert(info.name.clone(), info);
+    }
+
+    /// The networks the engine has now.
+    pub fn networks(&self) -> Vec<NetworkInfo> {
+        self.networks.lock().unwrap().values().cloned().collect()
     }
 
     /// Every call so far, in order.
@@ -197,5 +213,53 @@ impl ContainerEngine for FakeContainers {
 
     async fn logs(&self, _id: &str, _tail: usize) -> Result<String> {
         Ok(String::new())
+    }
+
+    async fn create_network(&self, request: &NetworkRequest) -> Result<String> {
+        self.record(Call::CreateNetwork(request.clone()));
+        let mut networks = self.networks.lock().unwrap();
+        if networks.contains_key(&request.name) {
+            return Err(EngineError::Other(format!("network with name {} already exists", request.name)));
+        }
+        let id = format!("net{:04}", networks.len());
+        let n = networks.len();
+        networks.insert(
+            request.name.clone(),
+            NetworkInfo {
+                id: id.clone(),
+                name: request.name.clone(),
+                internal: request.internal,
+                subnets: vec![format!("10.99.{n}.0/24")],
+                labels: request.labels.clone(),
+                containers: Vec::new(),
+            },
+        );
+        Ok(id)
+    }
+
+    async fn inspect_network(&self, name: &str) -> Result<Option<NetworkInfo>> {
+        let networks = self.networks.lock().unwrap();
+        Ok(networks.values().find(|n| n.name == name || n.id == name).cloned())
+    }
+
+    async fn list_networks(&self, labels: &BTreeMap<String, String>) -> Result<Vec<NetworkInfo>> {
+        let networks = self.networks.lock().unwrap();
+        let matches = |n: &&NetworkInfo| labels.iter().all(|(k, v)| n.labels.get(k) == Some(v));
+        Ok(networks.values().filter(matches).cloned().collect())
+    }
+
+    async fn connect_network(&self, network: &str, container: &str, aliases: &[String]) -> Result<()> {
+        self.record(Call::Connect { network: network.into(), container: container.into(), aliases: aliases.to_vec() });
+        let id = self.with(container, |c| c.id.clone())?;
+        let mut networks = self.networks.lock().unwrap();
+        let found = networks.values_mut().find(|n| n.name == network || n.id == network);
+        let n = found.ok_or_else(|| EngineError::Other(format!("network {network} not found")))?;
+        n.containers.push(id);
+        Ok(())
+    }
+
+    async fn remove_network(&self, name: &str) -> Result<bool> {
+        self.record(Call::RemoveNetwork(name.to_string()));
+        Ok(self.networks.lock().unwrap().remove(name).is_some())
     }
 }

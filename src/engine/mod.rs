@@ -7,6 +7,7 @@ pub mod containers;
 pub mod docker;
 mod docker_containers;
 mod docker_images;
+mod docker_networks;
 // The recording fakes are for tests only: the library's unit tests, and the integration tests through the
 // `fake-engine` feature (a dev-dependency on this crate turns it on); the shipped binary has none.
 #[cfg(any(test, feature = "fake-engine"))]
@@ -15,12 +16,14 @@ pub mod fake_containers;
 pub mod fake_images;
 pub mod images;
 pub mod info;
+pub mod networks;
 pub mod terminal;
 
 pub use containers::{ContainerEngine, ContainerInfo, CreateRequest, EngineView, ExecOutput, ExecRequest, MountPoint};
 pub use docker::Docker;
 pub use images::{BuildContextBody, BuildRequest, BuiltImage, ImageEngine, ImageInfo, PullRequest};
 pub use info::EngineInfo;
+pub use networks::{NetworkInfo, NetworkRequest};
 
 /// Errors from talking to the engine.
 #[derive(Debug, thiserror::Error)]

@@ -148,6 +148,11 @@ pub fn classify(subject: &Subject, scope: &Scope) -> Result<Vec<Finding>> {
             format!("layers from `{repo}` would be used as this workspace's image"),
         );
     }
+    if let Some(egress) = config.containai().ok().and_then(|c| c.egress) {
+        for (class, detail) in super::egress::findings(&egress) {
+            out.add(class, "customizations.containai.egress", detail);
+        }
+    }
     for entry in subject.metadata {
         metadata_entry(&mut out, entry);
     }

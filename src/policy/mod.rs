@@ -10,6 +10,7 @@ pub mod assess;
 pub mod caps;
 pub mod classify;
 pub mod compose;
+pub mod egress;
 pub mod mounts;
 pub mod paths;
 pub mod run_args;

@@ -85,6 +85,8 @@ pub enum RunError {
     Engine(#[from] EngineError),
     #[error(transparent)]
     UserName(#[from] crate::config::user_name::InvalidUser),
+    #[error(transparent)]
+    Egress(#[from] crate::egress::EgressError),
 }
 
 /// The remote user a container's [`LABEL_REMOTE_USER`] records (`root` when none); an error when it is not a user

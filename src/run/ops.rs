@@ -42,6 +42,10 @@ pub async fn down(
     }
     if remove {
         engine.remove_container(&container.id).await?;
+        // Its egress proxy and network go with it (`open` workspaces have none: nothing to remove).
+        let proxy = crate::egress::proxy_name(&container.name);
+        crate::egress::proxy::remove(engine, &proxy, &crate::egress::network_name(&workspace.devcontainer_id)).await?;
+        let _ = std::fs::remove_dir_all(config_dir.join("egress").join(&workspace.devcontainer_id));
         super::state::forget(&state_dir, &container.id);
         if let Some(host) = container.labels.get(LABEL_SSH_HOST) {
             ssh_config::uninstall(ssh_dir, host.trim_start_matches("containai-"))?;
@@ -115,25 +119,37 @@ pub struct ListEntry {
     pub ssh_host: Option<String>,
     pub ssh_port: Option<u16>,
     pub runtime: Option<String>,
+    /// `allowlist` (behind its egress proxy) or `open`.
+    pub egress: String,
 }
 
 /// Every container containai manages.
 pub async fn list(engine: &dyn ContainerEngine) -> Result<Vec<ListEntry>> {
     let labels = BTreeMap::from([(LABEL_MANAGED.to_string(), "true".to_string())]);
-    Ok(engine
-        .list_containers(&labels)
-        .await?
-        .into_iter()
-        .map(|c| ListEntry {
+    let mut out = Vec::new();
+    for c in engine.list_containers(&labels).await? {
+        let egress = c.labels.get(crate::egress::LABEL_MODE).cloned().unwrap_or_else(|| "open".into());
+        // Behind egress, the proxy publishes the sandbox's ports.
+        let ports = match egress.as_str() {
+            "open" => c.ports.clone(),
+            _ => engine
+                .inspect_container(&crate::egress::proxy_name(&c.name))
+                .await?
+                .map(|p| p.ports)
+                .unwrap_or_default(),
+        };
+        out.push(ListEntry {
             workspace: c.labels.get("devcontainer.local_folder").cloned().unwrap_or_default(),
             ssh_host: c.labels.get(LABEL_SSH_HOST).cloned(),
-            ssh_port: c.ports.get(super::request::SSH_PORT).copied(),
+            ssh_port: ports.get(super::request::SSH_PORT).copied(),
             runtime: c.runtime.clone(),
+            egress,
             status: c.status,
             container_id: c.id,
             name: c.name,
-        })
-        .collect())
+        });
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

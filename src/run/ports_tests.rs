@@ -35,6 +35,7 @@ fn request(config: &DevContainer) -> CreateRequest {
         policy: &policy,
         ssh: true,
         metadata: &[],
+        egress: None,
         extra_mounts: &[],
     };
     create_request(&input).unwrap()

@@ -40,6 +40,9 @@ pub struct RequestInput<'a> {
     pub extra_mounts: &'a [String],
     /// The `devcontainer.metadata` entries of the image (base image, features): their `capAdd` is applied.
     pub metadata: &'a [serde_json::Value],
+    /// The egress proxy the sandbox is put behind: on its internal network only, with the proxy settings in
+    /// its environment and its systemd's. `None`: open egress.
+    pub egress: Option<&'a crate::egress::Attachment>,
 }
 
 fn publish(bindings: &mut HashMap<String, Option<Vec<PortBinding>>>, host: Option<&str>, container: &str) {
@@ -204,6 +207,28 @@ pub fn create_request(input: &RequestInput) -> Result<CreateRequest> {
     let mut env: Vec<String> = config.container_env.iter().flatten().map(|(k, v)| format!("{k}={v}")).collect();
     env.extend(args.env.iter().cloned());
     env.push("container=docker".into());
+    let mut network_mode = args.network.clone();
+    if let Some(egress) = input.egress {
+        if let Some(network) = &args.network {
+            return Err(RunError::Invalid {
+                what: "runArgs",
+                value: format!("--network={network}"),
+                reason: "the sandbox's only network is its egress network\nhint: remove `--network`;                          `customizations.containai.egress` lists the hosts it may reach"
+                    .into(),
+            });
+        }
+        // The proxy settings come last: `containerEnv` cannot point the sandbox elsewhere.
+        env.extend(egress.env());
+        network_mode = Some(egress.network.clone());
+        all_mounts.push(Mount {
+            typ: Some(MountType::BIND),
+            source: Some(egress.systemd_dropin.display().to_string()),
+            target: Some(crate::egress::DROPIN_TARGET.into()),
+            read_only: Some(true),
+            ..Default::default()
+        });
+        labels.insert(crate::egress::LABEL_MODE.into(), egress.policy.mode.as_str().into());
+    }
 
     let bindings = port_bindings(config, &args, input.ssh)?;
     let exposed: Vec<String> = {
@@ -222,7 +247,7 @@ pub fn create_request(input: &RequestInput) -> Result<CreateRequest> {
         privileged: (config.privileged == Some(true) || args.privileged).then_some(true),
         cgroupns_mode: cgroupns,
         tmpfs: (!tmpfs.is_empty()).then_some(tmpfs),
-        network_mode: args.network.clone(),
+        network_mode,
         pid_mode: args.pid.clone(),
         userns_mode: args.userns.clone(),
         ipc_mode: args.ipc.clone(),

@@ -50,6 +50,7 @@ fn request(config: &DevContainer, policy: &Policy) -> Result<CreateRequest> {
         image_key: "0123abcd",
         name: "web-abcdef",
         metadata: &[],
+        egress: None,
         remote_user: "dev",
         policy,
         ssh: true,
@@ -163,4 +164,66 @@ fn unknown_run_args_and_bad_ports_are_errors() {
     assert!(
         request(&c, &policy("sysbox-runc", Isolation::Sysbox)).unwrap_err().to_string().contains("invalid port `http`")
     );
+}
+
+fn attachment() -> crate::egress::Attachment {
+    let user = crate::policy::egress::UserEgress { command_line: vec!["allowed.test".into()], ..Default::default() };
+    crate::egress::Attachment {
+        policy: crate::policy::egress::resolve(None, &user).unwrap(),
+        network: "containai-egress-abcdef123456".into(),
+        proxy_name: "web-abcdef-egress".into(),
+        proxy_image: "containai-egress:0011".into(),
+        sandbox_name: "web-abcdef".into(),
+        squid_conf: "http_port 3128\n".into(),
+        runtime: "sysbox-runc".into(),
+        labels: Default::default(),
+        systemd_dropin: "/home/dev/.config/containai/egress/abcdef123456/systemd.conf".into(),
+    }
+}
+
+#[test]
+fn behind_egress_the_sysbox_request_is_on_the_internal_network_with_the_proxy_in_env_and_systemd() {
+    let (ws, config, policy, egress) = (workspace(), config(), policy("sysbox-runc", Isolation::Sysbox), attachment());
+    let with = |egress| RequestInput {
+        config: &config,
+        workspace: &ws,
+        image: "containai-cache:0123abcd",
+        image_key: "0123abcd",
+        name: "web-abcdef",
+        metadata: &[],
+        egress,
+        remote_user: "dev",
+        policy: &policy,
+        ssh: true,
+        extra_mounts: &[],
+    };
+    let open = create_request(&with(None)).unwrap();
+    let req = create_request(&with(Some(&egress))).unwrap();
+    let host = req.body.host_config.as_ref().unwrap();
+    assert_eq!(host.runtime.as_deref(), Some("sysbox-runc"));
+    assert_eq!(host.network_mode.as_deref(), Some("containai-egress-abcdef123456"));
+    let env = req.body.env.as_ref().unwrap();
+    for name in ["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"] {
+        assert!(env.contains(&format!("{name}=http://web-abcdef-egress:3128")), "{name}: {env:?}");
+    }
+    assert!(env.contains(&"NO_PROXY=localhost,127.0.0.1,::1".to_string()));
+    // The proxy settings come after containerEnv's and runArgs' variables.
+    let last_user = env.iter().position(|e| e == "FROM_RUN_ARGS=1").unwrap();
+    assert!(env.iter().position(|e| e.starts_with("HTTP_PROXY=")).unwrap() > last_user);
+    let dropin = host.mounts.iter().flatten().find(|m| m.target.as_deref() == Some(crate::egress::DROPIN_TARGET));
+    let dropin = dropin.expect("the systemd drop-in is mounted");
+    assert_eq!((dropin.typ, dropin.read_only), (Some(MountType::BIND), Some(true)));
+    assert_eq!(req.body.labels.as_ref().unwrap().get(crate::egress::LABEL_MODE).map(String::as_str), Some("allowlist"));
+    // Another network, environment and mount: another container config.
+    let hash = |r: &CreateRequest| r.body.labels.as_ref().unwrap()[LABEL_CONFIG].clone();
+    assert_ne!(hash(&req), hash(&open));
+    assert_eq!(open.body.host_config.as_ref().unwrap().network_mode, None);
+    assert!(!open.body.labels.as_ref().unwrap().contains_key(crate::egress::LABEL_MODE));
+
+    // A repository's `--network` would take the sandbox off its internal network: refused behind egress.
+    let mut networked = config.clone();
+    networked.run_args = Some(vec!["--network=bridge".into()]);
+    let input = RequestInput { config: &networked, ..with(Some(&egress)) };
+    let err = create_request(&input).unwrap_err().to_string();
+    assert!(err.contains("--network=bridge") && err.contains("egress network"), "{err}");
 }

@@ -34,6 +34,8 @@ pub struct UpOptions {
     pub extra_mounts: Vec<String>,
     /// An `up` of a running, unchanged workspace may answer from its last result ([`super::warm`]).
     pub warm: bool,
+    /// The user's egress choices (`--egress`, `--egress-network`, the user config's `egress`).
+    pub egress: policy::egress::UserEgress,
 }
 
 impl UpOptions {
@@ -50,6 +52,7 @@ impl UpOptions {
             flow: Default::default(),
             extra_mounts: Vec::new(),
             warm: true,
+            egress: Default::default(),
         }
     }
 }
@@ -68,6 +71,8 @@ pub struct Target {
     pub remote_user: String,
     /// The image's `devcontainer.metadata` entries (base image, features, devcontainer.json).
     pub metadata: serde_json::Value,
+    /// The egress proxy to put the container behind (made by [`crate::egress::prepare`]); `None`: open.
+    pub egress: Option<crate::egress::Attachment>,
 }
 
 /// `ssh` of the output.
@@ -97,6 +102,8 @@ pub struct UpResult {
     pub image_key: String,
     pub layers_built: usize,
     pub failed_units: Vec<String>,
+    /// `allowlist` (behind its egress proxy) or `open`.
+    pub egress: &'static str,
 }
 
 /// Whether containai sets up ssh for this config (`customizations.containai.ssh` not `false`).
@@ -168,6 +175,7 @@ pub async fn preflight_with(
         ssh: wants_ssh(config),
         extra_mounts: &options.extra_mounts,
         metadata: &[],
+        egress: None,
     };
     create_request(&input)?;
     for warning in warnings.iter().chain(policy.warning().as_ref()) {
@@ -248,8 +256,24 @@ pub async fn up(
         extra_mounts: &options.extra_mounts,
         // The base image's and the features' entries: the last one is devcontainer.json's own, classified as such.
         metadata: &entries[..entries.len().saturating_sub(1)],
+        egress: target.egress.as_ref(),
     };
-    let request = create_request(&input)?;
+    let mut request = create_request(&input)?;
+    // Behind egress, the sandbox (on an internal network) cannot publish ports: its proxy publishes them and
+    // forwards them to it. The proxy is made (or restarted) first: the sandbox never runs without it.
+    let proxy_ports = match &target.egress {
+        Some(attachment) => {
+            // The ports of a new proxy avoid busy host ports as the sandbox's would; a kept one keeps its own.
+            if engine.inspect_container(&attachment.proxy_name).await?.is_none() {
+                request = super::ports::avoid_busy(request, &target.config, &super::ports::is_free, reporter);
+            }
+            let host = request.body.host_config.get_or_insert_with(Default::default);
+            let bindings = host.port_bindings.take().unwrap_or_default();
+            request.body.exposed_ports = None;
+            Some(crate::egress::proxy::ensure(engine, attachment, &bindings, reporter).await?)
+        }
+        None => None,
+    };
     let config_hash = request.body.labels.as_ref().and_then(|l| l.get(LABEL_CONFIG)).cloned().unwrap_or_default();
     let existing = find(engine, &target.workspace).await?;
     let decision = decide(existing.as_ref(), &target.image_key, &config_hash, options)?;
@@ -283,11 +307,14 @@ pub async fn up(
     if started {
         engine.start_container(&id).await?;
     }
-    let container = if started {
+    let mut container = if started {
         engine.inspect_container(&id).await?.ok_or_else(|| RunError::NoContainer(name.clone()))?
     } else {
         container
     };
+    if let Some(ports) = proxy_ports {
+        container.ports = ports;
+    }
     let ssh_port = match (ssh_on, container.ports.get(SSH_PORT)) {
         (false, _) => None,
         (true, Some(port)) => Some(*port),
@@ -373,6 +400,11 @@ pub async fn up(
         image_key: target.image_key.clone(),
         layers_built: target.layers_built,
         failed_units: record.failed_units,
+        // What the container was made with: a kept outdated one may predate the policy (then it is open).
+        egress: match container.labels.get(crate::egress::LABEL_MODE).map(String::as_str) {
+            Some("allowlist") => "allowlist",
+            _ => "open",
+        },
     })
 }
 

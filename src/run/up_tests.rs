@@ -67,6 +67,7 @@ async fn env(runtimes: &[&str], config: serde_json::Value) -> Env {
         features: vec![("containai/sshd".into(), serde_json::json!({"postCreateCommand": "echo feature-post-create"}))],
         remote_user: "dev".into(),
         metadata: serde_json::json!([]),
+        egress: None,
     };
     Env { _dir: dir, options, engine, target }
 }
@@ -371,4 +372,50 @@ async fn the_container_is_made_from_the_merged_configuration_and_metadata_beyond
         "{err}"
     );
     assert!(e.engine.creates().is_empty());
+}
+
+#[tokio::test]
+async fn behind_egress_the_proxy_comes_first_publishes_the_ports_and_a_dead_one_is_restarted() {
+    let mut e = env(&["runc", "sysbox-runc"], serde_json::json!({"image": "x", "forwardPorts": [3000]})).await;
+    e.engine.insert_network(crate::engine::NetworkInfo { name: "bridge".into(), ..Default::default() });
+    e.engine.on_exec(|r| {
+        r.cmd.join(" ").contains("curl -s").then(|| ExecOutput {
+            exit_code: 0,
+            stdout: "400".into(),
+            stderr: String::new(),
+        })
+    });
+    let user = policy::egress::UserEgress::default();
+    e.target.egress = Some(crate::egress::Attachment {
+        policy: policy::egress::resolve(None, &user).unwrap(),
+        network: "containai-egress-0123456789abcdef".into(),
+        proxy_name: "proj-egress".into(),
+        proxy_image: "containai-egress:0011".into(),
+        sandbox_name: "proj".into(),
+        squid_conf: "http_port 3128\n".into(),
+        runtime: "sysbox-runc".into(),
+        labels: Default::default(),
+        systemd_dropin: e.options.config_dir.join("egress/systemd.conf"),
+    });
+    let out = run_up(&e, &Recorder::default()).await.unwrap();
+    assert_eq!(out.egress, "allowlist");
+    let creates = e.engine.creates();
+    assert_eq!(creates.len(), 2, "the proxy, then the sandbox");
+    assert_eq!(creates[0].name, "proj-egress");
+    let proxy_ports = creates[0].body.host_config.as_ref().unwrap().port_bindings.clone().unwrap_or_default();
+    assert!(proxy_ports.contains_key("22/tcp") && proxy_ports.contains_key("3000/tcp"), "{proxy_ports:?}");
+    let sandbox = creates[1].body.host_config.as_ref().unwrap();
+    assert_eq!(sandbox.port_bindings, None, "an internal network publishes nothing");
+    assert_eq!(sandbox.network_mode.as_deref(), Some("containai-egress-0123456789abcdef"));
+    assert!(out.ssh.is_some() && out.forwarded_ports.len() == 1, "{out:?}");
+    let internal = e.engine.networks().into_iter().find(|n| n.name.starts_with("containai-egress-")).unwrap();
+    assert!(internal.internal);
+
+    // The proxy died: the next `up` starts it again before anything else, and keeps the sandbox.
+    let proxy_id = e.engine.inspect_container("proj-egress").await.unwrap().unwrap().id;
+    e.engine.stop_container(&proxy_id, None).await.unwrap();
+    let again = run_up(&e, &Recorder::default()).await.unwrap();
+    assert_eq!(again.container_id, out.container_id);
+    assert_eq!(e.engine.creates().len(), 2);
+    assert!(e.engine.inspect_container("proj-egress").await.unwrap().unwrap().running);
 }

@@ -120,3 +120,33 @@ fn a_mount_outside_the_workspace_needs_trust_and_trust_covers_it() {
     let plan: serde_json::Value = serde_json::from_str(String::from_utf8_lossy(&after.stdout).trim()).unwrap();
     assert_eq!(plan["layers"][0]["name"], "base", "{plan}");
 }
+
+#[test]
+fn a_compose_project_gets_no_open_egress_unless_the_user_opens_it() {
+    // The attack: a repository picks Compose so that its services would reach any host, since containai cannot
+    // put a Compose project behind its egress proxy yet. Trusted as a user would trust it: still refused.
+    let repo = Repo::new(&services("", ""));
+    let project = project_name(&repo.workspace);
+    let _cleanup = Projects(vec![project.clone()]);
+    let run = |args: &[&str]| {
+        Command::new(binary())
+            .args(args)
+            .arg("--workspace-folder")
+            .arg(&repo.workspace)
+            .env("HOME", repo.home())
+            .env("XDG_CONFIG_HOME", repo.home().join(".config"))
+            .env_remove("COMPOSE_PROJECT_NAME")
+            .output()
+            .unwrap()
+    };
+    let trusted = run(&["trust"]);
+    assert!(trusted.status.success(), "{}", text(&trusted));
+    let out = run(&["up", "--allow-insecure-runtime"]);
+    let all = text(&out);
+    assert!(!out.status.success(), "a Compose project came up without egress: {all}");
+    assert!(all.contains("cannot be put behind containai's egress proxy") && all.contains("--egress open"), "{all}");
+    assert!(!repo.dir.path().join("MARKER").exists(), "initializeCommand ran on the host");
+    assert!(!all.contains("building layer"), "{all}");
+    assert_eq!(containers(&project, true), Vec::<String>::new(), "a container was created: {all}");
+    assert_eq!(networks(&project), Vec::<String>::new(), "a network was created: {all}");
+}

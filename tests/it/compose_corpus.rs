@@ -100,7 +100,7 @@ fn corpus_compose_templates_read_like_the_reference_plan_and_three_come_up() {
                 false => project_name(ws.path()),
             };
             projects.0.push(project.clone());
-            let args = ["up", "--allow-insecure-runtime", "--workspace-folder", ws_arg];
+            let args = ["up", "--allow-insecure-runtime", "--egress", "open", "--workspace-folder", ws_arg];
             let (ok, out, err) = containai(&args, &envs);
             assert!(ok, "{name}: up failed: {err}");
             let result: Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();

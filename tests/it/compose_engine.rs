@@ -38,7 +38,7 @@ impl Ws {
     }
 
     fn up(&self) -> Value {
-        let out = self.containai(&["up", "--allow-insecure-runtime"]);
+        let out = self.containai(&["up", "--allow-insecure-runtime", "--egress", "open"]);
         assert!(out.status.success(), "up failed:\n{}", text(&out));
         crate::support::sandbox::json(&out)
     }

@@ -21,6 +21,7 @@ mod config_git_root;
 mod config_merged_reference;
 mod config_model;
 mod doctor_engine;
+mod egress_engine;
 mod engine_images;
 mod engine_second;
 mod features_configuration_reference;

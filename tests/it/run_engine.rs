@@ -86,6 +86,7 @@ impl Drop for Sandbox {
         for id in self.containers() {
             let _ = Command::new("docker").args(["rm", "-f", "-v", &id]).output();
         }
+        crate::support::egress::remove_for(&self.workspace);
     }
 }
 

@@ -17,6 +17,11 @@ fn forwarded(result: &Value) -> Vec<(u64, u64)> {
     list.iter().map(|p| (p["container"].as_u64().unwrap(), p["host"].as_u64().unwrap())).collect()
 }
 
+/// The container that publishes a sandbox's ports: its egress proxy (a sandbox on its internal network cannot).
+fn publisher(sandbox: &str) -> String {
+    format!("{}-egress", docker(&["inspect", "-f", "{{.Name}}", sandbox]).trim_start_matches('/'))
+}
+
 #[test]
 fn two_workspaces_forwarding_one_port_both_come_up_and_say_where() {
     let home = Home::new();
@@ -36,7 +41,7 @@ fn two_workspaces_forwarding_one_port_both_come_up_and_say_where() {
     let first = json(&first);
     assert_eq!(forwarded(&first), [(u64::from(port), u64::from(port))]);
     let id_a = first["containerId"].as_str().unwrap();
-    assert_eq!(docker(&["port", id_a, &format!("{port}/tcp")]), format!("127.0.0.1:{port}"));
+    assert_eq!(docker(&["port", &publisher(id_a), &format!("{port}/tcp")]), format!("127.0.0.1:{port}"));
 
     let second = up(&b);
     assert!(second.status.success(), "{}", text(&second));
@@ -46,7 +51,7 @@ fn two_workspaces_forwarding_one_port_both_come_up_and_say_where() {
     assert_eq!(container, u64::from(port));
     assert_ne!(host, u64::from(port));
     let id_b = second["containerId"].as_str().unwrap();
-    assert_eq!(docker(&["port", id_b, &format!("{port}/tcp")]), format!("127.0.0.1:{host}"));
+    assert_eq!(docker(&["port", &publisher(id_b), &format!("{port}/tcp")]), format!("127.0.0.1:{host}"));
 
     // A server in the second container answers on the port the result names.
     let reply = token("hello");

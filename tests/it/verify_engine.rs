@@ -33,7 +33,11 @@ struct Containers(Vec<String>);
 impl Drop for Containers {
     fn drop(&mut self) {
         for id in &self.0 {
+            let workspace = crate::support::egress::workspace_of(id);
             let _ = Command::new("docker").args(["rm", "-f", "-v", id]).output();
+            if let Some(folder) = workspace {
+                crate::support::egress::remove_for(&folder);
+            }
         }
     }
 }

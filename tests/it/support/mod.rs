@@ -7,6 +7,7 @@ pub mod config;
 pub mod corpus;
 pub mod daemon;
 pub mod docker_cli;
+pub mod egress;
 pub mod reference;
 pub mod registry;
 pub mod sandbox;

@@ -134,6 +134,7 @@ impl Drop for Workspaces {
             for id in workspace_containers(ws) {
                 docker(&["rm", "-f", "-v", &id]);
             }
+            super::egress::remove_for(ws);
         }
     }
 }
