@@ -161,13 +161,11 @@ pub async fn prepare(
     let proxy_name = proxy_name(ws.container_name);
     let dir = ws.config_dir.join("egress").join(ws.devcontainer_id);
     let systemd_dropin = dir.join("systemd.conf");
-    let io = |path: &std::path::Path| {
-        let path = path.to_path_buf();
-        move |source| EgressError::Io { path, source }
-    };
-    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+    // Folders 0700 as all of containai's; the file 0644, since the sandbox's systemd reads it through a bind
+    // mount (the engine resolves the path as root on the host).
     let text = dropin_text(&proxy_env(&format!("http://{proxy_name}:{}", squid::PROXY_PORT)));
-    std::fs::write(&systemd_dropin, text).map_err(io(&systemd_dropin))?;
+    crate::lock::write_private(&systemd_dropin, text.as_bytes(), 0o644)
+        .map_err(|e| EgressError::Io { path: e.path, source: e.source })?;
     Ok(Some(Attachment {
         squid_conf: squid::config(policy, &subnets),
         policy: policy.clone(),

@@ -104,7 +104,8 @@ fn parallel_worktree_sandboxes_share_the_image_and_commit_to_the_repository() {
         assert!(worktrees.contains(&name), "{name} in {listed}");
     }
 
-    // Bind mounts: the worktree, the repository's `.git`, its hooks and config read-only — nothing else.
+    // Bind mounts: the worktree, the repository's `.git`, its hooks and config read-only, and containai's own
+    // egress drop-in for systemd, read-only — nothing else.
     let git_dir = repo.canonicalize().unwrap().join(".git");
     let mounts = docker(&["inspect", "--format", "{{json .Mounts}}", results[1]["containerId"].as_str().unwrap()]);
     let mounts: serde_json::Value = serde_json::from_str(&mounts).unwrap();
@@ -113,7 +114,8 @@ fn parallel_worktree_sandboxes_share_the_image_and_commit_to_the_repository() {
         let ok = source.contains("/containai/worktrees/") || source == git_dir.to_str().unwrap();
         let read_only =
             source == git_dir.join("hooks").to_str().unwrap() || source == git_dir.join("config").to_str().unwrap();
-        assert!(ok || (read_only && m["RW"] == false), "unexpected mount {m}");
+        let egress = source.contains("/containai/egress/") && source.ends_with("/systemd.conf");
+        assert!(ok || ((read_only || egress) && m["RW"] == false), "unexpected mount {m}");
     }
 
     // The sandbox points its `.git` file elsewhere: refused, nothing more mounted.

@@ -144,7 +144,9 @@ fn machine_b_builds_from_the_registry_then_only_what_changed_then_locally_when_i
 
     // `up --cache-from` on B with none of those layers: all pulled, none built, and the container runs.
     reset(&b);
-    let (code, up, stderr) = ws.json("up", Some(&b.host()), &["--cache-from", &repo, "--allow-insecure-runtime"]);
+    // Egress open, by the user's choice: machine B has no NAT (`--iptables=false`) to build a proxy with.
+    let args = ["--cache-from", &repo, "--allow-insecure-runtime", "--egress", "open"];
+    let (code, up, stderr) = ws.json("up", Some(&b.host()), &args);
     assert_eq!(code, 0, "{up}\n{stderr}");
     assert_eq!(up["layersBuilt"], 0, "{up}\n{stderr}");
     let seen = b

@@ -195,7 +195,9 @@ fn an_engine_restart_during_up_fails_clearly_and_the_next_up_recovers() {
     daemon.load_images(&references.iter().map(String::as_str).collect::<Vec<_>>());
 
     let up = |daemon: &SecondEngine| {
-        let mut cmd = home.command("up", Some(&ws), &["--allow-insecure-runtime", "--ready-timeout", "60"]);
+        // Egress open, by the user's choice: this engine has no NAT (`--iptables=false`) to build a proxy with.
+        let args = ["--allow-insecure-runtime", "--ready-timeout", "60", "--egress", "open"];
+        let mut cmd = home.command("up", Some(&ws), &args);
         cmd.env("DOCKER_HOST", daemon.host()).stdout(Stdio::piped()).stderr(Stdio::piped());
         cmd
     };

@@ -79,11 +79,29 @@ fn saved_image_contains(image: &str, needles: &[&str], dir: &Path) -> Vec<String
     found
 }
 
-/// Every file containai wrote under `dir` is 0600 and every folder 0700.
+/// Every file containai wrote under `dir` is 0600 and every folder 0700 — but the egress drop-in, which the
+/// sandbox's systemd reads through a bind mount (so 0644, in a 0700 folder) and which holds only the proxy's
+/// address.
 fn assert_private(dir: &Path) {
     for entry in walkdir::WalkDir::new(dir).into_iter().map(Result::unwrap) {
         let mode = entry.metadata().unwrap().permissions().mode() & 0o777;
-        let want = if entry.file_type().is_dir() { 0o700 } else { 0o600 };
+        let dropin = entry.path().parent().and_then(Path::parent).is_some_and(|p| p.ends_with("containai/egress"))
+            && entry.file_name() == "systemd.conf";
+        if dropin {
+            let text = std::fs::read_to_string(entry.path()).unwrap();
+            assert!(
+                text.lines().all(|l| l.is_empty()
+                    || l.starts_with(['[', '#'])
+                    || l.contains("_proxy=")
+                    || l.contains("_PROXY=")),
+                "the egress drop-in holds more than the proxy's address:\n{text}"
+            );
+        }
+        let want = match (entry.file_type().is_dir(), dropin) {
+            (true, _) => 0o700,
+            (false, true) => 0o644,
+            (false, false) => 0o600,
+        };
         assert_eq!(mode, want, "{} is {mode:o}", entry.path().display());
     }
 }
@@ -177,11 +195,20 @@ fn secrets_stay_out_of_image_config_logs_and_result_and_exposure_is_minimal() {
     let leaked = saved_image_contains(&image, &canaries, sandbox.dir.path());
     assert!(leaked.is_empty(), "in `docker save {image}`: {leaked:?}");
 
-    // Published ports: loopback only, as asked and as the engine did it.
+    // Published ports: loopback only, as asked and as the engine did it. The sandbox sits on an internal network
+    // and publishes nothing; its egress proxy publishes sshd's and the forwarded port, and holds no canary.
     let config: Value = serde_json::from_str(&inspect).unwrap();
-    let bindings = config[0]["HostConfig"]["PortBindings"].as_object().unwrap();
+    let own = config[0]["HostConfig"]["PortBindings"].as_object().map_or(0, |b| b.len());
+    assert_eq!(own, 0, "the sandbox publishes ports itself: {}", config[0]["HostConfig"]["PortBindings"]);
+    let proxy_name = format!("{}-egress", config[0]["Name"].as_str().unwrap().trim_start_matches('/'));
+    let proxy_inspect = String::from_utf8_lossy(&docker(&["inspect", &proxy_name]).stdout).into_owned();
+    for canary in &canaries {
+        assert!(!proxy_inspect.contains(*canary), "`{canary}` leaked into the egress proxy's inspect");
+    }
+    let proxy: Value = serde_json::from_str(&proxy_inspect).unwrap();
+    let bindings = proxy[0]["HostConfig"]["PortBindings"].as_object().unwrap();
     assert!(bindings.contains_key("22/tcp") && bindings.contains_key("39517/tcp"), "{bindings:?}");
-    let live = config[0]["NetworkSettings"]["Ports"].as_object().unwrap();
+    let live = proxy[0]["NetworkSettings"]["Ports"].as_object().unwrap();
     for (port, list) in bindings.iter().chain(live.iter()) {
         for binding in list.as_array().into_iter().flatten() {
             assert_eq!(binding["HostIp"], "127.0.0.1", "{port}: {binding}");
