@@ -50,7 +50,9 @@ pub async fn run(args: DownArgs) -> Result<std::process::ExitCode> {
     };
     // A Compose workspace: the rest of the project is stopped (or removed with its networks) by Compose.
     if loaded.model.kind() == Some(ConfigKind::Compose)
-        && let Some(project) = compose::down(&ssh::containai_config_dir(), &loaded.workspace, args.remove).await?
+        && let Some(project) =
+            compose::down(&ssh::containai_config_dir(), &loaded.workspace, args.remove, loaded.model.shutdown_action)
+                .await?
     {
         value["compose"] = serde_json::to_value(&project)?;
     }

@@ -17,6 +17,7 @@ pub use engine::ComposeEngine;
 pub use project::Project;
 
 use crate::config::WorkspaceInfo;
+use crate::config::model::ShutdownAction;
 use std::path::{Path, PathBuf};
 
 /// Errors of the Compose stage.
@@ -94,14 +95,30 @@ pub struct DownResult {
     pub action: &'static str,
 }
 
+/// Whether `down` stops (or removes) the whole project rather than the primary service's container alone.
+fn stops_project(remove: bool, shutdown_action: Option<ShutdownAction>) -> bool {
+    remove || !matches!(shutdown_action, Some(ShutdownAction::StopContainer | ShutdownAction::None))
+}
+
 /// Stops the workspace's Compose project, or (`remove`) removes its containers and networks and forgets its
-/// file. `None` when containai never brought a project up for this workspace.
-pub async fn down(config_dir: &Path, workspace: &WorkspaceInfo, remove: bool) -> Result<Option<DownResult>> {
+/// file. `None` when containai never brought a project up for this workspace. The config's `shutdownAction`
+/// says what stopping the dev container stops: the whole project (`stopCompose`, the default for Compose), or
+/// the primary service's container alone (`stopContainer`, and `none`, since `down` is asked for): then the
+/// other services keep running and nothing is done here.
+pub async fn down(
+    config_dir: &Path,
+    workspace: &WorkspaceInfo,
+    remove: bool,
+    shutdown_action: Option<ShutdownAction>,
+) -> Result<Option<DownResult>> {
     let dir = state_dir(config_dir, workspace);
     let file = project_file_path(config_dir, workspace);
     let Ok(name) = std::fs::read_to_string(dir.join(NAME_FILE)) else { return Ok(None) };
     if !file.is_file() {
         return Ok(None);
+    }
+    if !stops_project(remove, shutdown_action) {
+        return Ok(Some(DownResult { project: name.trim().to_string(), action: "none" }));
     }
     let tool = cli::detect().await?;
     let files = [file];
@@ -117,4 +134,20 @@ pub async fn down(config_dir: &Path, workspace: &WorkspaceInfo, remove: bool) ->
         })?;
     }
     Ok(Some(DownResult { project: name.trim().to_string(), action }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shutdown_action_says_whether_down_stops_the_whole_project() {
+        assert!(stops_project(false, None), "stopCompose is the default for Compose");
+        assert!(stops_project(false, Some(ShutdownAction::StopCompose)));
+        assert!(!stops_project(false, Some(ShutdownAction::StopContainer)));
+        assert!(!stops_project(false, Some(ShutdownAction::None)));
+        // `--remove` removes the project whatever the config says.
+        assert!(stops_project(true, Some(ShutdownAction::StopContainer)));
+        assert!(stops_project(true, Some(ShutdownAction::None)));
+    }
 }
