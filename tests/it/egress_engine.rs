@@ -164,3 +164,97 @@ fn a_repository_that_opens_egress_is_refused() {
         assert!(!out.status.success(), "{egress}: trusted, and still only the user may open egress");
     }
 }
+
+/// The sandbox's own dockerd pulls through the proxy: a registry (Debian's `docker-registry`, the host's binary
+/// run in a container) on the outside network as `registry.test`, allowed by the user on the command line; an
+/// image pushed to it from the host; `docker pull registry.test:5000/…` inside the sandbox. Then a name off the
+/// list is refused to the same dockerd.
+#[test]
+fn the_inner_dockerd_pulls_from_a_registry_on_an_allowed_name() {
+    let outside = Outside::new(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let registry_config = dir.path().join("config.yml");
+    std::fs::write(
+        &registry_config,
+        "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: /tmp/registry\nhttp:\n  addr: :5000\n",
+    )
+    .unwrap();
+    let registry = crate::support::unique("cai-egress-registry");
+    let out = crate::support::docker_output(&[
+        "run",
+        "-d",
+        "--name",
+        &registry,
+        "--network",
+        &outside.network,
+        "--network-alias",
+        "registry.test",
+        "-p",
+        "127.0.0.1::5000",
+        "-v",
+        "/usr/bin/docker-registry:/usr/bin/docker-registry:ro",
+        "-v",
+        &format!("{}:/etc/registry.yml:ro", registry_config.display()),
+        crate::support::egress::server_image(),
+        "docker-registry",
+        "serve",
+        "/etc/registry.yml",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    struct Gone(String);
+    impl Drop for Gone {
+        fn drop(&mut self) {
+            docker(&["rm", "-f", &self.0]);
+        }
+    }
+    let _registry = Gone(registry.clone());
+    // A tiny image pushed from the host through the published port.
+    let port = docker(&["port", &registry, "5000/tcp"]);
+    let port = port.rsplit(':').next().unwrap().trim().to_string();
+    let pushed = format!("localhost:{port}/egress/tiny:1");
+    let tar = dir.path().join("tiny.tar");
+    std::fs::write(dir.path().join("hello.txt"), "tiny image\n").unwrap();
+    let made = std::process::Command::new("tar")
+        .args(["-cf", tar.to_str().unwrap(), "-C", dir.path().to_str().unwrap(), "hello.txt"])
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let imported = crate::support::docker_output(&["import", tar.to_str().unwrap(), &pushed]);
+    assert!(imported.status.success(), "{}", text(&imported));
+    let mut pushed_ok = false;
+    for _ in 0..30 {
+        if crate::support::docker_output(&["push", &pushed]).status.success() {
+            pushed_ok = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    docker(&["rmi", &pushed]);
+    assert!(pushed_ok, "the image was not pushed to the test registry");
+
+    let home = Home::new();
+    let config = json!({
+        "image": BASE_IMAGE,
+        "features": {"containai/apt-packages": {"packages": "curl"}, "containai/dockerd": {}},
+    });
+    let ws = home.workspace(&crate::support::unique("egress-dockerd"), &config);
+    let _cleanup = Cleanup(&home, &ws);
+    let (result, out) = up(&home, &ws, &["--egress", "registry.test:5000", "--egress-network", &outside.network]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(result["egress"], "allowlist", "{result}");
+    // The registry is plain HTTP: the inner dockerd is told so, as a user would tell it.
+    let setup = "mkdir -p /etc/docker && echo '{\"insecure-registries\": [\"registry.test:5000\"]}' > /etc/docker/daemon.json \
+                 && systemctl restart docker && for i in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done";
+    let (code, output) = inside(&home, &ws, setup);
+    assert_eq!(code, 0, "{output}");
+    let (code, output) = inside(&home, &ws, "docker pull registry.test:5000/egress/tiny:1");
+    assert_eq!(code, 0, "the inner dockerd did not pull through the proxy: {output}");
+    let (code, output) = inside(&home, &ws, "docker image inspect -f '{{.Id}}' registry.test:5000/egress/tiny:1");
+    assert!(code == 0 && output.contains("sha256:"), "{output}");
+    // A registry off the list: refused to the same dockerd.
+    let (code, output) = inside(&home, &ws, "docker pull denied.example:5000/egress/tiny:1");
+    assert!(code != 0, "a registry off the list answered: {output}");
+    let log = home.run("egress", None, &["log", "--workspace-folder", ws.to_str().unwrap(), "--json"]);
+    let log = String::from_utf8_lossy(&log.stdout).to_string();
+    assert!(log.contains("registry.test") && log.contains("denied.example"), "{log}");
+}
