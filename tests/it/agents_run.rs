@@ -91,6 +91,14 @@ fn run_passes_credentials_through_a_tmpfs_only_and_they_leak_nowhere() {
     let other = exec("nobody", "cat /run/containai-agent/agent/env");
     assert!(!other.status.success(), "another user read the credentials: {}", text(&other));
 
+    // The agent's hosts joined the egress allowlist (the user asked for the agent): its proxy allows them.
+    let name = docker(&["inspect", "--format", "{{.Name}}", &container]);
+    let proxy_env =
+        docker(&["inspect", "--format", "{{json .Config.Env}}", &format!("{}-egress", name.trim_start_matches('/'))]);
+    for host in ["api.openai.com", "auth.openai.com", "chatgpt.com"] {
+        assert!(proxy_env.contains(host), "`{host}` is not on the egress allowlist: {proxy_env}");
+    }
+
     // Found nowhere else.
     let inspect = docker(&["inspect", &container]);
     let image = docker(&["inspect", "--format", "{{.Image}}", &container]);
