@@ -28,6 +28,7 @@ impl Drop for Sandboxes {
                 docker(&["rm", "-f", "-v", id]);
             }
         }
+        crate::support::egress::remove_under(&self.0);
     }
 }
 

@@ -28,6 +28,7 @@ impl Drop for Cleanup {
                 docker(&["volume", "rm", "-f", volume]);
             }
         }
+        crate::support::egress::remove_for(&self.0);
     }
 }
 

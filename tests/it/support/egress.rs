@@ -111,3 +111,24 @@ pub fn workspace_of(id: &str) -> Option<std::path::PathBuf> {
     let folder = docker(&["inspect", "-f", "{{index .Config.Labels \"devcontainer.local_folder\"}}", id]);
     (!folder.is_empty() && folder != "<no value>").then(|| folder.into())
 }
+
+/// [`remove_for`] every workspace under `prefix` (worktrees under a test's folder).
+pub fn remove_under(prefix: &std::path::Path) {
+    let prefix = prefix.canonicalize().unwrap_or(prefix.to_path_buf());
+    let prefix = prefix.to_string_lossy();
+    let format = "{{.ID}} {{.Label \"containai.egress.folder\"}}";
+    for line in docker(&["ps", "-a", "--format", format]).lines() {
+        if let Some((id, folder)) = line.split_once(' ')
+            && folder.starts_with(&*prefix)
+        {
+            docker(&["rm", "-f", id]);
+        }
+    }
+    for line in docker(&["network", "ls", "--format", format]).lines() {
+        if let Some((id, folder)) = line.split_once(' ')
+            && folder.starts_with(&*prefix)
+        {
+            docker(&["network", "rm", id]);
+        }
+    }
+}
