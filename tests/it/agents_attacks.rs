@@ -3,34 +3,12 @@
 //! `commondir` to point at a git folder of its own whose config runs a command. Proof: no marker file appears
 //! on the host, the refusal names the `.git` file, nothing is mounted from where it points.
 
-use crate::support::sandbox::{Home, json};
+use crate::support::sandbox::{Home, SandboxesUnder, git, json};
 use crate::support::{BASE_IMAGE, docker, text};
 use serde_json::json;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git").arg("-C").arg(dir).args(args).output().unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", text(&out));
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-/// Containers whose workspace lies under the folder, removed when dropped.
-struct Sandboxes(PathBuf);
-
-impl Drop for Sandboxes {
-    fn drop(&mut self) {
-        for line in docker(&["ps", "-a", "--format", "{{.ID}} {{.Label \"devcontainer.local_folder\"}}"]).lines() {
-            if let Some((id, folder)) = line.split_once(' ')
-                && folder.starts_with(&*self.0.to_string_lossy())
-            {
-                docker(&["rm", "-f", "-v", id]);
-            }
-        }
-        crate::support::egress::remove_under(&self.0);
-    }
-}
 
 /// A git config that runs `touch MARKER` whenever git refreshes the index.
 fn fsmonitor_config(marker: &Path) -> String {
@@ -42,7 +20,7 @@ fn git_state_a_sandbox_can_write_never_runs_on_the_host_nor_widens_mounts() {
     let home = Home::new();
     let config = json!({"image": BASE_IMAGE, "customizations": {"containai": {"ssh": false}}});
     let repo = home.workspace(&crate::support::unique("agents-attack"), &config);
-    let _sandboxes = Sandboxes(home.dir.path().to_path_buf());
+    let _sandboxes = SandboxesUnder(home.dir.path().to_path_buf());
     git(&repo, &["init", "-q", "-b", "main"]);
     git(&repo, &["add", "-A"]);
     git(&repo, &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "config"]);

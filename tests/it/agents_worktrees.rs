@@ -3,33 +3,10 @@
 //! on its branch in the repository; `list` shows the worktrees; a `.git` file the sandbox pointed elsewhere is
 //! refused and widens no mount; `down --remove --worktree` removes a clean worktree and keeps a changed one.
 
-use crate::support::sandbox::{Home, json};
+use crate::support::sandbox::{Home, SandboxesUnder, git, json};
 use crate::support::{BASE_IMAGE, docker, text};
 use serde_json::json;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git").arg("-C").arg(dir).args(args).output().unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", text(&out));
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-/// The containers whose workspace lies under the folder (the repository and its worktrees), removed when dropped.
-struct Sandboxes(PathBuf);
-
-impl Drop for Sandboxes {
-    fn drop(&mut self) {
-        for line in docker(&["ps", "-a", "--format", "{{.ID}} {{.Label \"devcontainer.local_folder\"}}"]).lines() {
-            if let Some((id, folder)) = line.split_once(' ')
-                && folder.starts_with(&*self.0.to_string_lossy())
-            {
-                docker(&["rm", "-f", "-v", id]);
-            }
-        }
-        crate::support::egress::remove_under(&self.0);
-    }
-}
+use std::path::PathBuf;
 
 #[test]
 fn parallel_worktree_sandboxes_share_the_image_and_commit_to_the_repository() {
@@ -43,7 +20,7 @@ fn parallel_worktree_sandboxes_share_the_image_and_commit_to_the_repository() {
     git(&repo, &["init", "-q", "-b", "main"]);
     git(&repo, &["add", "-A"]);
     git(&repo, &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "config"]);
-    let _sandboxes = Sandboxes(home.dir.path().to_path_buf());
+    let _sandboxes = SandboxesUnder(home.dir.path().to_path_buf());
     let up = |extra: &[&str]| {
         let mut cmd = home.command("up", Some(&repo), &["--allow-insecure-runtime"]);
         cmd.args(extra);

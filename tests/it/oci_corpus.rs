@@ -179,6 +179,15 @@ fn docker_ok(args: &[&str]) {
     assert!(out.status.success(), "docker {args:?}: {}", String::from_utf8_lossy(&out.stderr));
 }
 
+/// The test base pushed as `mirrored` (where a mirror serves `image` from), and `image` itself gone from the
+/// engine, so that a build must pull it through the mirror.
+fn stand_in(image: &str, mirrored: &str) {
+    docker_ok(&["tag", BASE, mirrored]);
+    docker_ok(&["push", "-q", mirrored]);
+    docker_ok(&["rmi", mirrored]);
+    let _ = std::process::Command::new("docker").args(["rmi", image]).output();
+}
+
 #[test]
 #[ignore = "needs CONTAINAI_CORPUS; run by .ci/run's conformance step"]
 fn corpus_image_templates_build_through_mirrors_and_five_come_up() {
@@ -198,11 +207,7 @@ fn corpus_image_templates_build_through_mirrors_and_five_come_up() {
     let mcr: Vec<&String> = images.iter().filter(|i| i.starts_with("mcr.microsoft.com/")).collect();
     assert!(mcr.len() >= 5, "the corpus names mcr.microsoft.com images: {images:?}");
     for image in &mcr {
-        let mirrored = format!("{host}/mcr/{}", image.trim_start_matches("mcr.microsoft.com/"));
-        docker_ok(&["tag", BASE, &mirrored]);
-        docker_ok(&["push", "-q", &mirrored]);
-        docker_ok(&["rmi", &mirrored]);
-        let _ = std::process::Command::new("docker").args(["rmi", image.as_str()]).output();
+        stand_in(image, &format!("{host}/mcr/{}", image.trim_start_matches("mcr.microsoft.com/")));
     }
     let home = tempfile::tempdir().unwrap();
     let user_config = home.path().join("containai.json");
@@ -344,10 +349,7 @@ fn corpus_dockerfile_and_local_feature_templates_build_through_mirrors() {
     };
     assert_eq!(from_images.len(), 5, "one base image per template: {from_images:?}");
     for image in &from_images {
-        docker_ok(&["tag", BASE, &mirrored(image)]);
-        docker_ok(&["push", "-q", &mirrored(image)]);
-        docker_ok(&["rmi", &mirrored(image)]);
-        let _ = std::process::Command::new("docker").args(["rmi", image.as_str()]).output();
+        stand_in(image, &mirrored(image));
     }
     let user_config = home.path().join("containai.json");
     let mirrors = json!({"registryMirrors": {

@@ -246,21 +246,26 @@ fn a_non_root_base_user_becomes_the_first_container_user_entry() {
     assert!(user.contains("u='node'; \\\n") && user.contains("u='vscode'; new_uid=1000;"), "{user}");
 }
 
-#[test]
-fn a_built_dockerfile_base_brings_its_label_and_user() {
-    use containai::plan::{BuiltBase, DockerfileBase};
-    let cfg = loaded(json!({"build": {"dockerfile": "Dockerfile"}}));
-    let mut base = DockerfileBase {
+/// A Dockerfile base `FROM x`, `x` with the engine id `id`, not built yet.
+fn dockerfile_base(id: &str) -> containai::plan::DockerfileBase {
+    containai::plan::DockerfileBase {
         context: "/ws/.devcontainer".into(),
         dockerfile: "Dockerfile".into(),
         text: "FROM x\n".into(),
         context_hash: "c".into(),
         build_args: BTreeMap::new(),
         target: None,
-        from_images: vec![("x".into(), "sha256:1".into())],
+        from_images: vec![("x".into(), id.into())],
         from_base: None,
         built: None,
-    };
+    }
+}
+
+#[test]
+fn a_built_dockerfile_base_brings_its_label_and_user() {
+    use containai::plan::BuiltBase;
+    let cfg = loaded(json!({"build": {"dockerfile": "Dockerfile"}}));
+    let mut base = dockerfile_base("sha256:1");
     let warnings = Warnings::default();
     let unbuilt = plan::plan(&cfg, &[], &BaseInput::Dockerfile(base.clone()), &HOST, &warnings).unwrap();
     assert!(warnings.0.lock().unwrap()[0].contains("not built yet"));
@@ -273,21 +278,9 @@ fn a_built_dockerfile_base_brings_its_label_and_user() {
 
 #[test]
 fn a_dockerfile_base_is_keyed_by_the_ids_of_its_from_images() {
-    use containai::plan::DockerfileBase;
     let cfg = loaded(json!({"build": {"dockerfile": "Dockerfile"}}));
-    let base = |id: &str| DockerfileBase {
-        context: "/ws/.devcontainer".into(),
-        dockerfile: "Dockerfile".into(),
-        text: "FROM x\n".into(),
-        context_hash: "c".into(),
-        build_args: BTreeMap::new(),
-        target: None,
-        from_images: vec![("x".into(), id.into())],
-        from_base: None,
-        built: None,
-    };
     let keys_with = |id: &str| {
-        let plan = plan::plan(&cfg, &[], &BaseInput::Dockerfile(base(id)), &HOST, &Silent).unwrap();
+        let plan = plan::plan(&cfg, &[], &BaseInput::Dockerfile(dockerfile_base(id)), &HOST, &Silent).unwrap();
         keys(&plan).iter().map(|k| k.to_string()).collect::<Vec<String>>()
     };
     let (first, same, moved) = (keys_with("sha256:1"), keys_with("sha256:1"), keys_with("sha256:2"));

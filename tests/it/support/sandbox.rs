@@ -138,3 +138,27 @@ impl Drop for Workspaces {
         }
     }
 }
+
+/// `git -C DIR ARGS`, which must succeed; its stdout, trimmed.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git").arg("-C").arg(dir).args(args).output().unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", text(&out));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The containers whose workspace lies under the folder (a repository and its worktrees) and their egress
+/// proxies and networks, removed when dropped.
+pub struct SandboxesUnder(pub PathBuf);
+
+impl Drop for SandboxesUnder {
+    fn drop(&mut self) {
+        for line in docker(&["ps", "-a", "--format", "{{.ID}} {{.Label \"devcontainer.local_folder\"}}"]).lines() {
+            if let Some((id, folder)) = line.split_once(' ')
+                && folder.starts_with(&*self.0.to_string_lossy())
+            {
+                docker(&["rm", "-f", "-v", id]);
+            }
+        }
+        super::egress::remove_under(&self.0);
+    }
+}
