@@ -334,6 +334,16 @@ fn warm_key(loaded: &Loaded, settings: &ImageSettings, options: &UpOptions, buil
 /// the workspace's image).
 pub const EGRESS_BASE_ENV: &str = "CONTAINAI_EGRESS_BASE";
 
+/// The workspace's egress policy: the user's choices (command line, user config) over the repository's
+/// `customizations.containai.egress`.
+pub(crate) fn egress_policy(
+    config: &crate::config::DevContainer,
+    options: &UpOptions,
+) -> Result<crate::policy::egress::EgressPolicy> {
+    let repository = config.containai().ok().and_then(|c| c.egress);
+    Ok(crate::policy::egress::resolve(repository.as_ref(), &options.egress)?)
+}
+
 /// The workspace's egress policy (the user's choices over the repository's trusted ones) and, for an
 /// allowlist, its network and proxy image made ready; `None` for open egress, said loudly.
 async fn egress<E: ImageEngine + ContainerEngine>(
@@ -344,8 +354,7 @@ async fn egress<E: ImageEngine + ContainerEngine>(
     options: &UpOptions,
     reporter: &dyn Reporter,
 ) -> Result<Option<crate::egress::Attachment>> {
-    let repository = target.config.containai().ok().and_then(|c| c.egress);
-    let egress = crate::policy::egress::resolve(repository.as_ref(), &options.egress)?;
+    let egress = egress_policy(&target.config, options)?;
     if egress.mode == crate::policy::egress::Mode::Open {
         reporter.warn("egress is `open`: the sandbox may reach any host, the metadata address and your network");
         return Ok(None);

@@ -77,9 +77,7 @@ pub async fn up<E: ImageEngine + ContainerEngine>(
     let policy =
         crate::run::up::preflight_with(engine, &primary.model, &primary.workspace, warnings, options, reporter).await?;
     // Egress fails closed: until Compose projects can be put behind the proxy, only the user opens it for them.
-    let repository = loaded.model.containai().ok().and_then(|c| c.egress);
-    let egress = crate::policy::egress::resolve(repository.as_ref(), &options.egress)?;
-    if egress.mode != crate::policy::egress::Mode::Open {
+    if super::egress_policy(&loaded.model, options)?.mode != crate::policy::egress::Mode::Open {
         return Err(compose::ComposeError::EgressUnsupported.into());
     }
     reporter.warn("egress is `open`: the Compose project may reach any host, the metadata address and your network");
